@@ -1,0 +1,62 @@
+/*
+ * hsa_capture.h - the first stage: packets from a capture file, standard
+ * input or a live interface, through libpcap, decoded and counted.
+ *
+ * Timestamps are read at nanosecond resolution whatever the source; the
+ * source's own precision (microseconds or nanoseconds) is kept so that
+ * reports print as many digits as the capture really has.
+ */
+#ifndef HSA_CAPTURE_H
+#define HSA_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <pcap/pcap.h>
+
+#include "hsa_decode.h"
+#include "hsa_packet.h"
+
+struct hsa_capture_stats {
+	uint64_t packets;			/* records read */
+	uint64_t results[HSA_DECODE_RESULT_COUNT];
+	uint64_t options_truncated;
+	uint64_t options_invalid;
+	bool have_ts;
+	int64_t first_ts;
+	int64_t last_ts;
+	bool cut_short;				/* the file ends inside a record */
+	char cut_reason[PCAP_ERRBUF_SIZE];
+};
+
+struct hsa_capture {
+	pcap_t *pcap;
+	const char *source;	/* a file name, "-", or an interface */
+	bool live;
+	int dlt;
+	uint32_t snaplen;
+	bool nano;		/* the source has nanosecond timestamps */
+	struct hsa_capture_stats stats;
+};
+
+/* Open a capture file, or standard input for "-".  On failure returns -1
+ * with a message in err (not naming the file: the caller does). */
+int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
+    char *err, size_t errlen);
+
+/* Compile and install a BPF filter; -1 with libpcap's message in err. */
+int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
+    char *err, size_t errlen);
+
+/* Read the next record.  Returns 1 with pkt filled when it is a TCP segment,
+ * 0 for any other record (counted in stats), -1 at the end of the capture
+ * (stats.cut_short tells whether the file was cut inside a record), and -2
+ * when a live capture was interrupted by hsa_capture_break(). */
+int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt);
+
+void hsa_capture_close(struct hsa_capture *cap);
+
+/* The name libpcap gives the link type ("EN10MB"). */
+const char *hsa_capture_link_name(const struct hsa_capture *cap);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * hsa_conn.h - one TCP connection: what was seen of it, segment by segment,
+ * and the verdict drawn from that when hsanalyze is done with it.
+ *
+ * The record keeps facts, not conclusions: initial sequence numbers, each
+ * side's first FIN and the acknowledgment number it carried, the SYN and
+ * SYN/ACK transmission times.  The verdict (handshake status, RTTs, close
+ * kind, who enters TIME-WAIT, each side's state) is derived from those facts,
+ * so it does not depend on the order in which packets sit in the file.
+ */
+#ifndef HSA_CONN_H
+#define HSA_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hsa_packet.h"
+
+/* The two ends of a connection, by role. */
+enum { HSA_CLIENT = 0, HSA_SERVER = 1 };
+
+/* TCP states, with their RFC 9293 names. */
+#define HSA_TCP_STATES(X)				\
+	X(HSA_ST_CLOSED,	"CLOSED")		\
+	X(HSA_ST_LISTEN,	"LISTEN")		\
+	X(HSA_ST_SYN_SENT,	"SYN-SENT")		\
+	X(HSA_ST_SYN_RECEIVED,	"SYN-RECEIVED")		\
+	X(HSA_ST_ESTABLISHED,	"ESTABLISHED")		\
+	X(HSA_ST_FIN_WAIT_1,	"FIN-WAIT-1")		\
+	X(HSA_ST_FIN_WAIT_2,	"FIN-WAIT-2")		\
+	X(HSA_ST_CLOSE_WAIT,	"CLOSE-WAIT")		\
+	X(HSA_ST_CLOSING,	"CLOSING")		\
+	X(HSA_ST_LAST_ACK,	"LAST-ACK")		\
+	X(HSA_ST_TIME_WAIT,	"TIME-WAIT")
+
+enum hsa_tcp_state {
+#define HSA_X(name, text) name,
+	HSA_TCP_STATES(HSA_X)
+#undef HSA_X
+};
+
+enum hsa_handshake_status {
+	HSA_HS_COMPLETE,
+	HSA_HS_REFUSED,
+	HSA_HS_UNANSWERED,
+	HSA_HS_INCOMPLETE,
+	HSA_HS_NOT_SEEN,
+	HSA_HS_COUNT
+};
+
+enum hsa_close_kind {
+	HSA_CLOSE_FIN,
+	HSA_CLOSE_HALF_CLOSED,
+	HSA_CLOSE_RST,
+	HSA_CLOSE_OPEN,
+	HSA_CLOSE_COUNT
+};
+
+/* Who: used for the active closer and for TIME-WAIT. */
+enum hsa_who {
+	HSA_WHO_NONE,
+	HSA_WHO_CLIENT,
+	HSA_WHO_SERVER,
+	HSA_WHO_BOTH,
+	HSA_WHO_PENDING,	/* TIME-WAIT only: one FIN so far */
+	HSA_WHO_COUNT
+};
+
+/* The role of one segment in the life of its connection. */
+#define HSA_SEGMENT_ROLES(X)						\
+	X(HSA_ROLE_SYN,			"handshake 1/3 SYN")		\
+	X(HSA_ROLE_SYN_RETRANSMIT,	"SYN retransmission")		\
+	X(HSA_ROLE_SYNACK,		"handshake 2/3 SYN/ACK")	\
+	X(HSA_ROLE_SYNACK_RETRANSMIT,	"SYN/ACK retransmission")	\
+	X(HSA_ROLE_HANDSHAKE_ACK,	"handshake 3/3 ACK")		\
+	X(HSA_ROLE_DATA,		"data")				\
+	X(HSA_ROLE_ACK,			"ACK")				\
+	X(HSA_ROLE_FIRST_FIN,		"teardown: first FIN")		\
+	X(HSA_ROLE_ACK_OF_FIRST_FIN,	"teardown: ACK of the first FIN") \
+	X(HSA_ROLE_PEER_FIN,		"teardown: peer's FIN")		\
+	X(HSA_ROLE_PEER_FIN_ACK,	"teardown: peer's FIN + ACK of the first FIN") \
+	X(HSA_ROLE_SIMULTANEOUS_FIN,	"teardown: simultaneous FIN")	\
+	X(HSA_ROLE_FINAL_ACK,		"teardown: final ACK")		\
+	X(HSA_ROLE_FIN_RETRANSMIT,	"FIN retransmission")		\
+	X(HSA_ROLE_RST,			"RST")				\
+	X(HSA_ROLE_RST_REFUSED,		"RST: connection refused")
+
+enum hsa_segment_role {
+#define HSA_X(name, text) name,
+	HSA_SEGMENT_ROLES(HSA_X)
+#undef HSA_X
+};
+
+/* The first FIN one side sent: its sequence number (that of the FIN flag
+ * itself) and the smallest acknowledgment number any transmission of it
+ * carried, which is that of its first transmission: acknowledgment numbers
+ * only grow, and a retransmission may already acknowledge the peer's FIN. */
+struct hsa_fin {
+	bool seen;
+	bool ack_valid;
+	uint32_t seq;
+	uint32_t ack;
+	int64_t ts;
+};
+
+struct hsa_endpoint {
+	struct hsa_addr addr;
+	uint16_t port;
+	bool isn_seen;		/* its SYN (client) or SYN/ACK (server) */
+	bool seq_known;
+	bool ack_known;
+	uint32_t isn;
+	uint32_t next_seq;	/* highest sequence number it has used + 1 */
+	uint32_t max_ack;	/* highest acknowledgment number it sent */
+	uint32_t window;	/* last window it advertised, scaled */
+	struct hsa_tcp_options opt;	/* from its SYN or SYN/ACK */
+	struct hsa_fin fin;
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* SYN and SYN/ACK transmissions kept for the RTT: the first few and the
+ * latest (later ones overwrite the last slot). */
+#define HSA_HS_TX_SLOTS 4
+
+struct hsa_hs_tx {
+	int64_t ts;
+	uint32_t tsval;
+	uint32_t tsecr;
+	bool has_ts;
+};
+
+struct hsa_ladder_log;
+
+struct hsa_conn {
+	/* Bookkeeping for the tracker: hash chain, lifecycle list. */
+	struct hsa_conn *hnext;
+	struct hsa_conn *prev;
+	struct hsa_conn *next;
+	uint64_t hash;
+	uint8_t list;
+
+	uint64_t id;
+	uint8_t ip_version;
+	bool roles_guessed;
+	bool evicted;
+	bool refused;
+	bool ack3_seen;
+	bool rst_seen;
+	bool rst_before_fins;
+	bool has_previous;
+	uint8_t rst_from;
+	uint8_t n_syn;
+	uint8_t n_synack;
+	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
+	struct hsa_hs_tx syn_tx[HSA_HS_TX_SLOTS];
+	struct hsa_hs_tx synack_tx[HSA_HS_TX_SLOTS];
+	uint32_t syn_retransmits;
+	uint32_t synack_retransmits;
+	uint32_t fin_retransmits;
+	int64_t ack3_ts;
+	int64_t first_ts;
+	int64_t last_ts;
+	uint64_t previous_id;
+	int64_t reuse_gap_ns;
+	struct hsa_ladder_log *log;	/* only with --ladder */
+};
+
+/* What hsanalyze concludes about a connection. */
+struct hsa_verdict {
+	enum hsa_handshake_status handshake;
+	bool syn_to_synack_valid;
+	bool synack_to_ack_valid;
+	int64_t syn_to_synack_ns;
+	int64_t synack_to_ack_ns;
+	enum hsa_close_kind close;
+	enum hsa_who active_closer;	/* NONE, CLIENT, SERVER or BOTH */
+	enum hsa_who time_wait;		/* any but PENDING only when half closed */
+	enum hsa_tcp_state state[2];
+};
+
+/* Start a connection from its first segment, choosing client and server
+ * (see conn.c for the rules). */
+void hsa_conn_init(struct hsa_conn *c, uint64_t id, const struct hsa_packet *p);
+
+/* Which end sent p: HSA_CLIENT or HSA_SERVER. */
+int hsa_conn_sender(const struct hsa_conn *c, const struct hsa_packet *p);
+
+/* Apply one segment; returns its role. */
+enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
+    const struct hsa_packet *p);
+
+/* True when the connection has ended: both FINs acknowledged, or an RST. */
+bool hsa_conn_closed(const struct hsa_conn *c);
+
+/* True when a SYN (without ACK) in p starts a new connection on c's 4-tuple
+ * rather than belonging to c. */
+bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *p);
+
+/* True when the handshake is done or was never seen (the capture began
+ * mid-connection). */
+bool hsa_conn_established(const struct hsa_conn *c);
+
+/* Derive the verdict from the facts (verdict.c), and the TIME-WAIT part
+ * of it (time_wait.c). */
+void hsa_conn_verdict(const struct hsa_conn *c, struct hsa_verdict *v);
+void hsa_time_wait_verdict(const struct hsa_conn *c, struct hsa_verdict *v);
+enum hsa_tcp_state hsa_endpoint_state(const struct hsa_conn *c, int side);
+
+const char *hsa_state_name(enum hsa_tcp_state s);
+const char *hsa_role_name(enum hsa_segment_role r);
+const char *hsa_handshake_name(enum hsa_handshake_status s);
+const char *hsa_close_name(enum hsa_close_kind k);
+const char *hsa_who_name(enum hsa_who w);
+
+#endif

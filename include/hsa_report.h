@@ -1,0 +1,37 @@
+/*
+ * hsa_report.h - the last stage: the text report for a person, the JSON
+ * report for tickets and scripts, and the ladder diagram.
+ */
+#ifndef HSA_REPORT_H
+#define HSA_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "hsa_capture.h"
+#include "hsa_conn.h"
+#include "hsa_summary.h"
+#include "hsa_tracker.h"
+
+/* Everything the end of a report says about the run. */
+struct hsa_run {
+	const struct hsa_capture *cap;
+	const struct hsa_tracker_stats *tracker;
+	const struct hsa_summary *summary;
+	bool live;
+	unsigned long long kernel_drops;	/* live only */
+	unsigned long long interface_drops;
+	bool stats_available;
+};
+
+/* JSON (report_json.c).  Connections are streamed as they are reported. */
+void hsa_json_begin(FILE *out);
+/* Returns 0, or -1 when out of memory. */
+int hsa_json_connection(FILE *out, const struct hsa_conn *c,
+    const struct hsa_verdict *v, bool nano);
+int hsa_json_end(FILE *out, const struct hsa_run *run);
+
+/* Text (report_text.c). */
+void hsa_text_report(FILE *out, const struct hsa_run *run);
+
+#endif

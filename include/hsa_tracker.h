@@ -1,0 +1,65 @@
+/*
+ * hsa_tracker.h - follows TCP connections through a capture, in one pass.
+ *
+ * Segments go in; connections come out, each once, through the sink, when
+ * hsanalyze is done with them: closed and quiet for the linger time, idle past
+ * their timeout, evicted when the table is full, or at the end of the
+ * capture.  Timeouts run on capture time, never on the wall clock.  After a
+ * connection is reported, a short history entry of its 4-tuple remains, so
+ * that a new SYN on it can be recognised as port reuse.
+ */
+#ifndef HSA_TRACKER_H
+#define HSA_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hsa_conn.h"
+#include "hsa_packet.h"
+
+/* Called once per connection when it is reported.  The sink may take c->log
+ * (and set it to NULL); c itself is reused after the call. */
+typedef void (*hsa_conn_sink)(void *ctx, struct hsa_conn *c,
+    const struct hsa_verdict *v);
+
+/* Called after each segment has been applied, with its role (--ladder). */
+typedef void (*hsa_segment_hook)(void *ctx, struct hsa_conn *c,
+    const struct hsa_packet *p, enum hsa_segment_role role);
+
+struct hsa_tracker_config {
+	int64_t handshake_timeout_ns;	/* handshake not finished */
+	int64_t idle_timeout_ns;	/* established */
+	int64_t linger_ns;		/* closed, waiting for stragglers */
+	int64_t history_ns;		/* reported, 4-tuple remembered */
+	size_t max_flows;		/* tracked connections and history */
+	hsa_conn_sink sink;
+	hsa_segment_hook segment_hook;
+	void *ctx;
+};
+
+#define HSA_DEFAULT_HANDSHAKE_TIMEOUT_NS	(60LL * 1000000000LL)
+#define HSA_DEFAULT_IDLE_TIMEOUT_NS		(300LL * 1000000000LL)
+#define HSA_DEFAULT_LINGER_NS			(4LL * 1000000000LL)
+#define HSA_DEFAULT_HISTORY_NS			(120LL * 1000000000LL)
+#define HSA_DEFAULT_MAX_FLOWS			131072
+
+struct hsa_tracker_stats {
+	uint64_t connections;	/* reported */
+	uint64_t evicted;	/* reported early because the table was full */
+	uint64_t late_segments;	/* arrived after their connection was reported */
+	uint64_t peak_flows;	/* most entries held at once */
+};
+
+struct hsa_tracker;
+
+/* Returns NULL when out of memory. */
+struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg);
+void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
+/* Report every connection still tracked, in id order. */
+void hsa_tracker_finish(struct hsa_tracker *t);
+const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t);
+/* Connections being tracked now (not counting history entries). */
+size_t hsa_tracker_open_flows(const struct hsa_tracker *t);
+void hsa_tracker_free(struct hsa_tracker *t);
+
+#endif

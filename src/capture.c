@@ -1,0 +1,86 @@
+/*
+ * capture.c - read records from libpcap, decode them, count what happened
+ * to each one.
+ *
+ * This is the boundary between libpcap and the rest: after it, a packet is a
+ * struct hsa_packet or a counted reason why it is not one.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hsa_capture.h"
+
+int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
+    char *err, size_t errlen)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(cap->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(cap->pcap));
+		return -1;
+	}
+	if (pcap_setfilter(cap->pcap, &prog) != 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(cap->pcap));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
+{
+	struct hsa_capture_stats *st = &cap->stats;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	enum hsa_decode_result r;
+	int64_t ts;
+	int rc;
+
+	rc = pcap_next_ex(cap->pcap, &h, &data);
+	if (rc == 0)		/* live: the buffer timeout passed, no packet */
+		return 0;
+	if (rc == PCAP_ERROR_BREAK)
+		return cap->live ? -2 : -1;
+	if (rc != 1) {
+		if (rc == PCAP_ERROR) {
+			st->cut_short = true;
+			snprintf(st->cut_reason, sizeof(st->cut_reason), "%s",
+			    pcap_geterr(cap->pcap));
+		}
+		return -1;
+	}
+
+	/* With nanosecond precision requested, tv_usec holds nanoseconds. */
+	ts = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
+	st->packets++;
+	if (!st->have_ts || ts < st->first_ts)
+		st->first_ts = ts;
+	if (!st->have_ts || ts > st->last_ts)
+		st->last_ts = ts;
+	st->have_ts = true;
+
+	r = hsa_decode_link(cap->dlt, pkt, data, h->caplen, h->len);
+	st->results[r]++;
+	if (r != HSA_DECODE_TCP)
+		return 0;
+	pkt->ts_ns = ts;
+	st->options_truncated += pkt->opt.truncated;
+	st->options_invalid += pkt->opt.invalid;
+	return 1;
+}
+
+void hsa_capture_close(struct hsa_capture *cap)
+{
+	if (cap->pcap)
+		pcap_close(cap->pcap);
+	cap->pcap = NULL;
+}
+
+const char *hsa_capture_link_name(const struct hsa_capture *cap)
+{
+	const char *n = pcap_datalink_val_to_name(cap->dlt);
+
+	return n ? n : "unknown";
+}

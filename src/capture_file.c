@@ -1,0 +1,182 @@
+/*
+ * capture_file.c - open a pcap or pcapng file (or standard input) and find
+ * the timestamp precision it was written with.
+ *
+ * libpcap is asked for nanosecond timestamps, so nothing is lost; but it does
+ * not say whether the file itself had micro- or nanoseconds.  That is in the
+ * first bytes: the pcap magic number, or the if_tsresol option of the first
+ * pcapng Interface Description Block.  Those bytes are peeked at through a
+ * small stdio cookie that serves them again to libpcap, which works on pipes
+ * too, where seeking back is impossible.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hsa_capture.h"
+#include "extract.h"
+
+#define PEEK_MAX 4096
+
+struct peek_file {
+	FILE *under;
+	bool close_under;
+	size_t len;
+	size_t pos;
+	uint8_t buf[PEEK_MAX];
+};
+
+static ssize_t peek_read(void *cookie, char *out, size_t n)
+{
+	struct peek_file *pf = cookie;
+	size_t got = 0;
+
+	if (pf->pos < pf->len) {
+		got = pf->len - pf->pos < n ? pf->len - pf->pos : n;
+		memcpy(out, pf->buf + pf->pos, got);
+		pf->pos += got;
+	}
+	if (got < n) {
+		size_t more = fread(out + got, 1, n - got, pf->under);
+
+		if (more == 0 && ferror(pf->under) && got == 0)
+			return -1;
+		got += more;
+	}
+	return (ssize_t)got;
+}
+
+static int peek_close(void *cookie)
+{
+	struct peek_file *pf = cookie;
+	int r = 0;
+
+	if (pf->close_under)
+		r = fclose(pf->under);
+	free(pf);
+	return r;
+}
+
+static uint32_t get32(const uint8_t *p, bool big_endian)
+{
+	return big_endian ? hsa_be32(p, 0) : hsa_le32(p, 0);
+}
+
+static uint16_t get16(const uint8_t *p, bool big_endian)
+{
+	return big_endian ? hsa_be16(p, 0) : (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* Nanosecond (or finer) timestamps in the first pcapng interface?  The
+ * default resolution is microseconds (if_tsresol absent). */
+static bool pcapng_is_nano(const uint8_t *b, size_t len)
+{
+	uint32_t shb_len, idb_len, off;
+	bool be;
+
+	if (len < 12)
+		return false;
+	be = hsa_be32(b, 8) == 0x1a2b3c4d;
+	shb_len = get32(b + 4, be);
+	if (shb_len < 28 || !hsa_have((uint32_t)len, shb_len, 20))
+		return false;
+	b += shb_len;
+	len -= shb_len;
+	if (get32(b, be) != 1)		/* Interface Description Block */
+		return false;
+	idb_len = get32(b + 4, be);
+	if (idb_len < 20 || idb_len > len)
+		return false;
+	/* type[4] length[4] linktype[2] reserved[2] snaplen[4] options... */
+	for (off = 16; hsa_have(idb_len - 4, off, 4);) {
+		uint16_t code = get16(b + off, be), olen = get16(b + off + 2, be);
+
+		if (code == 0)
+			break;
+		if (code == 9 && olen == 1 && hsa_have(idb_len - 4, off + 4, 1)) {
+			uint8_t r = b[off + 4];
+			/* High bit clear: 10^-r seconds; set: 2^-(r & 0x7f). */
+			return (r & 0x80) ? (r & 0x7f) > 19 : r > 6;
+		}
+		off += 4 + ((olen + 3u) & ~3u);
+	}
+	return false;
+}
+
+static bool file_is_nano(const uint8_t *b, size_t len)
+{
+	if (len < 4)
+		return false;
+	if (hsa_le32(b, 0) == 0xa1b23c4d || hsa_be32(b, 0) == 0xa1b23c4d)
+		return true;
+	if (hsa_be32(b, 0) == 0x0a0d0d0a)
+		return pcapng_is_nano(b, len);
+	return false;
+}
+
+int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
+    char *err, size_t errlen)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct peek_file *pf;
+	cookie_io_functions_t io = { .read = peek_read, .close = peek_close };
+	struct stat st;
+	FILE *fp;
+
+	memset(cap, 0, sizeof(*cap));
+	cap->source = path;
+	pf = calloc(1, sizeof(*pf));
+	if (!pf) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	if (strcmp(path, "-") == 0)
+		pf->under = stdin;
+	else {
+		pf->under = fopen(path, "rb");
+		pf->close_under = true;
+		if (!pf->under) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			free(pf);
+			return -1;
+		}
+		if (fstat(fileno(pf->under), &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s", strerror(EISDIR));
+			fclose(pf->under);
+			free(pf);
+			return -1;
+		}
+	}
+	pf->len = fread(pf->buf, 1, PEEK_MAX, pf->under);
+	if (pf->len == 0 && ferror(pf->under)) {
+		snprintf(err, errlen, "%s", strerror(errno ? errno : EIO));
+		peek_close(pf);
+		return -1;
+	}
+	if (pf->len == 0) {
+		snprintf(err, errlen, "empty file, not a capture");
+		peek_close(pf);
+		return -1;
+	}
+	cap->nano = file_is_nano(pf->buf, pf->len);
+
+	fp = fopencookie(pf, "rb", io);
+	if (!fp) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		peek_close(pf);
+		return -1;
+	}
+	cap->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
+	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!cap->pcap) {
+		snprintf(err, errlen, "not a capture file (libpcap: %s)", errbuf);
+		fclose(fp);
+		return -1;
+	}
+	cap->dlt = pcap_datalink(cap->pcap);
+	cap->snaplen = (uint32_t)pcap_snapshot(cap->pcap);
+	return 0;
+}

@@ -1,0 +1,303 @@
+/*
+ * conn.c - apply one TCP segment to its connection and name its role.
+ *
+ * This records facts as they arrive (initial sequence numbers, SYN and
+ * SYN/ACK times, each side's first FIN and its acknowledgment number, RSTs,
+ * counters).  Conclusions are drawn later from the facts (verdict.c,
+ * time_wait.c), because merged and loopback captures are not in time order:
+ * the packet order in the file is a hint, the sequence numbers are the truth.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hsa_conn.h"
+#include "seq.h"
+
+/* The smallest window assumed when deciding whether a SYN's sequence number
+ * lies inside the previous connection's window. */
+#define MIN_WINDOW 65535u
+
+static bool same_endpoint(const struct hsa_endpoint *e,
+    const struct hsa_addr *a, uint16_t port)
+{
+	return e->port == port && memcmp(e->addr.bytes, a->bytes, 16) == 0;
+}
+
+/* Without a SYN or SYN/ACK, guess the server: a port below 1024, else the
+ * lower port; on a tie, the destination of the first packet. */
+static bool guess_dst_is_server(uint16_t sport, uint16_t dport)
+{
+	bool s_low = sport < 1024, d_low = dport < 1024;
+
+	if (s_low != d_low)
+		return d_low;
+	return dport <= sport;
+}
+
+void hsa_conn_init(struct hsa_conn *c, uint64_t id, const struct hsa_packet *p)
+{
+	bool dst_is_server;
+	int cs, ss;
+
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->ip_version = p->ip_version;
+	c->first_ts = c->last_ts = p->ts_ns;
+	c->rst_from = HSA_CLIENT;
+
+	if ((p->flags & (HSA_TCP_SYN | HSA_TCP_ACK)) == HSA_TCP_SYN)
+		dst_is_server = true;		/* the SYN's sender is the client */
+	else if ((p->flags & (HSA_TCP_SYN | HSA_TCP_ACK)) ==
+	    (HSA_TCP_SYN | HSA_TCP_ACK))
+		dst_is_server = false;		/* the SYN/ACK's sender is the server */
+	else {
+		dst_is_server = guess_dst_is_server(p->sport, p->dport);
+		c->roles_guessed = true;
+	}
+	cs = dst_is_server ? 0 : 1;		/* 0: p's source, 1: p's destination */
+	ss = 1 - cs;
+	c->ep[HSA_CLIENT].addr = cs == 0 ? p->src : p->dst;
+	c->ep[HSA_CLIENT].port = cs == 0 ? p->sport : p->dport;
+	c->ep[HSA_SERVER].addr = ss == 0 ? p->src : p->dst;
+	c->ep[HSA_SERVER].port = ss == 0 ? p->sport : p->dport;
+}
+
+int hsa_conn_sender(const struct hsa_conn *c, const struct hsa_packet *p)
+{
+	return same_endpoint(&c->ep[HSA_CLIENT], &p->src, p->sport) ?
+	    HSA_CLIENT : HSA_SERVER;
+}
+
+static void swap_roles(struct hsa_conn *c)
+{
+	struct hsa_endpoint tmp = c->ep[HSA_CLIENT];
+
+	c->ep[HSA_CLIENT] = c->ep[HSA_SERVER];
+	c->ep[HSA_SERVER] = tmp;
+}
+
+bool hsa_conn_closed(const struct hsa_conn *c)
+{
+	const struct hsa_endpoint *a = &c->ep[HSA_CLIENT], *b = &c->ep[HSA_SERVER];
+
+	if (c->rst_seen)
+		return true;
+	return a->fin.seen && b->fin.seen && b->ack_known && a->ack_known &&
+	    hsa_seq_after(b->max_ack, a->fin.seq) &&
+	    hsa_seq_after(a->max_ack, b->fin.seq);
+}
+
+bool hsa_conn_established(const struct hsa_conn *c)
+{
+	return c->ack3_seen || (c->n_syn == 0 && c->n_synack == 0);
+}
+
+bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *p)
+{
+	int s = hsa_conn_sender(c, p);
+	const struct hsa_endpoint *e = &c->ep[s], *peer = &c->ep[1 - s];
+	uint32_t window;
+
+	/* A retransmission of the SYN this connection began with. */
+	if (s == HSA_CLIENT && e->isn_seen && p->seq == e->isn)
+		return false;
+	/* The previous connection has ended: both FINs, or an RST. */
+	if (c->rst_seen || (e->fin.seen && peer->fin.seen))
+		return true;
+	/* The SYN the SYN/ACK answered, captured after it (merged captures). */
+	if (s == HSA_CLIENT && !e->isn_seen && c->n_synack > 0 &&
+	    peer->ack_known && p->seq + 1 == peer->max_ack && c->n_syn == 0)
+		return false;
+	if (!e->seq_known)
+		return true;
+	/* Outside the window the sender was last allowed to send into. */
+	window = peer->window > MIN_WINDOW ? peer->window : MIN_WINDOW;
+	return hsa_seq_diff(p->seq, e->next_seq) > (int32_t)window ||
+	    hsa_seq_diff(e->next_seq, p->seq) > (int32_t)window;
+}
+
+static void record_tx(struct hsa_hs_tx *slots, uint8_t *n,
+    const struct hsa_packet *p)
+{
+	struct hsa_hs_tx *t = &slots[*n < HSA_HS_TX_SLOTS ? *n : HSA_HS_TX_SLOTS - 1];
+
+	t->ts = p->ts_ns;
+	t->has_ts = p->opt.has_timestamps;
+	t->tsval = p->opt.tsval;
+	t->tsecr = p->opt.tsecr;
+	if (*n < UINT8_MAX)
+		(*n)++;
+}
+
+/* Keep the options a side offered in its SYN or SYN/ACK. */
+static void record_offer(struct hsa_endpoint *e, const struct hsa_packet *p)
+{
+	e->opt = p->opt;
+	e->opt.tsval = e->opt.tsecr = 0;
+}
+
+static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
+    const struct hsa_packet *p)
+{
+	struct hsa_endpoint *e = &c->ep[s];
+
+	if (p->flags & HSA_TCP_ACK) {
+		/* SYN/ACK: its sender is the server, whatever was guessed. */
+		if (s == HSA_CLIENT && (c->roles_guessed || c->n_syn == 0) &&
+		    c->n_synack == 0) {
+			swap_roles(c);
+			s = HSA_SERVER;
+			e = &c->ep[s];
+		}
+		c->roles_guessed = false;
+		if (s != HSA_SERVER)
+			return HSA_ROLE_SYNACK;	/* a SYN/ACK from the client: odd */
+		if (e->isn_seen && p->seq == e->isn) {
+			c->synack_retransmits++;
+			record_tx(c->synack_tx, &c->n_synack, p);
+			return HSA_ROLE_SYNACK_RETRANSMIT;
+		}
+		if (!e->isn_seen) {
+			e->isn_seen = true;
+			e->isn = p->seq;
+			record_offer(e, p);
+		}
+		record_tx(c->synack_tx, &c->n_synack, p);
+		return HSA_ROLE_SYNACK;
+	}
+
+	/* SYN without ACK: its sender is the client. */
+	if (s == HSA_SERVER && c->roles_guessed) {
+		swap_roles(c);
+		s = HSA_CLIENT;
+		e = &c->ep[s];
+	}
+	c->roles_guessed = false;
+	if (e->isn_seen && p->seq == e->isn) {
+		c->syn_retransmits++;
+		record_tx(c->syn_tx, &c->n_syn, p);
+		return HSA_ROLE_SYN_RETRANSMIT;
+	}
+	if (!e->isn_seen) {
+		e->isn_seen = true;
+		e->isn = p->seq;
+		record_offer(e, p);
+	}
+	record_tx(c->syn_tx, &c->n_syn, p);
+	return HSA_ROLE_SYN;
+}
+
+static enum hsa_segment_role on_fin(struct hsa_conn *c, int s,
+    const struct hsa_packet *p, bool acked_peer_fin_before)
+{
+	struct hsa_endpoint *e = &c->ep[s], *peer = &c->ep[1 - s];
+	uint32_t fin_seq = p->seq + p->payload_len;
+	bool has_ack = (p->flags & HSA_TCP_ACK) != 0;
+
+	if (e->fin.seen && fin_seq == e->fin.seq) {
+		c->fin_retransmits++;
+		/* Keep the smallest acknowledgment: the first transmission's. */
+		if (has_ack && (!e->fin.ack_valid || hsa_seq_before(p->ack, e->fin.ack)))
+			e->fin.ack = p->ack;
+		e->fin.ack_valid = e->fin.ack_valid || has_ack;
+		if (p->ts_ns < e->fin.ts)
+			e->fin.ts = p->ts_ns;
+		return HSA_ROLE_FIN_RETRANSMIT;
+	}
+	if (e->fin.seen)
+		return HSA_ROLE_DATA;	/* a second, different FIN: ignore it */
+
+	e->fin.seen = true;
+	e->fin.seq = fin_seq;
+	e->fin.ack_valid = has_ack;
+	e->fin.ack = p->ack;
+	e->fin.ts = p->ts_ns;
+
+	if (!peer->fin.seen)
+		return HSA_ROLE_FIRST_FIN;
+	if (!(has_ack && hsa_seq_after(p->ack, peer->fin.seq)))
+		return HSA_ROLE_SIMULTANEOUS_FIN;
+	return acked_peer_fin_before ? HSA_ROLE_PEER_FIN : HSA_ROLE_PEER_FIN_ACK;
+}
+
+enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
+    const struct hsa_packet *p)
+{
+	int s = hsa_conn_sender(c, p);
+	struct hsa_endpoint *e, *peer;
+	enum hsa_segment_role role;
+	bool has_ack = (p->flags & HSA_TCP_ACK) != 0;
+	bool acked_peer_fin_before;
+	uint32_t end;
+
+	if (p->ts_ns < c->first_ts)
+		c->first_ts = p->ts_ns;
+	if (p->ts_ns > c->last_ts)
+		c->last_ts = p->ts_ns;
+
+	if (p->flags & HSA_TCP_SYN) {
+		role = on_syn(c, s, p);
+		s = hsa_conn_sender(c, p);	/* roles may have been set */
+	} else
+		role = p->payload_len > 0 ? HSA_ROLE_DATA : HSA_ROLE_ACK;
+
+	e = &c->ep[s];
+	peer = &c->ep[1 - s];
+	e->packets++;
+	e->bytes += p->payload_len;
+
+	/* Sequence space used and acknowledgment sent. */
+	end = p->seq + p->payload_len + ((p->flags & HSA_TCP_SYN) ? 1 : 0) +
+	    ((p->flags & HSA_TCP_FIN) ? 1 : 0);
+	if (!(p->flags & HSA_TCP_RST) &&
+	    (!e->seq_known || hsa_seq_after(end, e->next_seq))) {
+		e->next_seq = end;
+		e->seq_known = true;
+	}
+	acked_peer_fin_before = peer->fin.seen && e->ack_known &&
+	    hsa_seq_after(e->max_ack, peer->fin.seq);
+	if (has_ack && (!e->ack_known || hsa_seq_after(p->ack, e->max_ack))) {
+		e->max_ack = p->ack;
+		e->ack_known = true;
+	}
+	/* The window is scaled only when both sides offered scaling, and
+	 * never in a SYN (RFC 7323, 2.2). */
+	e->window = p->window;
+	if (!(p->flags & HSA_TCP_SYN) && e->opt.has_wscale &&
+	    peer->opt.has_wscale)
+		e->window <<= (e->opt.wscale > 14 ? 14 : e->opt.wscale);
+
+	if (p->flags & HSA_TCP_RST) {
+		if (!c->rst_seen) {
+			c->rst_seen = true;
+			c->rst_from = (uint8_t)s;
+			c->rst_before_fins = !(e->fin.seen && peer->fin.seen);
+		}
+		/* A SYN answered by an RST: nothing listens there. */
+		if (s == HSA_SERVER && c->n_syn > 0 && c->n_synack == 0) {
+			c->refused = true;
+			return HSA_ROLE_RST_REFUSED;
+		}
+		return HSA_ROLE_RST;
+	}
+
+	/* Handshake 3/3: the client's first ACK of the SYN/ACK. */
+	if (s == HSA_CLIENT && has_ack && !(p->flags & HSA_TCP_SYN) &&
+	    !c->ack3_seen && peer->isn_seen &&
+	    hsa_seq_after(p->ack, peer->isn)) {
+		c->ack3_seen = true;
+		c->ack3_ts = p->ts_ns;
+		if (!(p->flags & HSA_TCP_FIN))
+			role = HSA_ROLE_HANDSHAKE_ACK;
+	}
+
+	if (p->flags & HSA_TCP_FIN)
+		return on_fin(c, s, p, acked_peer_fin_before);
+
+	/* An ACK that newly covers the peer's FIN. */
+	if (peer->fin.seen && !acked_peer_fin_before && has_ack &&
+	    hsa_seq_after(p->ack, peer->fin.seq))
+		return e->fin.seen ? HSA_ROLE_FINAL_ACK : HSA_ROLE_ACK_OF_FIRST_FIN;
+	return role;
+}

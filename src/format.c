@@ -1,0 +1,51 @@
+/*
+ * format.c - addresses, times and durations as reports write them.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "hsa_format.h"
+
+const char *hsa_format_addr(uint8_t ip_version, const struct hsa_addr *a,
+    char *buf, size_t len)
+{
+	/* glibc's inet_ntop follows RFC 5952: lower case, the longest run of
+	 * zero groups (the first on a tie, never a single group) as "::". */
+	if (!inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, a->bytes, buf,
+	    (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *hsa_format_time(int64_t ts_ns, bool nano, char *buf, size_t len)
+{
+	int64_t sec = ts_ns / 1000000000LL, frac = ts_ns % 1000000000LL;
+	time_t t;
+	struct tm tm;
+	char base[32];
+
+	if (frac < 0) {
+		frac += 1000000000LL;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	if (nano)
+		snprintf(buf, len, "%s.%09lldZ", base, (long long)frac);
+	else
+		snprintf(buf, len, "%s.%06lldZ", base, (long long)(frac / 1000));
+	return buf;
+}
+
+double hsa_ms(int64_t ns)
+{
+	return (double)ns / 1e6;
+}

@@ -1,0 +1,367 @@
+/*
+ * main.c - the command line.  Parses options as tcpdump users expect them,
+ * runs the pipeline (capture -> decode -> track -> analyse -> report) and is
+ * the only place that decides the exit status:
+ *
+ *   0  success
+ *   1  a capture that cannot be opened or read, or is not a capture; an
+ *      unsupported link type; a report that cannot be written; a capture
+ *      that ends inside a packet record (the report is still written)
+ *   2  usage error: bad option, bad value, bad filter expression
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsa_capture.h"
+#include "hsa_ladder.h"
+#include "hsa_output.h"
+#include "hsa_report.h"
+#include "hsa_summary.h"
+#include "hsa_tracker.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct options {
+	const char *read_file;
+	long long count;		/* 0: no limit */
+	bool json;
+	const char *out_path;
+	bool ladder;
+	uint64_t ladder_id;		/* 0: one of each kind */
+	size_t max_flows;
+	char *filter;
+};
+
+/* What the tracker's callbacks need. */
+struct run_ctx {
+	struct hsa_summary summary;
+	FILE *json_out;
+	bool nano;
+	bool out_of_memory;
+	struct hsa_ladder *ladder;
+};
+
+static const char *progname = "hsanalyze";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	    "Usage: %s -r FILE [options] [filter expression]\n"
+	    "Explain the TCP connections in a capture: 3-way handshake, SYN RTT,\n"
+	    "teardown, and which side enters TIME_WAIT.\n"
+	    "\n"
+	    "  -r FILE            read a pcap or pcapng file; - for standard input\n"
+	    "  -c COUNT           stop after COUNT packets\n"
+	    "      --json         write the JSON report (doc/json-report.md)\n"
+	    "  -o FILE            write the report to FILE, atomically\n"
+	    "      --ladder [ID]  draw connection ID as a sequence diagram, or\n"
+	    "                     one connection of each kind without ID\n"
+	    "      --max-flows N  track at most N connections at once (default %d)\n"
+	    "  -h, --help         show this help\n"
+	    "  -V, --version      show the version\n"
+	    "\n"
+	    "The filter expression is a BPF expression, as for tcpdump:\n"
+	    "  %s -r trace.pcap tcp port 8080\n"
+	    "Exit status: 0 success, 1 capture or output problem, 2 usage error.\n"
+	    "See hsanalyze(1).\n", progname, HSA_DEFAULT_MAX_FLOWS, progname);
+}
+
+/* A usage error: one line naming the problem and where to look. */
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try '%s --help')\n", progname);
+	return EXIT_USAGE;
+}
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A whole decimal number in [min, max], or -1. */
+static int parse_number(const char *s, long long min, long long max,
+    long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* The words after the options, joined with spaces, as tcpdump does. */
+static char *join_words(char **words, int n)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	if (!(s = calloc(1, len)))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[i]);
+	}
+	return s;
+}
+
+enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS };
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "ladder", optional_argument, NULL, OPT_LADDER },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ NULL, 0, NULL, 0 }
+	};
+	long long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->max_flows = HSA_DEFAULT_MAX_FLOWS;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":r:c:o:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->read_file = optarg;
+			break;
+		case 'c':
+			if (parse_number(optarg, 1, LLONG_MAX, &v) != 0)
+				return usage_error("-c needs a positive whole number, not '%s'", optarg);
+			o->count = v;
+			break;
+		case 'o':
+			if (!*optarg)
+				return usage_error("-o needs a file name");
+			o->out_path = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_LADDER:
+			o->ladder = true;
+			if (!optarg && all_digits(argv[optind]))
+				optarg = argv[optind++];
+			if (optarg) {
+				if (parse_number(optarg, 1, LLONG_MAX, &v) != 0)
+					return usage_error("--ladder takes a connection id (1, 2, ...), not '%s'", optarg);
+				o->ladder_id = (uint64_t)v;
+			}
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_number(optarg, 2, 1LL << 32, &v) != 0)
+				return usage_error("--max-flows needs a number from 2 to 4294967296, not '%s'", optarg);
+			o->max_flows = (size_t)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			printf("%s\n", pcap_lib_version());
+			return EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!o->read_file)
+		return usage_error("nothing to read: give a capture with -r FILE");
+	if (o->json && o->ladder)
+		return usage_error("--json and --ladder are different reports; choose one");
+	if (optind < argc) {
+		o->filter = join_words(argv + optind, argc - optind);
+		if (!o->filter) {
+			fail("out of memory");
+			return EXIT_FAIL;
+		}
+	}
+	return -1;
+}
+
+static void on_connection(void *ctx, struct hsa_conn *c,
+    const struct hsa_verdict *v)
+{
+	struct run_ctx *r = ctx;
+
+	hsa_summary_add(&r->summary, c, v);
+	if (r->json_out && hsa_json_connection(r->json_out, c, v, r->nano) != 0)
+		r->out_of_memory = true;
+	if (r->ladder)
+		hsa_ladder_connection(r->ladder, c, v);
+}
+
+static void on_segment(void *ctx, struct hsa_conn *c,
+    const struct hsa_packet *p, enum hsa_segment_role role)
+{
+	struct run_ctx *r = ctx;
+
+	hsa_ladder_segment(r->ladder, c, p, role);
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	struct hsa_capture cap;
+	struct hsa_output out;
+	struct hsa_tracker_config tc = { 0 };
+	struct hsa_tracker *tracker = NULL;
+	struct hsa_packet pkt;
+	struct hsa_run run = { 0 };
+	static struct run_ctx rc;
+	char err[PCAP_ERRBUF_SIZE + 128];
+	int status, r;
+
+	status = parse_options(argc, argv, &opt);
+	if (status >= 0)
+		return status;
+
+	if (hsa_capture_open_file(&cap, opt.read_file, err, sizeof(err)) != 0) {
+		fail("%s: %s", strcmp(opt.read_file, "-") ? opt.read_file :
+		    "standard input", err);
+		free(opt.filter);
+		return EXIT_FAIL;
+	}
+	if (!hsa_link_supported(cap.dlt)) {
+		fail("%s: link type %s (%d) is not supported", opt.read_file,
+		    hsa_capture_link_name(&cap), cap.dlt);
+		hsa_capture_close(&cap);
+		free(opt.filter);
+		return EXIT_FAIL;
+	}
+	if (opt.filter && hsa_capture_set_filter(&cap, opt.filter, err, sizeof(err)) != 0) {
+		status = usage_error("bad filter expression '%s': %s", opt.filter, err);
+		hsa_capture_close(&cap);
+		free(opt.filter);
+		return status;
+	}
+	if (hsa_output_open(&out, opt.out_path, err, sizeof(err)) != 0) {
+		fail("%s: cannot write the report: %s", opt.out_path, err);
+		hsa_capture_close(&cap);
+		free(opt.filter);
+		return EXIT_FAIL;
+	}
+
+	hsa_summary_init(&rc.summary);
+	rc.nano = cap.nano;
+	if (opt.json) {
+		rc.json_out = out.fp;
+		hsa_json_begin(out.fp);
+	}
+	if (opt.ladder && !(rc.ladder = hsa_ladder_new(opt.ladder_id, cap.nano))) {
+		fail("out of memory");
+		goto failed;
+	}
+	tc.handshake_timeout_ns = HSA_DEFAULT_HANDSHAKE_TIMEOUT_NS;
+	tc.idle_timeout_ns = HSA_DEFAULT_IDLE_TIMEOUT_NS;
+	tc.linger_ns = HSA_DEFAULT_LINGER_NS;
+	tc.history_ns = HSA_DEFAULT_HISTORY_NS;
+	tc.max_flows = opt.max_flows;
+	tc.sink = on_connection;
+	tc.segment_hook = rc.ladder ? on_segment : NULL;
+	tc.ctx = &rc;
+	if (!(tracker = hsa_tracker_new(&tc))) {
+		fail("out of memory");
+		goto failed;
+	}
+
+	while ((r = hsa_capture_next(&cap, &pkt)) >= 0) {
+		if (r == 1)
+			hsa_tracker_segment(tracker, &pkt);
+		if (opt.count && cap.stats.packets >= (unsigned long long)opt.count)
+			break;
+	}
+	hsa_tracker_finish(tracker);
+
+	run.cap = &cap;
+	run.tracker = hsa_tracker_stats(tracker);
+	run.summary = &rc.summary;
+	status = EXIT_OK;
+	if (opt.json) {
+		if (hsa_json_end(out.fp, &run) != 0)
+			rc.out_of_memory = true;
+	} else if (opt.ladder) {
+		if (hsa_ladder_print(out.fp, rc.ladder) == 0) {
+			if (opt.ladder_id)
+				fail("%s: no connection with id %llu (the capture has %llu)",
+				    opt.read_file, (unsigned long long)opt.ladder_id,
+				    (unsigned long long)rc.summary.connections);
+			else
+				fail("%s: no TCP connections to draw", opt.read_file);
+			status = EXIT_FAIL;
+		}
+	} else
+		hsa_text_report(out.fp, &run);
+	if (rc.out_of_memory) {
+		fail("out of memory while writing the report");
+		goto failed;
+	}
+	if (hsa_output_commit(&out, err, sizeof(err)) != 0) {
+		fail("%s: cannot write the report: %s",
+		    opt.out_path ? opt.out_path : "standard output", err);
+		status = EXIT_FAIL;
+	}
+	if (cap.stats.cut_short) {
+		fail("%s: the capture ends inside a packet record (%s); the report covers the %llu packets before it",
+		    opt.read_file, cap.stats.cut_reason,
+		    (unsigned long long)cap.stats.packets);
+		status = EXIT_FAIL;
+	}
+	hsa_tracker_free(tracker);
+	hsa_ladder_free(rc.ladder);
+	hsa_capture_close(&cap);
+	free(opt.filter);
+	return status;
+
+failed:
+	hsa_output_abort(&out);
+	hsa_tracker_free(tracker);
+	hsa_ladder_free(rc.ladder);
+	hsa_capture_close(&cap);
+	free(opt.filter);
+	return EXIT_FAIL;
+}

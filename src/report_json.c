@@ -1,0 +1,282 @@
+/*
+ * report_json.c - the JSON report (doc/json-report.md describes every field).
+ *
+ * The document is written in pieces so that connections can be streamed as
+ * they are reported: the opening and the "connections" array first, one
+ * connection object per line, then "capture" and "summary", which are only
+ * known at the end.  Each piece is built with cJSON and printed compactly.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+#include "hsa_format.h"
+#include "hsa_report.h"
+
+#define FORMAT_NAME	"hsanalyze-report"
+#define FORMAT_VERSION	1
+
+static bool first_connection = true;
+
+void hsa_json_begin(FILE *out)
+{
+	first_connection = true;
+	fprintf(out, "{\"format\":\"%s\",\"format_version\":%d,\n\"connections\":[",
+	    FORMAT_NAME, FORMAT_VERSION);
+}
+
+static cJSON *endpoint_json(uint8_t ipv, const struct hsa_endpoint *e)
+{
+	char buf[HSA_ADDR_STRLEN];
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "ip", hsa_format_addr(ipv, &e->addr, buf, sizeof(buf)));
+	cJSON_AddNumberToObject(o, "port", e->port);
+	return o;
+}
+
+static cJSON *pair_json(uint64_t c2s, uint64_t s2c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "client_to_server", (double)c2s);
+	cJSON_AddNumberToObject(o, "server_to_client", (double)s2c);
+	return o;
+}
+
+static cJSON *options_json(const struct hsa_endpoint *e)
+{
+	cJSON *o;
+
+	if (!e->isn_seen)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	if (e->opt.has_mss)
+		cJSON_AddNumberToObject(o, "mss", e->opt.mss);
+	else
+		cJSON_AddNullToObject(o, "mss");
+	if (e->opt.has_wscale)
+		cJSON_AddNumberToObject(o, "window_scale", e->opt.wscale);
+	else
+		cJSON_AddNullToObject(o, "window_scale");
+	cJSON_AddBoolToObject(o, "sack_permitted", e->opt.sack_permitted);
+	cJSON_AddBoolToObject(o, "timestamps", e->opt.has_timestamps);
+	if (e->opt.truncated)
+		cJSON_AddBoolToObject(o, "truncated", true);
+	return o;
+}
+
+static void add_ms_or_null(cJSON *o, const char *name, bool valid, int64_t ns)
+{
+	if (valid)
+		cJSON_AddNumberToObject(o, name, hsa_ms(ns));
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *who_json(enum hsa_who w)
+{
+	return w == HSA_WHO_NONE ? cJSON_CreateNull() :
+	    cJSON_CreateString(hsa_who_name(w));
+}
+
+int hsa_json_connection(FILE *out, const struct hsa_conn *c,
+    const struct hsa_verdict *v, bool nano)
+{
+	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
+	char tbuf[HSA_TIME_STRLEN];
+	cJSON *o = cJSON_CreateObject(), *hs, *rtt, *cl_o, *st, *opts, *reuse;
+	char *text;
+
+	if (!o)
+		return -1;
+	cJSON_AddNumberToObject(o, "id", (double)c->id);
+	cJSON_AddItemToObject(o, "client", endpoint_json(c->ip_version, cl));
+	cJSON_AddItemToObject(o, "server", endpoint_json(c->ip_version, sv));
+	cJSON_AddBoolToObject(o, "roles_guessed", c->roles_guessed);
+	cJSON_AddStringToObject(o, "first_packet",
+	    hsa_format_time(c->first_ts, nano, tbuf, sizeof(tbuf)));
+	cJSON_AddStringToObject(o, "last_packet",
+	    hsa_format_time(c->last_ts, nano, tbuf, sizeof(tbuf)));
+	cJSON_AddNumberToObject(o, "duration_ms", hsa_ms(c->last_ts - c->first_ts));
+	cJSON_AddItemToObject(o, "packets", pair_json(cl->packets, sv->packets));
+	cJSON_AddItemToObject(o, "payload_bytes", pair_json(cl->bytes, sv->bytes));
+
+	opts = cJSON_AddObjectToObject(o, "options");
+	cJSON_AddItemToObject(opts, "client", options_json(cl));
+	cJSON_AddItemToObject(opts, "server", options_json(sv));
+
+	hs = cJSON_AddObjectToObject(o, "handshake");
+	cJSON_AddStringToObject(hs, "status", hsa_handshake_name(v->handshake));
+	cJSON_AddNumberToObject(hs, "syn_retransmits", c->syn_retransmits);
+	cJSON_AddNumberToObject(hs, "synack_retransmits", c->synack_retransmits);
+	rtt = cJSON_AddObjectToObject(hs, "rtt_ms");
+	add_ms_or_null(rtt, "syn_to_synack", v->syn_to_synack_valid, v->syn_to_synack_ns);
+	add_ms_or_null(rtt, "synack_to_ack", v->synack_to_ack_valid, v->synack_to_ack_ns);
+	add_ms_or_null(rtt, "total", v->syn_to_synack_valid && v->synack_to_ack_valid,
+	    v->syn_to_synack_ns + v->synack_to_ack_ns);
+
+	cl_o = cJSON_AddObjectToObject(o, "close");
+	cJSON_AddStringToObject(cl_o, "kind", hsa_close_name(v->close));
+	cJSON_AddItemToObject(cl_o, "active_closer", who_json(v->active_closer));
+	cJSON_AddStringToObject(cl_o, "time_wait", hsa_who_name(v->time_wait));
+	cJSON_AddNumberToObject(cl_o, "fin_retransmits", c->fin_retransmits);
+	if (c->rst_seen)
+		cJSON_AddStringToObject(cl_o, "rst_from",
+		    c->rst_from == HSA_CLIENT ? "client" : "server");
+	else
+		cJSON_AddNullToObject(cl_o, "rst_from");
+
+	st = cJSON_AddObjectToObject(o, "state");
+	cJSON_AddStringToObject(st, "client", hsa_state_name(v->state[HSA_CLIENT]));
+	cJSON_AddStringToObject(st, "server", hsa_state_name(v->state[HSA_SERVER]));
+
+	if (c->has_previous) {
+		reuse = cJSON_AddObjectToObject(o, "reuse");
+		cJSON_AddNumberToObject(reuse, "previous_id", (double)c->previous_id);
+		cJSON_AddNumberToObject(reuse, "gap_ms", hsa_ms(c->reuse_gap_ns));
+	} else
+		cJSON_AddNullToObject(o, "reuse");
+	cJSON_AddBoolToObject(o, "evicted", c->evicted);
+
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!text)
+		return -1;
+	fprintf(out, "%s\n%s", first_connection ? "" : ",", text);
+	first_connection = false;
+	free(text);
+	return 0;
+}
+
+static cJSON *group_json(const struct hsa_capture_stats *st,
+    enum hsa_decode_group g)
+{
+	cJSON *o = cJSON_CreateObject();
+	int r;
+
+	for (r = 0; r < HSA_DECODE_RESULT_COUNT; r++)
+		if (hsa_decode_result_group(r) == g)
+			cJSON_AddNumberToObject(o, hsa_decode_result_name(r),
+			    (double)st->results[r]);
+	return o;
+}
+
+static cJSON *capture_json(const struct hsa_run *run)
+{
+	const struct hsa_capture *cap = run->cap;
+	const struct hsa_capture_stats *st = &cap->stats;
+	char tbuf[HSA_TIME_STRLEN];
+	cJSON *o = cJSON_CreateObject(), *opt, *drops;
+
+	cJSON_AddStringToObject(o, "source", cap->source);
+	cJSON_AddBoolToObject(o, "live", cap->live);
+	cJSON_AddStringToObject(o, "link_type", hsa_capture_link_name(cap));
+	cJSON_AddNumberToObject(o, "snaplen", cap->snaplen);
+	cJSON_AddStringToObject(o, "timestamp_precision", cap->nano ? "ns" : "us");
+	cJSON_AddNumberToObject(o, "packets", (double)st->packets);
+	cJSON_AddNumberToObject(o, "tcp_segments", (double)st->results[HSA_DECODE_TCP]);
+	if (st->have_ts) {
+		cJSON_AddStringToObject(o, "first_packet",
+		    hsa_format_time(st->first_ts, cap->nano, tbuf, sizeof(tbuf)));
+		cJSON_AddStringToObject(o, "last_packet",
+		    hsa_format_time(st->last_ts, cap->nano, tbuf, sizeof(tbuf)));
+	} else {
+		cJSON_AddNullToObject(o, "first_packet");
+		cJSON_AddNullToObject(o, "last_packet");
+	}
+	cJSON_AddItemToObject(o, "skipped", group_json(st, HSA_GROUP_SKIPPED));
+	cJSON_AddItemToObject(o, "truncated", group_json(st, HSA_GROUP_TRUNCATED));
+	cJSON_AddItemToObject(o, "invalid", group_json(st, HSA_GROUP_INVALID));
+	opt = cJSON_AddObjectToObject(o, "tcp_options");
+	cJSON_AddNumberToObject(opt, "truncated", (double)st->options_truncated);
+	cJSON_AddNumberToObject(opt, "invalid", (double)st->options_invalid);
+	cJSON_AddBoolToObject(o, "cut_short", st->cut_short);
+	cJSON_AddNumberToObject(o, "late_segments", (double)run->tracker->late_segments);
+	if (cap->live && run->stats_available) {
+		drops = cJSON_AddObjectToObject(o, "drops");
+		cJSON_AddNumberToObject(drops, "kernel", (double)run->kernel_drops);
+		cJSON_AddNumberToObject(drops, "interface", (double)run->interface_drops);
+	} else
+		cJSON_AddNullToObject(o, "drops");
+	return o;
+}
+
+static cJSON *distribution_json(const struct hsa_sketch *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "count", (double)s->count);
+	if (s->count == 0) {
+		cJSON_AddNullToObject(o, "min");
+		cJSON_AddNullToObject(o, "p50");
+		cJSON_AddNullToObject(o, "p90");
+		cJSON_AddNullToObject(o, "p99");
+		cJSON_AddNullToObject(o, "max");
+		return o;
+	}
+	cJSON_AddNumberToObject(o, "min", hsa_ms(s->min_ns));
+	cJSON_AddNumberToObject(o, "p50", hsa_sketch_quantile(s, 0.50) / 1e6);
+	cJSON_AddNumberToObject(o, "p90", hsa_sketch_quantile(s, 0.90) / 1e6);
+	cJSON_AddNumberToObject(o, "p99", hsa_sketch_quantile(s, 0.99) / 1e6);
+	cJSON_AddNumberToObject(o, "max", hsa_ms(s->max_ns));
+	return o;
+}
+
+static cJSON *counts_json(const uint64_t *n, int count, const char *(*name)(int))
+{
+	cJSON *o = cJSON_CreateObject();
+	int i;
+
+	for (i = 0; i < count; i++)
+		cJSON_AddNumberToObject(o, name(i), (double)n[i]);
+	return o;
+}
+
+static const char *hs_name(int i) { return hsa_handshake_name(i); }
+static const char *close_name(int i) { return hsa_close_name(i); }
+static const char *who_name(int i) { return hsa_who_name(i); }
+
+static cJSON *summary_json(const struct hsa_run *run)
+{
+	const struct hsa_summary *s = run->summary;
+	cJSON *o = cJSON_CreateObject(), *rtt;
+
+	cJSON_AddNumberToObject(o, "connections", (double)s->connections);
+	cJSON_AddItemToObject(o, "handshake", counts_json(s->handshake, HSA_HS_COUNT, hs_name));
+	cJSON_AddItemToObject(o, "close", counts_json(s->close, HSA_CLOSE_COUNT, close_name));
+	cJSON_AddItemToObject(o, "time_wait", counts_json(s->time_wait, HSA_WHO_COUNT, who_name));
+	cJSON_AddNumberToObject(o, "roles_guessed", (double)s->roles_guessed);
+	cJSON_AddNumberToObject(o, "reused_4tuples", (double)s->reused);
+	cJSON_AddNumberToObject(o, "evicted", (double)s->evicted);
+	cJSON_AddNumberToObject(o, "peak_tracked", (double)run->tracker->peak_flows);
+	rtt = cJSON_AddObjectToObject(o, "rtt_ms");
+	cJSON_AddNumberToObject(rtt, "relative_accuracy", HSA_SKETCH_ACCURACY);
+	cJSON_AddItemToObject(rtt, "syn_to_synack", distribution_json(&s->syn_to_synack));
+	cJSON_AddItemToObject(rtt, "synack_to_ack", distribution_json(&s->synack_to_ack));
+	cJSON_AddItemToObject(rtt, "total", distribution_json(&s->total));
+	return o;
+}
+
+static int print_member(FILE *out, const char *name, cJSON *o)
+{
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	if (!text)
+		return -1;
+	fprintf(out, ",\n\"%s\":%s", name, text);
+	free(text);
+	return 0;
+}
+
+int hsa_json_end(FILE *out, const struct hsa_run *run)
+{
+	fputs("\n]", out);
+	if (print_member(out, "capture", capture_json(run)) != 0 ||
+	    print_member(out, "summary", summary_json(run)) != 0)
+		return -1;
+	fputs("}\n", out);
+	return 0;
+}

@@ -1,0 +1,176 @@
+/*
+ * report_text.c - the default report, for a person at a terminal: what was
+ * read, what became of the connections, how long handshakes took, and which
+ * connections deserve a closer look.
+ */
+#include "config.h"
+
+#include "hsa_format.h"
+#include "hsa_report.h"
+
+static void print_capture(FILE *out, const struct hsa_run *run)
+{
+	const struct hsa_capture *cap = run->cap;
+	const struct hsa_capture_stats *st = &cap->stats;
+	char a[HSA_TIME_STRLEN], b[HSA_TIME_STRLEN];
+	int r, problems = 0;
+
+	fprintf(out, "Capture     %s%s\n", cap->source, cap->live ? " (live)" : "");
+	fprintf(out, "  link type %s, snaplen %u, %s timestamps\n",
+	    hsa_capture_link_name(cap), cap->snaplen,
+	    cap->nano ? "nanosecond" : "microsecond");
+	fprintf(out, "  %llu packets, %llu TCP segments\n",
+	    (unsigned long long)st->packets,
+	    (unsigned long long)st->results[HSA_DECODE_TCP]);
+	if (st->have_ts)
+		fprintf(out, "  from %s\n    to %s (%.3f s)\n",
+		    hsa_format_time(st->first_ts, cap->nano, a, sizeof(a)),
+		    hsa_format_time(st->last_ts, cap->nano, b, sizeof(b)),
+		    (double)(st->last_ts - st->first_ts) / 1e9);
+	for (r = 1; r < HSA_DECODE_RESULT_COUNT; r++) {
+		static const char *const group[] = {
+			"", "skipped", "truncated", "invalid"
+		};
+
+		if (!st->results[r])
+			continue;
+		fprintf(out, "%s %s %s: %llu", problems++ ? "," : "  not analysed:",
+		    group[hsa_decode_result_group(r)], hsa_decode_result_name(r),
+		    (unsigned long long)st->results[r]);
+	}
+	if (problems)
+		fputc('\n', out);
+	if (st->options_truncated || st->options_invalid)
+		fprintf(out, "  TCP options cut by the snaplen: %llu segments, malformed: %llu (fixed header still used)\n",
+		    (unsigned long long)st->options_truncated,
+		    (unsigned long long)st->options_invalid);
+	if (run->tracker->late_segments)
+		fprintf(out, "  %llu segments arrived after their connection had been reported\n",
+		    (unsigned long long)run->tracker->late_segments);
+	if (st->cut_short)
+		fprintf(out, "  WARNING: the capture ends inside a packet record (%s)\n",
+		    st->cut_reason);
+	if (cap->live && run->stats_available) {
+		if (run->kernel_drops || run->interface_drops)
+			fprintf(out, "  WARNING: %llu packets dropped by the kernel, %llu by the interface:\n"
+			    "  some verdicts may be wrong or missing\n",
+			    run->kernel_drops, run->interface_drops);
+		else
+			fprintf(out, "  no packets dropped\n");
+	}
+}
+
+static void print_counts(FILE *out, const char *title, const uint64_t *n,
+    int count, const char *(*name)(int))
+{
+	int i;
+
+	fprintf(out, "  %-11s", title);
+	for (i = 0; i < count; i++)
+		fprintf(out, "%s %s %llu", i ? "," : "", name(i),
+		    (unsigned long long)n[i]);
+	fputc('\n', out);
+}
+
+static const char *hs_name(int i) { return hsa_handshake_name(i); }
+static const char *close_name(int i) { return hsa_close_name(i); }
+static const char *tw_name(int i) { return hsa_who_name(i); }
+
+static void print_distribution(FILE *out, const char *name,
+    const struct hsa_sketch *s)
+{
+	if (s->count == 0) {
+		fprintf(out, "  %-15s %8s\n", name, "0");
+		return;
+	}
+	fprintf(out, "  %-15s %8llu %9.3f %9.3f %9.3f %9.3f %9.3f\n", name,
+	    (unsigned long long)s->count, hsa_ms(s->min_ns),
+	    hsa_sketch_quantile(s, 0.50) / 1e6, hsa_sketch_quantile(s, 0.90) / 1e6,
+	    hsa_sketch_quantile(s, 0.99) / 1e6, hsa_ms(s->max_ns));
+}
+
+static void print_notable(FILE *out, const struct hsa_summary *s,
+    enum hsa_notable_kind k, const char *title)
+{
+	char ca[HSA_ADDR_STRLEN], sa[HSA_ADDR_STRLEN];
+	int i;
+
+	if (!s->notable_count[k])
+		return;
+	fprintf(out, "  %s: %llu%s\n", title,
+	    (unsigned long long)s->notable_count[k],
+	    s->notable_count[k] > (uint64_t)s->notable_n[k] ? ", the first shown" : "");
+	if (k == HSA_NOTE_SLOW)
+		fprintf(out, "  (the slowest shown)\n");
+	for (i = 0; i < s->notable_n[k]; i++) {
+		const struct hsa_notable *n = &s->notable[k][i];
+		const char *v6o = n->ip_version == 6 ? "[" : "";
+		const char *v6c = n->ip_version == 6 ? "]" : "";
+
+		fprintf(out, "    #%-6llu %s%s%s:%u -> %s%s%s:%u",
+		    (unsigned long long)n->id,
+		    v6o, hsa_format_addr(n->ip_version, &n->addr[0], ca, sizeof(ca)), v6c,
+		    n->port[0],
+		    v6o, hsa_format_addr(n->ip_version, &n->addr[1], sa, sizeof(sa)), v6c,
+		    n->port[1]);
+		switch (k) {
+		case HSA_NOTE_UNANSWERED:
+			fprintf(out, "  %u SYN%s, no reply", n->count, n->count == 1 ? "" : "s");
+			break;
+		case HSA_NOTE_RESET:
+			fprintf(out, "  RST from the %s", n->who == HSA_CLIENT ? "client" : "server");
+			break;
+		case HSA_NOTE_HALF_CLOSED:
+			fprintf(out, "  only the %s sent a FIN: the %s may be stuck in CLOSE-WAIT",
+			    n->who == HSA_CLIENT ? "client" : "server",
+			    n->who == HSA_CLIENT ? "server" : "client");
+			break;
+		case HSA_NOTE_SLOW:
+			fprintf(out, "  handshake %.3f ms", hsa_ms(n->value_ns));
+			break;
+		default:
+			break;
+		}
+		fputc('\n', out);
+	}
+}
+
+void hsa_text_report(FILE *out, const struct hsa_run *run)
+{
+	const struct hsa_summary *s = run->summary;
+	int k;
+	bool any = false;
+
+	print_capture(out, run);
+	fprintf(out, "\nConnections %llu", (unsigned long long)s->connections);
+	if (s->reused || s->roles_guessed || s->evicted)
+		fprintf(out, " (%llu reusing a 4-tuple, %llu with guessed roles, %llu evicted)",
+		    (unsigned long long)s->reused,
+		    (unsigned long long)s->roles_guessed,
+		    (unsigned long long)s->evicted);
+	fputc('\n', out);
+	print_counts(out, "handshake", s->handshake, HSA_HS_COUNT, hs_name);
+	print_counts(out, "close", s->close, HSA_CLOSE_COUNT, close_name);
+	print_counts(out, "TIME_WAIT", s->time_wait, HSA_WHO_COUNT, tw_name);
+
+	fprintf(out, "\nSYN exchange RTT (ms, percentiles within %.0f%%)\n",
+	    HSA_SKETCH_ACCURACY * 100);
+	fprintf(out, "  %-15s %8s %9s %9s %9s %9s %9s\n", "", "count", "min",
+	    "p50", "p90", "p99", "max");
+	print_distribution(out, "SYN -> SYN/ACK", &s->syn_to_synack);
+	print_distribution(out, "SYN/ACK -> ACK", &s->synack_to_ack);
+	print_distribution(out, "total", &s->total);
+
+	for (k = 0; k < HSA_NOTE_COUNT; k++)
+		any = any || s->notable_count[k];
+	if (any) {
+		fprintf(out, "\nWorth a look\n");
+		print_notable(out, s, HSA_NOTE_REFUSED, "refused (SYN answered by RST)");
+		print_notable(out, s, HSA_NOTE_UNANSWERED, "unanswered");
+		print_notable(out, s, HSA_NOTE_RESET, "reset");
+		print_notable(out, s, HSA_NOTE_HALF_CLOSED, "half closed");
+		print_notable(out, s, HSA_NOTE_SLOW, "slowest handshakes");
+	}
+	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone one of each kind;\n"
+	    "--json lists every connection.\n");
+}

@@ -1,0 +1,127 @@
+/*
+ * verdict.c - the handshake part of a connection's verdict: its status and
+ * the RTT of the SYN exchange, and the names of every verdict value.
+ *
+ * RTTs are measured at the capture point: syn_to_synack is the SYN/ACK's
+ * time minus that of the SYN it answers (the SYN whose TSval it echoes when
+ * timestamps are on, otherwise the last SYN captured before it);
+ * synack_to_ack is the time of the first ACK of the SYN/ACK minus that of
+ * the last SYN/ACK before it.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "hsa_conn.h"
+
+static int n_slots(uint8_t n)
+{
+	return n < HSA_HS_TX_SLOTS ? n : HSA_HS_TX_SLOTS;
+}
+
+/* The latest transmission at or before time t, or NULL. */
+static const struct hsa_hs_tx *last_before(const struct hsa_hs_tx *tx,
+    uint8_t n, int64_t t)
+{
+	const struct hsa_hs_tx *best = NULL;
+	int i;
+
+	for (i = 0; i < n_slots(n); i++)
+		if (tx[i].ts <= t && (!best || tx[i].ts >= best->ts))
+			best = &tx[i];
+	return best;
+}
+
+static void handshake_rtt(const struct hsa_conn *c, struct hsa_verdict *v)
+{
+	const struct hsa_hs_tx *synack, *syn = NULL, *last;
+	int i;
+
+	if (c->n_synack == 0)
+		return;
+	synack = &c->synack_tx[0];	/* the first SYN/ACK answers the SYN */
+	if (synack->has_ts && synack->tsecr != 0)
+		for (i = 0; i < n_slots(c->n_syn); i++)
+			if (c->syn_tx[i].has_ts && c->syn_tx[i].tsval == synack->tsecr) {
+				syn = &c->syn_tx[i];
+				break;
+			}
+	if (!syn)
+		syn = last_before(c->syn_tx, c->n_syn, synack->ts);
+	if (syn && syn->ts <= synack->ts) {
+		v->syn_to_synack_valid = true;
+		v->syn_to_synack_ns = synack->ts - syn->ts;
+	}
+	if (c->ack3_seen) {
+		last = last_before(c->synack_tx, c->n_synack, c->ack3_ts);
+		if (last) {
+			v->synack_to_ack_valid = true;
+			v->synack_to_ack_ns = c->ack3_ts - last->ts;
+		}
+	}
+}
+
+static enum hsa_handshake_status handshake_status(const struct hsa_conn *c)
+{
+	if (c->n_synack > 0 && c->ack3_seen)
+		return HSA_HS_COMPLETE;
+	if (c->refused)
+		return HSA_HS_REFUSED;
+	if (c->n_syn > 0 && c->n_synack == 0 && c->ep[HSA_SERVER].packets == 0)
+		return HSA_HS_UNANSWERED;
+	if (c->n_syn > 0 || c->n_synack > 0)
+		return HSA_HS_INCOMPLETE;
+	return HSA_HS_NOT_SEEN;
+}
+
+void hsa_conn_verdict(const struct hsa_conn *c, struct hsa_verdict *v)
+{
+	*v = (struct hsa_verdict){ 0 };
+	v->handshake = handshake_status(c);
+	handshake_rtt(c, v);
+	hsa_time_wait_verdict(c, v);
+}
+
+static const char *const state_names[] = {
+#define HSA_X(name, text) text,
+	HSA_TCP_STATES(HSA_X)
+#undef HSA_X
+};
+
+static const char *const role_names[] = {
+#define HSA_X(name, text) text,
+	HSA_SEGMENT_ROLES(HSA_X)
+#undef HSA_X
+};
+
+const char *hsa_state_name(enum hsa_tcp_state s)
+{
+	return state_names[s];
+}
+
+const char *hsa_role_name(enum hsa_segment_role r)
+{
+	return role_names[r];
+}
+
+const char *hsa_handshake_name(enum hsa_handshake_status s)
+{
+	static const char *const names[] = {
+		"complete", "refused", "unanswered", "incomplete", "not_seen"
+	};
+	return names[s];
+}
+
+const char *hsa_close_name(enum hsa_close_kind k)
+{
+	static const char *const names[] = { "fin", "half_closed", "rst", "open" };
+	return names[k];
+}
+
+const char *hsa_who_name(enum hsa_who w)
+{
+	static const char *const names[] = {
+		"none", "client", "server", "both", "pending"
+	};
+	return names[w];
+}

@@ -1,0 +1,286 @@
+#!/usr/bin/python3
+"""Compare an hsanalyze JSON report with an expected file.
+
+usage: check_report.py [--status N] EXPECTED.json ACTUAL.json
+       check_report.py --self-test
+
+EXPECTED.json (tests/pcaps/expected/*.json) holds
+  {"pcap": ..., "options": [...], "exit_status": n,
+   "capture": {subset of the report's capture object},      (optional)
+   "connections": [subset of each connection, in id order]}
+
+The number of connections must be equal; actual connections are sorted by
+"id" and matched to the expected ones by position.  Every field present in
+the expected file must be present in the actual report and equal to it
+(recursively): numbers with an absolute tolerance of 1e-6, strings, booleans
+and null exactly (a boolean never equals a number).  Fields the expected
+file leaves out are not checked.
+
+--status N   also compare hsanalyze's exit status N with "exit_status".  When
+             the expected exit status is not 0, only the status is compared
+             and ACTUAL.json may be missing or empty.
+
+Each mismatch is printed as
+  NAME: connections[2].close.time_wait: expected "client", got "server"
+(NAME is the expected file's name without .json; connections[i] counts from
+0 in id order).  Exit status: 0 when everything matches, 1 on a mismatch,
+2 on a usage or file error.
+"""
+
+import json
+import os
+import sys
+import tempfile
+
+TOLERANCE = 1e-6
+_MISSING = object()
+
+
+def _show(v):
+    if v is _MISSING:
+        return '(missing)'
+    return json.dumps(v, sort_keys=True)
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def compare(expected, actual, path, out):
+    """Append 'path: expected X, got Y' strings for every difference."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            out.append('%s: expected %s, got %s'
+                       % (path, _show(expected), _show(actual)))
+            return
+        for key, ev in expected.items():
+            sub = '%s.%s' % (path, key) if path else key
+            compare(ev, actual.get(key, _MISSING), sub, out)
+        return
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            out.append('%s: expected %s, got %s'
+                       % (path, _show(expected), _show(actual)))
+            return
+        for i, (ev, av) in enumerate(zip(expected, actual)):
+            compare(ev, av, '%s[%d]' % (path, i), out)
+        return
+    if _is_number(expected):
+        if _is_number(actual) and abs(expected - actual) <= TOLERANCE:
+            return
+    elif expected is None or isinstance(expected, (bool, str)):
+        if type(actual) is type(expected) and actual == expected:
+            return
+    else:
+        raise ValueError('%s: unsupported expected value %r' % (path, expected))
+    out.append('%s: expected %s, got %s' % (path, _show(expected),
+                                            _show(actual)))
+
+
+def check(expected, actual):
+    """All mismatches between an expected document and an actual report."""
+    out = []
+    if 'capture' in expected:
+        compare(expected['capture'], actual.get('capture', _MISSING),
+                'capture', out)
+    exp_conns = expected.get('connections', [])
+    act_conns = actual.get('connections', _MISSING)
+    if not isinstance(act_conns, list):
+        out.append('connections: expected a list of %d, got %s'
+                   % (len(exp_conns), _show(act_conns)))
+        return out
+    try:
+        act_conns = sorted(act_conns, key=lambda c: c['id'])
+    except (KeyError, TypeError):
+        out.append('connections: an actual connection has no integer "id"')
+        return out
+    if len(act_conns) != len(exp_conns):
+        out.append('connections: expected %d connections, got %d (ids %s)'
+                   % (len(exp_conns), len(act_conns),
+                      [c['id'] for c in act_conns]))
+    for i, (ec, ac) in enumerate(zip(exp_conns, act_conns)):
+        compare(ec, ac, 'connections[%d]' % i, out)
+    return out
+
+
+def _load(path):
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def main(argv):
+    status = None
+    args = list(argv)
+    if args[:1] == ['--self-test']:
+        return self_test()
+    if args[:1] == ['--status']:
+        if len(args) < 2:
+            return usage()
+        try:
+            status = int(args[1])
+        except ValueError:
+            return usage()
+        args = args[2:]
+    if len(args) != 2:
+        return usage()
+    exp_path, act_path = args
+    name = os.path.basename(exp_path)
+    if name.endswith('.json'):
+        name = name[:-5]
+    try:
+        expected = _load(exp_path)
+    except (OSError, ValueError) as e:
+        print('%s: cannot read expected file: %s' % (name, e))
+        return 2
+    problems = []
+    want_status = expected.get('exit_status', 0)
+    if status is not None and status != want_status:
+        problems.append('exit_status: expected %d, got %d'
+                        % (want_status, status))
+    if status is not None and want_status != 0:
+        pass                         # a failing run: no report to compare
+    else:
+        try:
+            actual = _load(act_path)
+        except (OSError, ValueError) as e:
+            problems.append('report: cannot read %s: %s' % (act_path, e))
+            actual = None
+        if actual is not None:
+            if not isinstance(actual, dict):
+                problems.append('report: not a JSON object')
+            else:
+                problems += check(expected, actual)
+    for p in problems:
+        print('%s: %s' % (name, p))
+    return 1 if problems else 0
+
+
+def usage():
+    sys.stderr.write('usage: check_report.py [--status N] EXPECTED.json '
+                     'ACTUAL.json\n       check_report.py --self-test\n')
+    return 2
+
+
+# ---------------------------------------------------------------- self-test
+
+def _conn(cid, port, tw='client', rtt=20.375):
+    return {
+        'id': cid,
+        'client': {'ip': '192.0.2.10', 'port': port},
+        'server': {'ip': '198.51.100.20', 'port': 80},
+        'roles_guessed': False,
+        'packets': {'client_to_server': 6, 'server_to_client': 5},
+        'options': {'client': {'mss': 1460, 'window_scale': 7,
+                               'sack_permitted': True, 'timestamps': True},
+                    'server': None},
+        'handshake': {'status': 'complete', 'syn_retransmits': 0,
+                      'synack_retransmits': 0,
+                      'rtt_ms': {'syn_to_synack': 20.25,
+                                 'synack_to_ack': 0.125, 'total': rtt}},
+        'close': {'kind': 'fin', 'active_closer': 'client', 'time_wait': tw,
+                  'fin_retransmits': 0},
+        'reuse': None,
+    }
+
+
+def self_test():
+    expected = {'pcap': 'x.pcap', 'options': [], 'exit_status': 0,
+                'capture': {'link_type': 'EN10MB', 'packets': 22,
+                            'skipped': {'not_ip': 0, 'not_tcp': 1}},
+                'connections': [_conn(1, 51000), _conn(2, 51001)]}
+
+    def report(conns, **cap):
+        c = {'source': 'x.pcap', 'link_type': 'EN10MB', 'packets': 22,
+             'tcp_segments': 21,
+             'skipped': {'not_ip': 0, 'not_tcp': 1, 'ip_fragment': 0}}
+        c.update(cap)
+        # extra actual fields are fine: the expected file is a subset
+        for x in conns:
+            x.setdefault('evicted', False)
+            x.setdefault('state', {'client': 'TIME-WAIT', 'server': 'CLOSED'})
+        return {'format': 'hsanalyze-report', 'format_version': 1,
+                'connections': conns, 'capture': c, 'summary': {}}
+
+    cases = [
+        # (what, actual report, expect a mismatch, text a mismatch shows)
+        ('identical', report([_conn(1, 51000), _conn(2, 51001)]), False, None),
+        ('out of id order', report([_conn(2, 51001), _conn(1, 51000)]),
+         False, None),
+        ('within tolerance', report([_conn(1, 51000, rtt=20.3750004),
+                                     _conn(2, 51001)]), False, None),
+        ('wrong value', report([_conn(1, 51000), _conn(2, 51001, 'server')]),
+         True, 'connections[1].close.time_wait: expected "client", '
+               'got "server"'),
+        ('number out of tolerance',
+         report([_conn(1, 51000, rtt=20.37501), _conn(2, 51001)]),
+         True, 'connections[0].handshake.rtt_ms.total'),
+        ('missing connection', report([_conn(1, 51000)]), True,
+         'connections: expected 2 connections, got 1'),
+        ('extra connection',
+         report([_conn(1, 51000), _conn(2, 51001), _conn(3, 51002)]),
+         True, 'connections: expected 2 connections, got 3'),
+        ('capture counter', report([_conn(1, 51000), _conn(2, 51001)],
+                                   skipped={'not_ip': 0, 'not_tcp': 0}),
+         True, 'capture.skipped.not_tcp: expected 1, got 0'),
+        ('null vs object', report([_conn(1, 51000), dict(
+            _conn(2, 51001), options={'client': None, 'server': None})]),
+         True, 'connections[1].options.client'),
+        ('missing field', report([_conn(1, 51000), {
+            k: v for k, v in _conn(2, 51001).items() if k != 'reuse'}]),
+         True, 'connections[1].reuse: expected null, got (missing)'),
+        ('bool vs number', report([_conn(1, 51000), dict(
+            _conn(2, 51001), roles_guessed=0)]),
+         True, 'connections[1].roles_guessed'),
+        ('null vs 0', report([_conn(1, 51000), dict(
+            _conn(2, 51001), reuse=0)]), True, 'connections[1].reuse'),
+    ]
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        exp_path = os.path.join(tmp, 'selftest.json')
+        with open(exp_path, 'w') as fh:
+            json.dump(expected, fh)
+        for what, actual, want_mismatch, text in cases:
+            act_path = os.path.join(tmp, 'actual.json')
+            with open(act_path, 'w') as fh:
+                json.dump(actual, fh)
+            problems = check(expected, actual)
+            rc = _run_quiet([exp_path, act_path])
+            ok = (bool(problems) == want_mismatch and
+                  rc == (1 if want_mismatch else 0) and
+                  (text is None or any(text in p for p in problems)))
+            print('self-test %-24s %s%s' % (
+                what, 'ok' if ok else 'FAILED',
+                '' if ok else ': rc %d, %s' % (rc, problems)))
+            failures += not ok
+        # exit status handling
+        fail_exp = os.path.join(tmp, 'fail.json')
+        with open(fail_exp, 'w') as fh:
+            json.dump({'pcap': 'y.pcap', 'options': [], 'exit_status': 1,
+                       'connections': []}, fh)
+        for what, argv, want in (
+                ('status matches', ['--status', '1', fail_exp,
+                                    os.path.join(tmp, 'none.json')], 0),
+                ('status differs', ['--status', '0', fail_exp,
+                                    os.path.join(tmp, 'none.json')], 1),
+                ('status 0 expected 0', ['--status', '0', exp_path,
+                                         act_path], 1),   # last: 'null vs 0'
+                ('no report', [exp_path, os.path.join(tmp, 'none.json')], 1)):
+            rc = _run_quiet(argv)
+            ok = rc == want
+            print('self-test %-24s %s' % (what, 'ok' if ok else
+                                          'FAILED: rc %d' % rc))
+            failures += not ok
+    print('self-test: %s' % ('all ok' if not failures else
+                             '%d FAILED' % failures))
+    return 1 if failures else 0
+
+
+def _run_quiet(argv):
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        return main(argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

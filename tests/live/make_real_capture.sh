@@ -1,0 +1,132 @@
+#!/bin/sh
+# make_real_capture.sh OUT_PREFIX
+#
+# Captures real nginx traffic on loopback and records the kernel's view of
+# TIME-WAIT next to it:
+#   OUT_PREFIX.pcap      tcpdump -i lo -s 262144 of the test ports
+#   OUT_PREFIX.timewait  one line per TIME-WAIT socket on those ports, taken
+#                        with `ss -tanH state time-wait` ~1 s after the
+#                        traffic: LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT
+#
+# Picks three random free ports in 20000-29999 (front, backend, the
+# simultaneous-close pair) that no socket, TIME-WAIT included, uses, so
+# leftovers of earlier runs cannot mix in.  Starts tcpdump, servers.sh and
+# traffic.py; tcpdump and nginx are stopped on every exit path.
+#
+# Environment: BIG_BYTES (size of the backend's /big, default 24000 here to
+# keep the capture small), TRAFFIC_ARGS (extra traffic.py options), KEEP_DIR=1
+# (keep the nginx work directory), TCPDUMP_BUFFER_KB (tcpdump -B, default
+# 65536: in immediate mode each ring slot is sized for the 256 KiB snaplen, so
+# the default 2 MiB buffer holds only a few packets and drops bursts).
+# Needs root (tcpdump on lo).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+[ $# -eq 1 ] || { echo "usage: $0 OUT_PREFIX" >&2; exit 2; }
+out=$1
+pcap=$out.pcap
+twfile=$out.timewait
+: "${BIG_BYTES:=24000}"
+: "${TRAFFIC_ARGS:=}"
+export BIG_BYTES
+
+work=$(mktemp -d /tmp/hsanalyze-live.XXXXXX) || exit 1
+tcpdump_pid=
+front= back= sim=
+ok=0
+
+cleanup() {
+    trap - EXIT INT TERM HUP
+    if [ -n "$tcpdump_pid" ] && kill -0 "$tcpdump_pid" 2>/dev/null; then
+        kill -INT "$tcpdump_pid" 2>/dev/null
+        i=0
+        while kill -0 "$tcpdump_pid" 2>/dev/null && [ $i -lt 50 ]; do
+            sleep 0.1; i=$((i + 1))
+        done
+        kill -KILL "$tcpdump_pid" 2>/dev/null
+        wait "$tcpdump_pid" 2>/dev/null
+    fi
+    if [ -n "$front" ]; then
+        "$here/servers.sh" stop "$work/nginx" "$front" "$back" || true
+    fi
+    if [ $ok -eq 1 ]; then
+        [ "${KEEP_DIR:-0}" = 1 ] && echo "work directory kept: $work" >&2 \
+            || rm -rf "$work"
+    else
+        rm -f "$pcap" "$twfile"
+        echo "$0: FAILED; logs in $work" >&2
+        [ -s "$work/tcpdump.err" ] && sed 's/^/  tcpdump: /' "$work/tcpdump.err" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# True when no TCP socket (listening, connected, TIME-WAIT, ...) uses port $1.
+port_unused() {
+    [ -z "$(ss -tanH "( sport = :$1 or dport = :$1 )" 2>/dev/null)" ]
+}
+
+pick_port() {
+    i=0
+    while [ $i -lt 200 ]; do
+        i=$((i + 1))
+        p=$(( $(od -An -N2 -tu2 /dev/urandom) % 10000 + 20000 ))
+        case " $* " in *" $p "*) continue ;; esac
+        if port_unused "$p"; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+
+front=$(pick_port) && back=$(pick_port "$front") && sim=$(pick_port "$front" "$back") || {
+    front=; echo "$0: no free ports" >&2; exit 1; }
+echo "ports: front $front, backend $back, simultaneous-close $sim" >&2
+
+# Capture.  --immediate-mode: without it packets wait in the kernel ring
+# buffer and the last ones are lost when tcpdump is stopped.
+tcpdump -i lo -s 262144 -U --immediate-mode -B "${TCPDUMP_BUFFER_KB:-65536}" -Z root -w "$pcap" \
+    "tcp port $front or tcp port $back or tcp port $sim" \
+    2>"$work/tcpdump.err" &
+tcpdump_pid=$!
+i=0
+until grep -q 'listening on' "$work/tcpdump.err" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 50 ] || ! kill -0 "$tcpdump_pid" 2>/dev/null; then
+        echo "$0: tcpdump did not start" >&2; exit 1
+    fi
+    sleep 0.1
+done
+
+"$here/servers.sh" start "$work/nginx" "$front" "$back" || exit 1
+
+# shellcheck disable=SC2086
+/usr/bin/python3 "$here/traffic.py" $TRAFFIC_ARGS "$front" "$back" "$sim" || exit 1
+
+sleep 1
+# TIME-WAIT sockets on the test ports, as the kernel sees them right now.
+ss -tanH state time-wait > "$work/ss.out" || exit 1
+awk -v f="$front" -v b="$back" -v s="$sim" '
+    function split_ep(ep, r,   i) {          # "1.2.3.4:80" or "[::1]:80"
+        i = match(ep, /:[0-9]+$/)
+        r["ip"] = substr(ep, 1, i - 1); r["port"] = substr(ep, i + 1)
+        gsub(/^\[|\]$/, "", r["ip"])
+    }
+    {
+        split_ep($(NF - 1), l); split_ep($NF, p)
+        if (l["port"] == f || l["port"] == b || l["port"] == s ||
+            p["port"] == f || p["port"] == b || p["port"] == s)
+            print l["ip"], l["port"], p["ip"], p["port"]
+    }' "$work/ss.out" | sort -t' ' -k2,2n -k4,4n > "$twfile" || exit 1
+
+kill -INT "$tcpdump_pid"
+wait "$tcpdump_pid"
+tcpdump_pid=
+sed 's/^/tcpdump: /' "$work/tcpdump.err" >&2
+dropped=$(sed -n 's/^\([0-9][0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$work/tcpdump.err")
+if [ "${dropped:-x}" != 0 ]; then
+    echo "$0: tcpdump dropped packets (${dropped:-unknown}); raise TCPDUMP_BUFFER_KB" >&2
+    exit 1
+fi
+
+echo "$(wc -l < "$twfile") TIME_WAIT sockets -> $twfile; capture -> $pcap ($(wc -c < "$pcap") bytes)" >&2
+ok=1
+exit 0
