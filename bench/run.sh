@@ -321,12 +321,12 @@ else
         section scale "$DATA/trace-10m.pcap" "10M packets: 1,000,000 proxied HTTP connections (comparisons not run: tshark/tcptrace need many GiB here)" 1
         say ""
         say "== scaling: packets/s and peak RSS by trace size =="
-        printf '%-24s %12s %10s %10s %10s\n' command packets "median s" "Mpkt/s" "peak MiB"
+        printf '%-6s %-22s %10s %10s %10s %10s\n' trace command packets "median s" "Mpkt/s" "peak MiB"
         for e in "${SUMMARY[@]}"; do
             IFS='|' read -r s l p m k <<<"$e"
             case $s in main|scale) ;; *) continue ;; esac
             case $l in floor*|hsanalyze*) ;; *) continue ;; esac
-            printf '%-24s %12s %10.3f %10.2f %10s\n' "${l%% (*}" "$p" "$m" \
+            printf '%-6s %-22s %10s %10.3f %10.2f %10s\n' "$([ "$s" = main ] && echo 2M || echo 10M)" "${l%% (*}" "$p" "$m" \
                 "$(awk -v p="$p" -v m="$m" 'BEGIN { print p / m / 1e6 }')" "$(fmt_mib "$k")"
         done
     fi

@@ -113,8 +113,7 @@ bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *
 		return true;
 	/* Outside the window the sender was last allowed to send into. */
 	window = peer->window > MIN_WINDOW ? peer->window : MIN_WINDOW;
-	return hsa_seq_diff(p->seq, e->next_seq) > (int32_t)window ||
-	    hsa_seq_diff(e->next_seq, p->seq) > (int32_t)window;
+	return hsa_seq_distance(p->seq, e->next_seq) > window;
 }
 
 static void record_tx(struct hsa_hs_tx *slots, uint8_t *n,

@@ -21,10 +21,12 @@ static inline bool hsa_seq_after(uint32_t a, uint32_t b)
 	return (int32_t)(b - a) < 0;
 }
 
-/* The distance from b to a, as a signed number. */
-static inline int32_t hsa_seq_diff(uint32_t a, uint32_t b)
+/* How far apart a and b are, either way round: at most 2^31. */
+static inline uint32_t hsa_seq_distance(uint32_t a, uint32_t b)
 {
-	return (int32_t)(a - b);
+	uint32_t d = a - b;
+
+	return d <= 0x80000000u ? d : 0u - d;
 }
 
 #endif

@@ -262,8 +262,8 @@ def self_test():
                                     os.path.join(tmp, 'none.json')], 0),
                 ('status differs', ['--status', '0', fail_exp,
                                     os.path.join(tmp, 'none.json')], 1),
-                ('status 0 expected 0', ['--status', '0', exp_path,
-                                         act_path], 1),   # last: 'null vs 0'
+                ('status ok, report bad', ['--status', '0', exp_path,
+                                           act_path], 1),   # last: 'null vs 0'
                 ('no report', [exp_path, os.path.join(tmp, 'none.json')], 1)):
             rc = _run_quiet(argv)
             ok = rc == want

@@ -1011,7 +1011,10 @@ def dec_ipv4_version():
     cap, f, e, t = dec_base('dec_ipv4_version')
     l3 = bytearray(req_l3(f, t))
     l3[0] = 0x65                                 # version 6, IHL 5
-    cap.add(t, eth_frame(cap, bytes(l3)), 'invalid.ipv4_version')
+    # the ethertype is written by hand: frame() would pick it from the
+    # (now wrong) version nibble
+    fr = MAC_S + MAC_C + struct.pack('>H', 0x0800) + bytes(l3)
+    cap.add(t, fr, 'invalid.ipv4_version')
     # a whole IPv6 packet behind ethertype 0x0800
     v6 = bytes(IPv6(src=C6, dst=S6) / TCP(sport=50999, dport=443, flags='S'))
     fr = MAC_S + MAC_C + struct.pack('>H', 0x0800) + v6
@@ -1104,7 +1107,8 @@ def dec_ipv6_version():
     cap, f, e, t = dec_base('dec_ipv6_version', v6=True)
     l3 = bytearray(req_l3(f, t))
     l3[0] = 0x40 | (l3[0] & 0x0f)                # version 4 behind 0x86dd
-    cap.add(t, eth_frame(cap, bytes(l3)), 'invalid.ipv6_version')
+    fr = MAC_S + MAC_C + struct.pack('>H', 0x86dd) + bytes(l3)
+    cap.add(t, fr, 'invalid.ipv6_version')
     return [(cap, [e])]
 
 
