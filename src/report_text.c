@@ -97,11 +97,14 @@ static void print_notable(FILE *out, const struct hsa_summary *s,
 
 	if (!s->notable_count[k])
 		return;
-	fprintf(out, "  %s: %llu%s\n", title,
-	    (unsigned long long)s->notable_count[k],
-	    s->notable_count[k] > (uint64_t)s->notable_n[k] ? ", the first shown" : "");
 	if (k == HSA_NOTE_SLOW)
-		fprintf(out, "  (the slowest shown)\n");
+		fprintf(out, "  %s (of %llu measured)\n", title,
+		    (unsigned long long)s->notable_count[k]);
+	else
+		fprintf(out, "  %s: %llu%s\n", title,
+		    (unsigned long long)s->notable_count[k],
+		    s->notable_count[k] > (uint64_t)s->notable_n[k] ?
+		    ", the first shown" : "");
 	for (i = 0; i < s->notable_n[k]; i++) {
 		const struct hsa_notable *n = &s->notable[k][i];
 		const char *v6o = n->ip_version == 6 ? "[" : "";

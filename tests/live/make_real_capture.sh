@@ -32,15 +32,16 @@ export BIG_BYTES
 
 work=$(mktemp -d /tmp/hsanalyze-live.XXXXXX) || exit 1
 tcpdump_pid=
-front= back= sim=
+front='' back='' sim=''
 ok=0
 
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
     trap - EXIT INT TERM HUP
     if [ -n "$tcpdump_pid" ] && kill -0 "$tcpdump_pid" 2>/dev/null; then
         kill -INT "$tcpdump_pid" 2>/dev/null
         i=0
-        while kill -0 "$tcpdump_pid" 2>/dev/null && [ $i -lt 50 ]; do
+        while kill -0 "$tcpdump_pid" 2>/dev/null && [ "$i" -lt 50 ]; do
             sleep 0.1; i=$((i + 1))
         done
         kill -KILL "$tcpdump_pid" 2>/dev/null
@@ -49,13 +50,15 @@ cleanup() {
     if [ -n "$front" ]; then
         "$here/servers.sh" stop "$work/nginx" "$front" "$back" || true
     fi
-    if [ $ok -eq 1 ]; then
-        [ "${KEEP_DIR:-0}" = 1 ] && echo "work directory kept: $work" >&2 \
-            || rm -rf "$work"
+    if [ "$ok" -eq 1 ]; then
+        if [ "${KEEP_DIR:-0}" = 1 ]; then
+            echo "work directory kept: $work" >&2
+        else
+            rm -rf "$work"
+        fi
     else
         rm -f "$pcap" "$twfile"
         echo "$0: FAILED; logs in $work" >&2
-        [ -s "$work/tcpdump.err" ] && sed 's/^/  tcpdump: /' "$work/tcpdump.err" >&2
     fi
 }
 trap cleanup EXIT
@@ -77,8 +80,12 @@ pick_port() {
     return 1
 }
 
-front=$(pick_port) && back=$(pick_port "$front") && sim=$(pick_port "$front" "$back") || {
-    front=; echo "$0: no free ports" >&2; exit 1; }
+if ! { front=$(pick_port) && back=$(pick_port "$front") &&
+       sim=$(pick_port "$front" "$back"); }; then
+    front=''
+    echo "$0: no free ports" >&2
+    exit 1
+fi
 echo "ports: front $front, backend $back, simultaneous-close $sim" >&2
 
 # Capture.  --immediate-mode: without it packets wait in the kernel ring
@@ -91,7 +98,9 @@ i=0
 until grep -q 'listening on' "$work/tcpdump.err" 2>/dev/null; do
     i=$((i + 1))
     if [ $i -gt 50 ] || ! kill -0 "$tcpdump_pid" 2>/dev/null; then
-        echo "$0: tcpdump did not start" >&2; exit 1
+        echo "$0: tcpdump did not start" >&2
+        sed 's/^/  tcpdump: /' "$work/tcpdump.err" >&2
+        exit 1
     fi
     sleep 0.1
 done

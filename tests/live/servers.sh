@@ -33,7 +33,7 @@ running_pid() {
     case $pid in ''|*[!0-9]*) return 1 ;; esac
     kill -0 "$pid" 2>/dev/null || return 1
     # Make sure the pid really is an nginx master (pid reuse).
-    case $(cat /proc/"$pid"/cmdline 2>/dev/null | tr '\0' ' ') in
+    case $(tr '\0' ' ' < /proc/"$pid"/cmdline 2>/dev/null) in
         *nginx*) echo "$pid"; return 0 ;;
     esac
     return 1

@@ -1,0 +1,39 @@
+# tests/unit/local.mk - the decoder unit tests (cmocka), one program per layer,
+# included by the top Makefile.am.  Paths are relative to the top directory.
+#
+# Each program links all the decoders: the layers below the one under test are
+# the real ones, and the failure messages use hsa_decode_result_name().
+# Without cmocka (configure says so) they are not built and not run.
+
+if HAVE_CMOCKA
+HSA_UNIT_TESTS = \
+	tests/unit/test_decode_link \
+	tests/unit/test_decode_ipv4 \
+	tests/unit/test_decode_ipv6 \
+	tests/unit/test_decode_tcp
+
+check_PROGRAMS += $(HSA_UNIT_TESTS)
+TESTS += $(HSA_UNIT_TESTS)
+
+HSA_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PCAP_CFLAGS)
+
+tests_unit_test_decode_link_SOURCES = tests/unit/test_decode_link.c \
+	$(HSA_DECODE_SOURCES)
+tests_unit_test_decode_link_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_decode_link_LDADD = $(CMOCKA_LIBS)
+
+tests_unit_test_decode_ipv4_SOURCES = tests/unit/test_decode_ipv4.c \
+	$(HSA_DECODE_SOURCES)
+tests_unit_test_decode_ipv4_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_decode_ipv4_LDADD = $(CMOCKA_LIBS)
+
+tests_unit_test_decode_ipv6_SOURCES = tests/unit/test_decode_ipv6.c \
+	$(HSA_DECODE_SOURCES)
+tests_unit_test_decode_ipv6_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_decode_ipv6_LDADD = $(CMOCKA_LIBS)
+
+tests_unit_test_decode_tcp_SOURCES = tests/unit/test_decode_tcp.c \
+	$(HSA_DECODE_SOURCES)
+tests_unit_test_decode_tcp_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_decode_tcp_LDADD = $(CMOCKA_LIBS)
+endif

@@ -1,0 +1,63 @@
+#!/bin/sh
+# test-all.sh - the whole test suite, from a fresh Debian 12 machine:
+# install what is needed, build warning-free, run `make check`, run it again
+# with AddressSanitizer and UndefinedBehaviorSanitizer, and `make distcheck`.
+# Ends with one line "N passed, N failed" over all three runs.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+sh scripts/setup-debian.sh || exit 1
+autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 1; }
+
+total_pass=0 total_fail=0 status=0
+# count DIR: add the automake summary of DIR/test-suite.log to the totals.
+count() {
+	log=$1/test-suite.log
+	[ -f "$log" ] || return
+	p=$(sed -n 's/^# PASS: *//p' "$log" | head -n 1)
+	f=$(sed -n 's/^# FAIL: *//p' "$log" | head -n 1)
+	e=$(sed -n 's/^# ERROR: *//p' "$log" | head -n 1)
+	total_pass=$((total_pass + ${p:-0}))
+	total_fail=$((total_fail + ${f:-0} + ${e:-0}))
+}
+
+# run NAME DIR CONFIGURE-ARGS...: configure in DIR, build with warnings as
+# errors, make check.
+run() {
+	name=$1 dir=$2
+	shift 2
+	echo "=== $name"
+	rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
+	"$top/configure" -q "$@" >/dev/null || { cd "$top"; return 1; }
+	if ! make -j2 CFLAGS="-g -O2 -Werror" >build.log 2>&1; then
+		cat build.log; cd "$top"; return 1
+	fi
+	make -j2 check >check.log 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL|SKIP|ERROR|XFAIL|XPASS):|^# ' check.log
+	if [ $rc != 0 ]; then
+		for l in $(find . -name '*.log' ! -name test-suite.log ! -name config.log ! -name build.log ! -name check.log); do
+			grep -q '^:test-result: \(FAIL\|ERROR\)' "${l%.log}.trs" 2>/dev/null && { echo "--- $l"; tail -n 60 "$l"; }
+		done
+	fi
+	count "$dir"
+	cd "$top"
+	return $rc
+}
+
+run "build and test" "$top/_build/plain" || status=1
+run "build and test under ASan+UBSan" "$top/_build/sanitizers" --enable-sanitizers || status=1
+
+echo "=== make distcheck"
+if (cd "$top/_build/plain" && make distcheck >distcheck.log 2>&1); then
+	echo "PASS: distcheck"
+	total_pass=$((total_pass + 1))
+else
+	tail -n 40 "$top/_build/plain/distcheck.log"
+	echo "FAIL: distcheck"
+	total_fail=$((total_fail + 1))
+	status=1
+fi
+
+echo "$total_pass passed, $total_fail failed"
+exit $status
