@@ -244,7 +244,7 @@ section() {
         elif [ $COMPARE = 1 ]; then
             printf '%-36s %s\n' "tshark [comparison]" "not installed (apt-get install tshark), skipped"
         fi
-        if [ "$sec" = flood ]; then
+        if [ "$sec" = flood ] && [ $COMPARE = 1 ]; then
             printf '%-36s %s\n' "tcptrace [comparison]" "not run here (takes over 5 minutes on 1M connections)"
         elif [ $HAVE_TCPTRACE = 1 ]; then
             print_row "$sec" "$sec/tcptrace" "tcptrace -l [comparison]" "$pkts" "$fmed" - 0

@@ -1,0 +1,34 @@
+# fuzz/local.mk - the libFuzzer target for the decoders, included by the top
+# Makefile.am.  Paths are relative to the top directory.
+#
+# `make fuzz` builds fuzz/fuzz_decode with clang's libFuzzer, AddressSanitizer
+# and UndefinedBehaviorSanitizer (configure looks for clang).  Run it with
+#	fuzz/fuzz_decode -max_total_time=600 NEW_CORPUS_DIR fuzz/corpus
+# The input format is described at the top of fuzz/fuzz_decode.c.
+# make check runs tests/fuzz-smoke.sh: the same build, 20 s of fuzzing seeded
+# from tests/pcaps and fuzz/corpus, skipped (77) without clang.
+
+FUZZ_DECODE_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_DECODE_DEPS = fuzz/fuzz_decode.c $(HSA_DECODE_SOURCES) \
+	include/hsa_decode.h include/hsa_packet.h
+
+if HAVE_CLANG
+fuzz: fuzz/fuzz_decode
+
+fuzz/fuzz_decode: $(FUZZ_DECODE_DEPS) config.h
+	@$(MKDIR_P) fuzz
+	$(AM_V_CCLD)$(CLANG) $(FUZZ_DECODE_CFLAGS) $(WARN_CFLAGS) \
+	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) -o $@ \
+	    $(srcdir)/fuzz/fuzz_decode.c $(srcdir)/src/decode_link.c \
+	    $(srcdir)/src/decode_ipv4.c $(srcdir)/src/decode_ipv6.c \
+	    $(srcdir)/src/decode_tcp.c
+else
+fuzz:
+	@echo "make fuzz: configure found no clang; install clang (with libFuzzer) and rerun configure" >&2; exit 1
+endif
+.PHONY: fuzz
+
+TESTS += tests/fuzz-smoke.sh
+CLEANFILES += fuzz/fuzz_decode
+EXTRA_DIST += fuzz/fuzz_decode.c fuzz/corpus tests/fuzz-smoke.sh

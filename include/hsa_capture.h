@@ -36,6 +36,8 @@ struct hsa_capture {
 	int dlt;
 	uint32_t snaplen;
 	bool nano;		/* the source has nanosecond timestamps */
+	pcap_dumper_t *dumper;	/* -w: every record read is also saved here */
+	int live_fd;		/* live: the descriptor to wait on; else -1 */
 	struct hsa_capture_stats stats;
 };
 
@@ -43,6 +45,23 @@ struct hsa_capture {
  * with a message in err (not naming the file: the caller does). */
 int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
     char *err, size_t errlen);
+
+/* Open a network interface ("lo", "any", ...): immediate delivery,
+ * snaplen bytes per packet, a kernel buffer of buffer_kib KiB (0: libpcap's
+ * default).  -1 with the cause in err. */
+int hsa_capture_open_live(struct hsa_capture *cap, const char *iface,
+    int snaplen, int buffer_kib, char *err, size_t errlen);
+
+/* The kernel's and the interface's drop counts of a live capture; -1 when
+ * not available. */
+int hsa_capture_stats_live(struct hsa_capture *cap, unsigned long long *drops,
+    unsigned long long *ifdrops);
+
+/* Interrupt hsa_capture_next() (safe in a signal handler). */
+void hsa_capture_break(struct hsa_capture *cap);
+
+/* -Z: become user after the device is open.  -1 with the cause in err. */
+int hsa_drop_privileges(const char *user, char *err, size_t errlen);
 
 /* Compile and install a BPF filter; -1 with libpcap's message in err. */
 int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,

@@ -33,7 +33,9 @@ struct hsa_tcp_options {
 	bool sack_permitted;
 	bool has_timestamps;
 	bool truncated;		/* the snaplen cut the option list */
-	bool invalid;		/* a malformed option; the ones after it are ignored */
+	bool invalid;		/* a malformed option: a known kind with the wrong
+				 * length is skipped and parsing goes on; a length
+				 * below 2 or past the header ends parsing */
 	uint32_t tsval;
 	uint32_t tsecr;
 };

@@ -7,9 +7,14 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <string.h>
 
 #include "hsa_capture.h"
+
+/* How long a live read waits for a packet before returning, so that the
+ * caller can look at the clock and at signals. */
+#define LIVE_WAIT_MS 100
 
 int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
     char *err, size_t errlen)
@@ -39,7 +44,16 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 	int rc;
 
 	rc = pcap_next_ex(cap->pcap, &h, &data);
-	if (rc == 0)		/* live: the buffer timeout passed, no packet */
+	if (rc == 0 && cap->live_fd >= 0) {
+		/* Live captures are non-blocking (in immediate mode libpcap's
+		 * own timeout does not fire on Linux): wait here, briefly. */
+		struct pollfd pfd = { .fd = cap->live_fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, LIVE_WAIT_MS) <= 0)
+			return 0;	/* nothing yet, or a signal */
+		rc = pcap_next_ex(cap->pcap, &h, &data);
+	}
+	if (rc == 0)		/* live: no packet yet */
 		return 0;
 	if (rc == PCAP_ERROR_BREAK)
 		return cap->live ? -2 : -1;
@@ -52,6 +66,8 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 		return -1;
 	}
 
+	if (cap->dumper)
+		pcap_dump((u_char *)cap->dumper, h, data);
 	/* With nanosecond precision requested, tv_usec holds nanoseconds. */
 	ts = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
 	st->packets++;
@@ -73,6 +89,9 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 
 void hsa_capture_close(struct hsa_capture *cap)
 {
+	if (cap->dumper)
+		pcap_dump_close(cap->dumper);
+	cap->dumper = NULL;
 	if (cap->pcap)
 		pcap_close(cap->pcap);
 	cap->pcap = NULL;

@@ -128,6 +128,7 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 
 	memset(cap, 0, sizeof(*cap));
 	cap->source = path;
+	cap->live_fd = -1;
 	pf = calloc(1, sizeof(*pf));
 	if (!pf) {
 		snprintf(err, errlen, "%s", strerror(ENOMEM));

@@ -14,6 +14,11 @@
 #include "hsa_decode.h"
 #include "extract.h"
 
+/* Older libpcap headers lack the SLL2 link type. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2	276
+#endif
+
 #define ETHERTYPE_IPV4	0x0800
 #define ETHERTYPE_IPV6	0x86dd
 #define ETHERTYPE_VLAN	0x8100	/* 802.1Q */

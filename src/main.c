@@ -8,11 +8,15 @@
  *      unsupported link type; a report that cannot be written; a capture
  *      that ends inside a packet record (the report is still written)
  *   2  usage error: bad option, bad value, bad filter expression
+ *   130 a second SIGINT during a live capture: stopped at once, no report
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -25,10 +29,22 @@
 #include "hsa_summary.h"
 #include "hsa_tracker.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+/* Enough for link, IPv6 with some extension headers and TCP with options. */
+#define DEFAULT_SNAPLEN		256
+/* A busy loopback fills libpcap's 2 MiB default in immediate mode. */
+#define DEFAULT_BUFFER_KIB	32768
 
 struct options {
 	const char *read_file;
+	const char *iface;		/* -i: live capture */
+	int snaplen;
+	int buffer_kib;
+	const char *write_file;		/* -w */
+	const char *user;		/* -Z */
+	double duration;		/* seconds; 0: until stopped */
+	double interval;		/* seconds; 0: no status line */
 	long long count;		/* 0: no limit */
 	bool json;
 	const char *out_path;
@@ -53,11 +69,20 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	    "Usage: %s -r FILE [options] [filter expression]\n"
+	    "       %s -i INTERFACE [options] [filter expression]\n"
 	    "Explain the TCP connections in a capture: 3-way handshake, SYN RTT,\n"
 	    "teardown, and which side enters TIME_WAIT.\n"
 	    "\n"
 	    "  -r FILE            read a pcap or pcapng file; - for standard input\n"
+	    "  -i INTERFACE       capture live (lo, any, eth0, ...) until SIGINT or\n"
+	    "                     SIGTERM, -c or --duration\n"
 	    "  -c COUNT           stop after COUNT packets\n"
+	    "      --duration S   stop a live capture after S seconds\n"
+	    "      --interval S   live: a status line on stderr every S seconds\n"
+	    "  -s SNAPLEN         live: bytes kept per packet (default %d)\n"
+	    "  -B KIB             live: kernel buffer size in KiB (default %d)\n"
+	    "  -w FILE            also save the packets read to FILE (pcap)\n"
+	    "  -Z USER            live: run as USER once the interface is open\n"
 	    "      --json         write the JSON report (doc/json-report.md)\n"
 	    "  -o FILE            write the report to FILE, atomically\n"
 	    "      --ladder [ID]  draw connection ID as a sequence diagram, or\n"
@@ -69,7 +94,8 @@ static void usage(FILE *out)
 	    "The filter expression is a BPF expression, as for tcpdump:\n"
 	    "  %s -r trace.pcap tcp port 8080\n"
 	    "Exit status: 0 success, 1 capture or output problem, 2 usage error.\n"
-	    "See hsanalyze(1).\n", progname, HSA_DEFAULT_MAX_FLOWS, progname);
+	    "See hsanalyze(1).\n", progname, progname, DEFAULT_SNAPLEN,
+	    DEFAULT_BUFFER_KIB, HSA_DEFAULT_MAX_FLOWS, progname);
 }
 
 /* A usage error: one line naming the problem and where to look. */
@@ -142,7 +168,23 @@ static char *join_words(char **words, int n)
 	return s;
 }
 
-enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS };
+enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL };
+
+/* Seconds, a positive number with an optional fraction; -1 when not. */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v > 0) || v > 1e9)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 /* Returns -1 to go on, or an exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -153,6 +195,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "ladder", optional_argument, NULL, OPT_LADDER },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long v;
@@ -160,11 +204,43 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->max_flows = HSA_DEFAULT_MAX_FLOWS;
+	o->snaplen = DEFAULT_SNAPLEN;
+	o->buffer_kib = DEFAULT_BUFFER_KIB;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:c:o:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:c:o:s:B:w:Z:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->read_file = optarg;
+			break;
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 's':
+			/* 0 means the largest, as for tcpdump. */
+			if (parse_number(optarg, 0, 262144, &v) != 0)
+				return usage_error("-s needs a snapshot length from 0 to 262144, not '%s'", optarg);
+			o->snaplen = v ? (int)v : 262144;
+			break;
+		case 'B':
+			if (parse_number(optarg, 1, 4194304, &v) != 0)
+				return usage_error("-B needs a buffer size in KiB from 1 to 4194304, not '%s'", optarg);
+			o->buffer_kib = (int)v;
+			break;
+		case 'w':
+			if (!*optarg)
+				return usage_error("-w needs a file name");
+			o->write_file = optarg;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case OPT_DURATION:
+			if (parse_seconds(optarg, &o->duration) != 0)
+				return usage_error("--duration needs a positive number of seconds, not '%s'", optarg);
+			break;
+		case OPT_INTERVAL:
+			if (parse_seconds(optarg, &o->interval) != 0)
+				return usage_error("--interval needs a positive number of seconds, not '%s'", optarg);
 			break;
 		case 'c':
 			if (parse_number(optarg, 1, LLONG_MAX, &v) != 0)
@@ -209,8 +285,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (!o->read_file)
-		return usage_error("nothing to read: give a capture with -r FILE");
+	if (!o->read_file && !o->iface)
+		return usage_error("nothing to read: give a capture with -r FILE or an interface with -i");
+	if (o->read_file && o->iface)
+		return usage_error("-r and -i both given: read a file or capture live, not both");
+	if (o->read_file && (o->duration || o->interval || o->user))
+		return usage_error("--duration, --interval and -Z are for live capture (-i)");
 	if (o->json && o->ladder)
 		return usage_error("--json and --ladder are different reports; choose one");
 	if (optind < argc) {
@@ -243,38 +323,133 @@ static void on_segment(void *ctx, struct hsa_conn *c,
 	hsa_ladder_segment(r->ladder, c, p, role);
 }
 
+/* Signals during a live capture: the first SIGINT or SIGTERM stops the
+ * capture and the report is written; a second SIGINT exits at once, removing
+ * a half-written -o file. */
+static struct hsa_capture *live_capture;
+static volatile sig_atomic_t stop_requested;
+static const char *volatile pending_tmp;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGINT && stop_requested) {
+		if (pending_tmp)
+			unlink(pending_tmp);
+		_exit(EXIT_INTERRUPTED);
+	}
+	stop_requested = 1;
+	if (live_capture)
+		hsa_capture_break(live_capture);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);	/* no SA_RESTART: wake the reader */
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --interval: one line of how things stand, on standard error. */
+static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
+    double elapsed, uint64_t *last_handshakes, double *last_time)
+{
+	const struct hsa_tracker_stats *st = hsa_tracker_stats(t);
+	unsigned long long drops = 0, ifdrops = 0;
+	double dt = elapsed - *last_time;
+
+	hsa_capture_stats_live(cap, &drops, &ifdrops);
+	fprintf(stderr, "%s: %.0fs packets %llu, open %zu, handshakes/s %.1f, "
+	    "TIME_WAIT entered client %llu server %llu both %llu, drops %llu\n",
+	    progname, elapsed, (unsigned long long)cap->stats.packets,
+	    hsa_tracker_open_flows(t),
+	    dt > 0 ? (double)(st->handshakes - *last_handshakes) / dt : 0.0,
+	    (unsigned long long)st->time_wait_entered[HSA_WHO_CLIENT],
+	    (unsigned long long)st->time_wait_entered[HSA_WHO_SERVER],
+	    (unsigned long long)st->time_wait_entered[HSA_WHO_BOTH],
+	    drops + ifdrops);
+	*last_handshakes = st->handshakes;
+	*last_time = elapsed;
+}
+
+static const char *source_name(const struct options *o)
+{
+	if (o->iface)
+		return o->iface;
+	return strcmp(o->read_file, "-") ? o->read_file : "standard input";
+}
+
+/* Open the capture, its filter and -w; 0 or an exit status. */
+static int open_capture(const struct options *opt, struct hsa_capture *cap)
+{
+	char err[PCAP_ERRBUF_SIZE + 128];
+	int status;
+
+	if (opt->iface) {
+		if (hsa_capture_open_live(cap, opt->iface, opt->snaplen,
+		    opt->buffer_kib, err, sizeof(err)) != 0) {
+			fail("%s: cannot capture: %s", opt->iface, err);
+			return EXIT_FAIL;
+		}
+	} else if (hsa_capture_open_file(cap, opt->read_file, err, sizeof(err)) != 0) {
+		fail("%s: %s", source_name(opt), err);
+		return EXIT_FAIL;
+	}
+	if (!hsa_link_supported(cap->dlt)) {
+		fail("%s: link type %s (%d) is not supported", source_name(opt),
+		    hsa_capture_link_name(cap), cap->dlt);
+		return EXIT_FAIL;
+	}
+	if (opt->filter && hsa_capture_set_filter(cap, opt->filter, err, sizeof(err)) != 0) {
+		status = usage_error("bad filter expression '%s': %s", opt->filter, err);
+		return status;
+	}
+	if (opt->write_file &&
+	    !(cap->dumper = pcap_dump_open(cap->pcap, opt->write_file))) {
+		fail("%s: cannot write the packets: %s", opt->write_file,
+		    pcap_geterr(cap->pcap));
+		return EXIT_FAIL;
+	}
+	if (opt->user && hsa_drop_privileges(opt->user, err, sizeof(err)) != 0) {
+		fail("%s: cannot run as this user: %s", opt->user, err);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
 	struct hsa_capture cap;
-	struct hsa_output out;
+	struct hsa_output out = { 0 };
 	struct hsa_tracker_config tc = { 0 };
 	struct hsa_tracker *tracker = NULL;
 	struct hsa_packet pkt;
 	struct hsa_run run = { 0 };
 	static struct run_ctx rc;
 	char err[PCAP_ERRBUF_SIZE + 128];
+	double start = 0, next_status = 0, last_status = 0;
+	uint64_t last_handshakes = 0;
 	int status, r;
 
 	status = parse_options(argc, argv, &opt);
 	if (status >= 0)
 		return status;
 
-	if (hsa_capture_open_file(&cap, opt.read_file, err, sizeof(err)) != 0) {
-		fail("%s: %s", strcmp(opt.read_file, "-") ? opt.read_file :
-		    "standard input", err);
-		free(opt.filter);
-		return EXIT_FAIL;
-	}
-	if (!hsa_link_supported(cap.dlt)) {
-		fail("%s: link type %s (%d) is not supported", opt.read_file,
-		    hsa_capture_link_name(&cap), cap.dlt);
-		hsa_capture_close(&cap);
-		free(opt.filter);
-		return EXIT_FAIL;
-	}
-	if (opt.filter && hsa_capture_set_filter(&cap, opt.filter, err, sizeof(err)) != 0) {
-		status = usage_error("bad filter expression '%s': %s", opt.filter, err);
+	memset(&cap, 0, sizeof(cap));
+	cap.live_fd = -1;
+	if ((status = open_capture(&opt, &cap)) != 0) {
 		hsa_capture_close(&cap);
 		free(opt.filter);
 		return status;
@@ -285,6 +460,7 @@ int main(int argc, char **argv)
 		free(opt.filter);
 		return EXIT_FAIL;
 	}
+	pending_tmp = out.tmp;
 
 	hsa_summary_init(&rc.summary);
 	rc.nano = cap.nano;
@@ -309,12 +485,34 @@ int main(int argc, char **argv)
 		goto failed;
 	}
 
-	while ((r = hsa_capture_next(&cap, &pkt)) >= 0) {
+	if (cap.live) {
+		live_capture = &cap;
+		catch_signals();
+		fprintf(stderr, "%s: listening on %s, link type %s, snapshot length %u bytes\n",
+		    progname, opt.iface, hsa_capture_link_name(&cap), cap.snaplen);
+		start = now_seconds();
+		next_status = opt.interval;
+	}
+	while (!stop_requested && (r = hsa_capture_next(&cap, &pkt)) >= 0) {
 		if (r == 1)
 			hsa_tracker_segment(tracker, &pkt);
 		if (opt.count && cap.stats.packets >= (unsigned long long)opt.count)
 			break;
+		if (cap.live && (opt.duration || opt.interval)) {
+			double elapsed = now_seconds() - start;
+
+			if (opt.interval && elapsed >= next_status) {
+				print_status(&cap, tracker, elapsed,
+				    &last_handshakes, &last_status);
+				next_status += opt.interval;
+			}
+			if (opt.duration && elapsed >= opt.duration)
+				break;
+		}
 	}
+	if (cap.live)
+		run.stats_available = hsa_capture_stats_live(&cap,
+		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
 
 	run.cap = &cap;
@@ -328,10 +526,10 @@ int main(int argc, char **argv)
 		if (hsa_ladder_print(out.fp, rc.ladder) == 0) {
 			if (opt.ladder_id)
 				fail("%s: no connection with id %llu (the capture has %llu)",
-				    opt.read_file, (unsigned long long)opt.ladder_id,
+				    source_name(&opt), (unsigned long long)opt.ladder_id,
 				    (unsigned long long)rc.summary.connections);
 			else
-				fail("%s: no TCP connections to draw", opt.read_file);
+				fail("%s: no TCP connections to draw", source_name(&opt));
 			status = EXIT_FAIL;
 		}
 	} else
@@ -345,12 +543,19 @@ int main(int argc, char **argv)
 		    opt.out_path ? opt.out_path : "standard output", err);
 		status = EXIT_FAIL;
 	}
+	pending_tmp = NULL;
 	if (cap.stats.cut_short) {
 		fail("%s: the capture ends inside a packet record (%s); the report covers the %llu packets before it",
-		    opt.read_file, cap.stats.cut_reason,
+		    source_name(&opt), cap.stats.cut_reason,
 		    (unsigned long long)cap.stats.packets);
 		status = EXIT_FAIL;
 	}
+	if (cap.dumper && (pcap_dump_flush(cap.dumper) != 0 ||
+	    ferror(pcap_dump_file(cap.dumper)))) {
+		fail("%s: cannot write the packets: %s", opt.write_file, strerror(errno));
+		status = EXIT_FAIL;
+	}
+	live_capture = NULL;
 	hsa_tracker_free(tracker);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
@@ -358,6 +563,8 @@ int main(int argc, char **argv)
 	return status;
 
 failed:
+	pending_tmp = NULL;
+	live_capture = NULL;
 	hsa_output_abort(&out);
 	hsa_tracker_free(tracker);
 	hsa_ladder_free(rc.ladder);

@@ -30,6 +30,7 @@ enum { L_HANDSHAKE, L_ESTABLISHED, L_CLOSED, L_HISTORY, L_COUNT };
 struct conn_list {
 	struct hsa_conn *head;	/* least recently active */
 	struct hsa_conn *tail;
+	size_t count;
 	int64_t timeout_ns;
 };
 
@@ -87,6 +88,7 @@ static void list_remove(struct hsa_tracker *t, struct hsa_conn *c)
 	else
 		l->tail = c->prev;
 	c->prev = c->next = NULL;
+	l->count--;
 }
 
 static void list_append(struct hsa_tracker *t, struct hsa_conn *c, int which)
@@ -101,6 +103,7 @@ static void list_append(struct hsa_tracker *t, struct hsa_conn *c, int which)
 	else
 		l->head = c;
 	l->tail = c;
+	l->count++;
 }
 
 /* --- hash table ------------------------------------------------------- */
@@ -282,7 +285,8 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 	enum hsa_segment_role role;
 	uint64_t previous_id = 0;
 	int64_t previous_last = 0;
-	bool reuse = false;
+	bool reuse = false, had_handshake;
+	int which;
 
 	if (p->ts_ns > t->now)
 		t->now = p->ts_ns;
@@ -316,11 +320,22 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		}
 	}
 
+	had_handshake = c->ack3_seen;
 	role = hsa_conn_segment(c, p);
 	if (t->cfg.segment_hook)
 		t->cfg.segment_hook(t->cfg.ctx, c, p, role);
+	if (c->ack3_seen && !had_handshake)
+		t->stats.handshakes++;
+	which = list_for(c);
+	if (which == L_CLOSED && c->list != L_CLOSED) {
+		/* Closed now: count who enters TIME-WAIT as it happens. */
+		struct hsa_verdict v;
+
+		hsa_time_wait_verdict(c, &v);
+		t->stats.time_wait_entered[v.time_wait]++;
+	}
 	list_remove(t, c);
-	list_append(t, c, list_for(c));
+	list_append(t, c, which);
 }
 
 static int by_id(const void *a, const void *b)
@@ -365,14 +380,8 @@ const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t)
 
 size_t hsa_tracker_open_flows(const struct hsa_tracker *t)
 {
-	size_t n = 0;
-	const struct hsa_conn *c;
-	int l;
-
-	for (l = 0; l < L_HISTORY; l++)
-		for (c = t->lists[l].head; c; c = c->next)
-			n++;
-	return n;
+	return t->lists[L_HANDSHAKE].count + t->lists[L_ESTABLISHED].count +
+	    t->lists[L_CLOSED].count;
 }
 
 void hsa_tracker_free(struct hsa_tracker *t)

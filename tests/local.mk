@@ -7,7 +7,8 @@ TESTS += \
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
 	HSANALYZE='$(abs_top_builddir)/src/hsanalyze'; export HSANALYZE; \
-	PYTHON3='$(PYTHON3)'; export PYTHON3;
+	PYTHON3='$(PYTHON3)'; export PYTHON3; \
+	CLANG='$(CLANG)'; export CLANG;
 
 EXTRA_DIST += \
 	tests/corpus.sh \

@@ -64,21 +64,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# True when no TCP socket (listening, connected, TIME-WAIT, ...) uses port $1.
-port_unused() {
-    [ -z "$(ss -tanH "( sport = :$1 or dport = :$1 )" 2>/dev/null)" ]
-}
-
-pick_port() {
-    i=0
-    while [ $i -lt 200 ]; do
-        i=$((i + 1))
-        p=$(( $(od -An -N2 -tu2 /dev/urandom) % 10000 + 20000 ))
-        case " $* " in *" $p "*) continue ;; esac
-        if port_unused "$p"; then echo "$p"; return 0; fi
-    done
-    return 1
-}
+# port_unused, pick_port: free ports, TIME-WAIT included; timewait_sockets:
+# the kernel's TIME-WAIT list on some ports (ports.sh).
+# shellcheck source=tests/live/ports.sh
+. "$here/ports.sh"
 
 if ! { front=$(pick_port) && back=$(pick_port "$front") &&
        sim=$(pick_port "$front" "$back"); }; then
@@ -112,19 +101,7 @@ done
 
 sleep 1
 # TIME-WAIT sockets on the test ports, as the kernel sees them right now.
-ss -tanH state time-wait > "$work/ss.out" || exit 1
-awk -v f="$front" -v b="$back" -v s="$sim" '
-    function split_ep(ep, r,   i) {          # "1.2.3.4:80" or "[::1]:80"
-        i = match(ep, /:[0-9]+$/)
-        r["ip"] = substr(ep, 1, i - 1); r["port"] = substr(ep, i + 1)
-        gsub(/^\[|\]$/, "", r["ip"])
-    }
-    {
-        split_ep($(NF - 1), l); split_ep($NF, p)
-        if (l["port"] == f || l["port"] == b || l["port"] == s ||
-            p["port"] == f || p["port"] == b || p["port"] == s)
-            print l["ip"], l["port"], p["ip"], p["port"]
-    }' "$work/ss.out" | sort -t' ' -k2,2n -k4,4n > "$twfile" || exit 1
+timewait_sockets "$front" "$back" "$sim" > "$twfile" || exit 1
 
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid"

@@ -1,0 +1,117 @@
+/*
+ * capture_live.c - open a network interface for live capture.
+ *
+ * Immediate mode delivers each packet as it arrives, so nothing waits in a
+ * buffer while traffic is quiet; a short timeout still wakes the reader
+ * regularly, so signals, --duration and --interval are handled on time.
+ * Nanosecond timestamps are used where the interface offers them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hsa_capture.h"
+
+#define READ_TIMEOUT_MS	100
+
+int hsa_capture_open_live(struct hsa_capture *cap, const char *iface,
+    int snaplen, int buffer_kib, char *err, size_t errlen)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	int rc;
+
+	memset(cap, 0, sizeof(*cap));
+	cap->source = iface;
+	cap->live = true;
+	cap->pcap = pcap_create(iface, errbuf);
+	if (!cap->pcap) {
+		snprintf(err, errlen, "%s", errbuf);
+		return -1;
+	}
+	pcap_set_snaplen(cap->pcap, snaplen);
+	pcap_set_timeout(cap->pcap, READ_TIMEOUT_MS);
+	pcap_set_immediate_mode(cap->pcap, 1);
+	if (buffer_kib > 0)
+		pcap_set_buffer_size(cap->pcap, buffer_kib * 1024);
+	pcap_set_tstamp_precision(cap->pcap, PCAP_TSTAMP_PRECISION_NANO);
+
+	rc = pcap_activate(cap->pcap);
+	if (rc < 0) {
+		const char *detail = pcap_geterr(cap->pcap);
+
+		switch (rc) {
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			snprintf(err, errlen, "no such device%s%s",
+			    *detail ? ": " : "", detail);
+			break;
+		case PCAP_ERROR_PERM_DENIED:
+			snprintf(err, errlen, "permission denied (capturing needs root or CAP_NET_RAW)%s%s",
+			    *detail ? ": " : "", detail);
+			break;
+		case PCAP_ERROR_IFACE_NOT_UP:
+			snprintf(err, errlen, "the interface is not up");
+			break;
+		default:
+			snprintf(err, errlen, "%s", *detail ? detail : pcap_statustostr(rc));
+			break;
+		}
+		pcap_close(cap->pcap);
+		cap->pcap = NULL;
+		return -1;
+	}
+	cap->live_fd = pcap_get_selectable_fd(cap->pcap);
+	if (cap->live_fd < 0 || pcap_setnonblock(cap->pcap, 1, errbuf) != 0) {
+		snprintf(err, errlen, "cannot wait for packets: %s", errbuf);
+		pcap_close(cap->pcap);
+		cap->pcap = NULL;
+		return -1;
+	}
+	cap->nano = pcap_get_tstamp_precision(cap->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+	cap->dlt = pcap_datalink(cap->pcap);
+	cap->snaplen = (uint32_t)pcap_snapshot(cap->pcap);
+	return 0;
+}
+
+int hsa_capture_stats_live(struct hsa_capture *cap, unsigned long long *drops,
+    unsigned long long *ifdrops)
+{
+	struct pcap_stat ps;
+
+	if (!cap->live || pcap_stats(cap->pcap, &ps) != 0)
+		return -1;
+	*drops = ps.ps_drop;
+	*ifdrops = ps.ps_ifdrop;
+	return 0;
+}
+
+int hsa_drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if (!(pw = getpwnam(user))) {
+		snprintf(err, errlen, "%s", errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	/* Make sure there is no way back. */
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		snprintf(err, errlen, "could not give up root");
+		return -1;
+	}
+	return 0;
+}
+
+void hsa_capture_break(struct hsa_capture *cap)
+{
+	if (cap->pcap)
+		pcap_breakloop(cap->pcap);
+}

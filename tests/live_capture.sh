@@ -1,0 +1,417 @@
+#!/bin/sh
+# live_capture.sh - hsanalyze -i lo on real nginx traffic (tests/live/README):
+# the live report against the kernel's own TIME-WAIT list (ss), against the
+# traffic that was made, and against hsanalyze -r of the packets it saved
+# with -w; then the ways a live capture ends (-c, --duration, SIGTERM) and a
+# device that does not exist.  Needs root, /usr/sbin/nginx, ss and
+# /usr/bin/python3, else it is skipped (exit 77).  About 5 s.
+#
+# Environment: srcdir, HSANALYZE, PYTHON3 (as for the other tests);
+# KEEP_DIR=1 keeps the work directory (it is always kept on failure).
+set -u
+srcdir=${srcdir:-.}
+H=${HSANALYZE:-./src/hsanalyze}
+PY=${PYTHON3:-/usr/bin/python3}
+live=$srcdir/tests/live
+
+# --- can it run at all?
+skip() { echo "SKIP: $1"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "live capture needs root"
+[ -x /usr/sbin/nginx ] || skip "no /usr/sbin/nginx"
+command -v ss >/dev/null 2>&1 || skip "no ss (iproute2)"
+[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+
+# shellcheck source=tests/live/ports.sh
+. "$live/ports.sh"
+
+work=$(mktemp -d /tmp/hsanalyze-livetest.XXXXXX) || exit 99
+pass=0 fail=0
+cap_pid=''                      # the hsanalyze -i running in the background
+servers=''                      # set once servers.sh start has been called
+F='' B='' S='' Z=''
+
+# shellcheck disable=SC2317  # called from the EXIT trap
+cleanup() {
+    trap - EXIT INT TERM HUP
+    if [ -n "$cap_pid" ]; then
+        kill -KILL "$cap_pid" 2>/dev/null
+        wait "$cap_pid" 2>/dev/null
+    fi
+    if [ -n "$servers" ]; then
+        "$live/servers.sh" stop "$work/nginx" "$F" "$B" ||
+            echo "cleanup: servers.sh stop failed"
+    fi
+    if [ "$fail" -ne 0 ] || [ "${KEEP_DIR:-0}" = 1 ]; then
+        echo "work directory kept: $work"
+    else
+        rm -rf "$work"
+    fi
+}
+trap cleanup EXIT
+trap 'fail=$((fail + 1)); exit 130' INT TERM HUP
+
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# Indented copy of a file, for the log of a failure.
+show() { [ -s "$1" ] && sed "s/^/    $2: /" "$1"; return 0; }
+finish() {
+    echo "live: $pass passed, $fail failed"
+    [ "$fail" -eq 0 ] && exit 0
+    exit 1
+}
+
+# jget FILE EXPR: a Python expression over the JSON document r in FILE,
+# printed as JSON (true, 0, "lo", ...).
+jget() {
+    "$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print(json.dumps(eval(sys.argv[2])))' "$1" "$2" 2>/dev/null
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# start_capture NAME ARGS...: hsanalyze ARGS in the background, stdout and
+# stderr in $work/NAME.out and $work/NAME.err; returns once it says
+# "listening on" (at most 5 s), false if it does not (and then it is gone).
+start_capture() {
+    name=$1
+    shift
+    "$H" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    cap_pid=$!
+    i=0
+    until grep -q 'listening on' "$work/$name.err" 2>/dev/null; do
+        i=$((i + 1))
+        if ! kill -0 "$cap_pid" 2>/dev/null; then
+            wait "$cap_pid"
+            bad "$name: hsanalyze $* exited ($?) before capturing"
+            show "$work/$name.err" stderr
+            cap_pid=''
+            return 1
+        fi
+        if [ "$i" -gt 50 ]; then
+            bad "$name: no 'listening on' within 5 s from hsanalyze $*"
+            show "$work/$name.err" stderr
+            kill -KILL "$cap_pid" 2>/dev/null
+            wait "$cap_pid" 2>/dev/null
+            cap_pid=''
+            return 1
+        fi
+        sleep 0.1
+    done
+    return 0
+}
+
+# stop_capture NAME SIGNAL|- SECONDS: sends SIGNAL (- for none: wait for it
+# to stop by itself), waits at most SECONDS; kill -9 and false if it is
+# still running then.  The exit status is left in $status.
+stop_capture() {
+    name=$1 sig=$2 limit=$(($3 * 10))
+    [ "$sig" = - ] || kill -s "$sig" "$cap_pid" 2>/dev/null
+    i=0
+    while kill -0 "$cap_pid" 2>/dev/null; do
+        i=$((i + 1))
+        if [ "$i" -gt "$limit" ]; then
+            kill -KILL "$cap_pid" 2>/dev/null
+            wait "$cap_pid" 2>/dev/null
+            cap_pid=''
+            status=137
+            if [ "$sig" = - ]; then
+                bad "$name: hsanalyze did not stop by itself within $3 s, killed"
+            else
+                bad "$name: hsanalyze still running $3 s after SIG$sig, killed"
+            fi
+            show "$work/$name.err" stderr
+            return 1
+        fi
+        sleep 0.1
+    done
+    wait "$cap_pid"
+    status=$?
+    cap_pid=''
+    return 0
+}
+
+# dump_ports PCAP FILE: the packets (absolute seq/ack) of the connections
+# whose client ports are named in FILE (problem lines of check_timewait.py or
+# compare_reports.py: "127.0.0.1:40242"), at most 6 of them, for the log.
+dump_ports() {
+    command -v tcpdump >/dev/null 2>&1 || return 0
+    for p in $(grep -o ':[0-9][0-9]*' "$2" | tr -d : | sort -u); do
+        case " $F $B $S " in *" $p "*) continue ;; esac
+        echo "    packets of port $p (tcpdump -nn -S -r $1 tcp port $p):"
+        tcpdump -nn -S -r "$1" "tcp port $p" 2>/dev/null | head -n 40 | sed 's/^/      /'
+    done | awk '/^    packets of/ { n++ } n <= 6'
+}
+
+# traffic NAME ARGS...: traffic.py, bounded; its summary line in
+# $work/NAME.traffic.
+traffic() {
+    name=$1
+    shift
+    if timeout 30 /usr/bin/python3 "$live/traffic.py" "$@" \
+            >"$work/$name.traffic" 2>"$work/$name.traffic.err"; then
+        return 0
+    fi
+    bad "$name: traffic.py $* failed"
+    show "$work/$name.traffic" traffic
+    show "$work/$name.traffic.err" traffic
+    return 1
+}
+
+# --- set-up: ports (front, backend, simultaneous close, one nobody uses)
+if ! ports=$(pick_ports 4); then
+    bad "no free ports in 20000-29999"
+    finish
+fi
+# shellcheck disable=SC2086
+set -- $ports
+F=$1 B=$2 S=$3 Z=$4
+echo "ports: front $F, backend $B, simultaneous close $S, unused $Z"
+servers=1
+if ! BIG_BYTES=24000 "$live/servers.sh" start "$work/nginx" "$F" "$B" \
+        >"$work/servers.log" 2>&1; then
+    bad "servers.sh start"
+    show "$work/servers.log" servers
+    show "$work/nginx/logs/error.log" nginx
+    finish
+fi
+sim_args=''
+if [ "$(nproc 2>/dev/null || echo 1)" -lt 2 ]; then
+    sim_args=--sim-optional     # the race needs 2 CPUs (tests/live/README)
+    echo "note: fewer than 2 CPUs, simultaneous close not required"
+fi
+
+# --- 1. the full traffic, captured live
+main_capture() {
+    n=main
+    out=$work/main.d
+    mkdir "$out" || return 1
+    report=$out/report.json saved=$out/saved.pcap tw=$work/main.timewait
+    start_capture $n -i lo --json -o "$report" -w "$saved" \
+        "tcp port $F or tcp port $B or tcp port $S" || return 1
+    if grep -q '^hsanalyze: listening on lo, link type [A-Za-z0-9_]*, snapshot length [0-9][0-9]* bytes$' \
+            "$work/$n.err"; then
+        ok "$n: $(grep 'listening on' "$work/$n.err")"
+    else
+        bad "$n: unexpected start line: $(grep 'listening on' "$work/$n.err")"
+    fi
+    traffic_ok=0
+    # shellcheck disable=SC2086  # $sim_args: nothing or one word
+    traffic $n $sim_args "$F" "$B" "$S" && traffic_ok=1
+    sleep 1
+    if timewait_sockets "$F" "$B" "$S" >"$tw"; then
+        echo "kernel: $(wc -l <"$tw") TIME-WAIT sockets on the test ports"
+    else
+        bad "$n: ss -tanH state time-wait failed"
+    fi
+    stop_capture $n INT 10 || return 1
+    if [ "$status" -eq 0 ]; then
+        ok "$n: SIGINT ends the capture, exit 0"
+    else
+        bad "$n: exit status $status after SIGINT"
+        show "$work/$n.err" stderr
+    fi
+    if [ ! -s "$report" ]; then
+        bad "$n: no report in $report"
+        show "$work/$n.err" stderr
+        return 1
+    fi
+    left=''
+    for f in "$out"/* "$out"/.[!.]*; do
+        case ${f##*/} in report.json|saved.pcap|'*'|'.[!.]*') ;; *) left="$left ${f##*/}" ;; esac
+    done
+    if [ -z "$left" ]; then
+        ok "$n: -o report written, no temporary file left"
+    else
+        bad "$n: files left next to the report: $left"
+    fi
+    [ "$traffic_ok" = 1 ] || return 1
+    cat "$work/$n.traffic"
+
+    # The capture object: live, from lo, and nothing dropped.
+    src=$(jget "$report" 'r["capture"]["source"]')
+    lv=$(jget "$report" 'r["capture"]["live"]')
+    if [ "$lv" = true ] && [ "$src" = '"lo"' ]; then
+        ok "$n: capture.live true, source \"lo\""
+    else
+        bad "$n: capture.live $lv, source $src (want true, \"lo\")"
+    fi
+    drops=$(jget "$report" '[r["capture"]["drops"][k] for k in ("kernel", "interface")]')
+    case $drops in
+        '[0, '[0-9]*']')
+            ok "$n: no packets dropped (drops kernel, interface: $drops)" ;;
+        '['[0-9]*', '[0-9]*']')
+            bad "$n: the kernel dropped packets (drops kernel, interface: $drops): the verdicts cannot be trusted, the checks below may fail for that reason alone" ;;
+        *)
+            bad "$n: capture.drops is not {\"kernel\": n, \"interface\": n}: $(jget "$report" 'r["capture"].get("drops")')" ;;
+    esac
+
+    # As many connections as traffic.py made: exact to the front and on the
+    # simultaneous-close port (from its summary line), and to the backend
+    # what its bound allows (a request reset at once may not reach the
+    # backend); one connection per SYN saved with -w.
+    if command -v tcpdump >/dev/null 2>&1; then
+        tcpdump -nn -r "$saved" 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn' \
+            >"$work/$n.syns" 2>"$work/$n.syns.err" ||
+            bad "$n: tcpdump -r $saved failed: $(cat "$work/$n.syns.err")"
+    else
+        : >"$work/$n.syns.none"
+    fi
+    if "$PY" - "$report" "$work/$n.traffic" "$work/$n.syns" "$F" "$B" "$S" \
+            >"$work/$n.count" 2>&1 <<'PYEOF'
+import json, os, re, sys
+report, summary, syns = sys.argv[1:4]
+F, B, S = (int(p) for p in sys.argv[4:7])
+line = open(summary).read()
+def num(pat):
+    m = re.search(pat, line)
+    if not m:
+        sys.exit("cannot parse the traffic summary: %r" % line)
+    return [int(g) for g in m.groups()]
+http10, = num(r"http10=(\d+)")
+ka, = num(r"keepalive=(\d+)")
+half, = num(r"halfclose=(\d+)")
+rst_now, rst_after = num(r"rst=(\d+)\+(\d+)")
+upstream, = num(r"front->back<=(\d+)")
+m = re.search(r"simclose=(\d+)/(\d+)", line)
+sim_ok, sim_tried = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+want_front = http10 + ka + half + rst_now + rst_after
+conns = [c for c in json.load(open(report))["connections"]
+         if {c["client"]["port"], c["server"]["port"]} & {F, B, S}]
+per = {p: sum(c["server"]["port"] == p for c in conns) for p in (F, B, S)}
+bad = []
+if per[F] != want_front:
+    bad.append("%d connections to the front (port %d), traffic.py made %d" % (per[F], F, want_front))
+if per[S] != sim_tried:
+    bad.append("%d connections on the simultaneous-close port %d, traffic.py made %d" % (per[S], S, sim_tried))
+if not upstream - rst_now <= per[B] <= upstream:
+    bad.append("%d connections to the backend (port %d), want %d..%d" % (per[B], B, upstream - rst_now, upstream))
+other = len(conns) - sum(per.values())
+if other:
+    bad.append("%d connections whose server is none of the test ports" % other)
+incomplete = [c["id"] for c in conns if c["handshake"]["status"] != "complete"]
+if incomplete:
+    bad.append("handshake not complete on connections %s" % incomplete)
+if os.path.exists(syns):
+    seen = set()
+    for l in open(syns):
+        m = re.search(r" IP6? (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[S[^\]]*\], seq (\d+)", l)
+        if m:
+            seen.add(m.groups())          # a retransmitted SYN counts once
+    by_port = {p: sum(int(s[3]) == p for s in seen) for p in (F, B, S)}
+    if by_port != per:
+        bad.append("SYNs in the saved capture per server port %s, connections in the report %s" % (by_port, per))
+    syn_note = ", one per SYN in the -w file"
+else:
+    syn_note = " (no tcpdump: SYNs not counted)"
+for b in bad:
+    print(b)
+if bad:
+    sys.exit(1)
+print("%d connections (front %d, backend %d of at most %d, simultaneous close %d, %d of them crossed)%s"
+      % (len(conns), per[F], per[B], upstream, per[S], sim_ok, syn_note))
+PYEOF
+    then
+        ok "$n: $(cat "$work/$n.count")"
+    else
+        bad "$n: connection count"
+        show "$work/$n.count" count
+    fi
+
+    # The kernel's TIME-WAIT list: exact.
+    if "$PY" "$live/check_timewait.py" --ports "$F,$B,$S" "$report" "$tw" \
+            >"$work/$n.check" 2>&1; then
+        ok "$n: time_wait matches the kernel: $(cat "$work/$n.check")"
+    else
+        bad "$n: time_wait does not match the kernel (check_timewait.py --ports $F,$B,$S)"
+        show "$work/$n.check" check_timewait
+        echo "    kernel TIME-WAIT sockets:"
+        show "$tw" ss
+        dump_ports "$saved" "$work/$n.check"
+    fi
+
+    # The saved packets give the same verdicts.
+    if "$H" -r "$saved" --json -o "$work/$n.reread.json" 2>"$work/$n.reread.err"; then
+        if "$PY" "$live/compare_reports.py" "$report" "$work/$n.reread.json" \
+                >"$work/$n.compare" 2>&1; then
+            ok "$n: hsanalyze -r of the -w file agrees: $(cat "$work/$n.compare")"
+        else
+            bad "$n: hsanalyze -r of the -w file disagrees with the live report"
+            show "$work/$n.compare" compare
+            dump_ports "$saved" "$work/$n.compare"
+        fi
+    else
+        bad "$n: hsanalyze -r $saved failed"
+        show "$work/$n.reread.err" stderr
+    fi
+}
+main_capture
+
+# --- 2. -c 5: stops by itself after 5 packets of one small connection
+count_capture() {
+    n=count
+    start_capture $n -i lo -c 5 --json -o "$work/$n.json" "tcp port $F" || return 1
+    traffic $n --http10 1 --keepalive 0 --halfclose 0 --rst 0 --sim 0 "$F" "$B"
+    stop_capture $n - 5 || return 1
+    got=$(jget "$work/$n.json" '[r["capture"]["packets"], r["capture"]["live"], r["summary"]["connections"]]')
+    if [ "$status" -eq 0 ] && [ "$got" = '[5, true, 1]' ]; then
+        ok "$n: -c 5 stops after 5 packets, exit 0, 1 connection"
+    else
+        bad "$n: -c 5: exit $status, [packets, live, connections] = ${got:-no report} (want [5, true, 1])"
+        show "$work/$n.err" stderr
+    fi
+}
+count_capture
+
+# --- 3. SIGTERM ends the capture with a report
+term_capture() {
+    n=term
+    start_capture $n -i lo --json -o "$work/$n.json" "tcp port $F" || return 1
+    traffic $n --http10 1 --keepalive 0 --halfclose 0 --rst 0 --sim 0 "$F" "$B"
+    sleep 0.2
+    stop_capture $n TERM 10 || return 1
+    got=$(jget "$work/$n.json" '[r["capture"]["live"], r["summary"]["connections"], [c["close"]["time_wait"] for c in r["connections"]]]')
+    if [ "$status" -eq 0 ] && [ "$got" = '[true, 1, ["server"]]' ]; then
+        ok "$n: SIGTERM ends the capture, exit 0, report of the 1 connection"
+    else
+        bad "$n: SIGTERM: exit $status, [live, connections, time_wait] = ${got:-no report} (want [true, 1, [\"server\"]])"
+        show "$work/$n.err" stderr
+    fi
+}
+term_capture
+
+# --- 4. --duration 1 with a filter that matches nothing
+duration_capture() {
+    n=duration
+    t0=$(now_ms)
+    timeout 10 "$H" -i lo --duration 1 --json -o "$work/$n.json" "tcp port $Z" \
+        >"$work/$n.out" 2>"$work/$n.err"
+    status=$?
+    ms=$(($(now_ms) - t0))
+    got=$(jget "$work/$n.json" '[r["capture"]["live"], r["capture"]["packets"], r["summary"]["connections"]]')
+    if [ "$status" -eq 0 ] && [ "$ms" -ge 900 ] && [ "$ms" -le 3000 ] &&
+            [ "$got" = '[true, 0, 0]' ]; then
+        ok "$n: --duration 1 with no packets: exit 0 after $ms ms, report with 0 connections"
+    else
+        bad "$n: --duration 1: exit $status after $ms ms (want 0 after 1000-3000), [live, packets, connections] = ${got:-no report} (want [true, 0, 0])"
+        show "$work/$n.err" stderr
+    fi
+}
+duration_capture
+
+# --- 5. a device that does not exist
+nodev() {
+    n=nodev
+    timeout 10 "$H" -i no-such-iface0 --json >"$work/$n.out" 2>"$work/$n.err"
+    status=$?
+    lines=$(wc -l <"$work/$n.err")
+    if [ "$status" -eq 1 ] && [ "$lines" -eq 1 ] && grep -q 'no-such-iface0' "$work/$n.err"; then
+        ok "$n: exit 1: $(cat "$work/$n.err")"
+    else
+        bad "$n: -i no-such-iface0: exit $status (want 1), $lines stderr lines (want 1 naming the device)"
+        show "$work/$n.err" stderr
+    fi
+}
+nodev
+
+finish
