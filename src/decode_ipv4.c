@@ -40,8 +40,6 @@ enum hsa_decode_result hsa_decode_ipv4(struct hsa_packet *pkt,
 	if (!hsa_have(caplen, 0, 20))
 		return HSA_TRUNC_IPV4;
 
-	if (wirelen < caplen)	/* the wire can never be shorter than the capture */
-		wirelen = caplen;
 	hlen = (uint32_t)(hsa_u8(p, 0) & 0x0f) * 4;
 	if (hlen < 20)
 		return HSA_BAD_IPV4_HEADER_LENGTH;

@@ -44,13 +44,15 @@ enum hsa_decode_result hsa_decode_ipv6(struct hsa_packet *pkt,
 	if (!hsa_have(caplen, 0, 40))
 		return HSA_TRUNC_IPV6;
 
-	if (wirelen < 40)	/* the wire can never be shorter than the capture */
-		wirelen = caplen;
+	/* A wire length shorter than the header itself is wrong, as for
+	 * IPv4's total length. */
+	if (wirelen < 40)
+		return HSA_BAD_IPV6_PAYLOAD_LENGTH;
 	plen = hsa_be16(p, 4);
 	/* 0 is a jumbogram (RFC 2675) or a capture of segmentation offload:
 	 * the frame's length is then the best there is. */
 	if (plen == 0)
-		plen = wirelen >= 40 ? wirelen - 40 : 0;
+		plen = wirelen - 40;
 	if (plen > wirelen - 40)
 		return HSA_BAD_IPV6_PAYLOAD_LENGTH;
 

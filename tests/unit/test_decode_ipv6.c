@@ -314,6 +314,14 @@ static void test_ipv6_payload_length_beyond_frame(void **state)
 	garbage(&pkt);
 	expect_result(decode_ipv6(&pkt, b, 80, 65575), HSA_DECODE_TCP, 80);
 	check_tcp(&pkt, HSA_TCP_ACK, 65535 - 40);
+
+	/* A wire length below the header's own 40 bytes (only a direct
+	 * caller can pass one): invalid, never an unsigned wrap. */
+	put_ipv6(b, 40, NH_TCP);
+	expect_result(decode_ipv6(&pkt, b, 80, 0),
+	    HSA_BAD_IPV6_PAYLOAD_LENGTH, 0);
+	expect_result(decode_ipv6(&pkt, b, 80, 39),
+	    HSA_BAD_IPV6_PAYLOAD_LENGTH, 39);
 }
 
 /* A payload too short for the TCP header. */
