@@ -138,6 +138,7 @@ struct hsa_conn {
 	struct hsa_conn *prev;
 	struct hsa_conn *next;
 	uint64_t hash;
+	int64_t queued_ts;	/* last_ts when last moved to its list's tail */
 	uint8_t list;
 
 	uint64_t id;

@@ -15,13 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hsa_capture.h"
 #include "extract.h"
 
 #define PEEK_MAX 4096
+#define READ_BUFFER (1024 * 1024)	/* bytes per read(2) */
 
 struct peek_file {
+	char *stdio_buf;	/* the cookie FILE's buffer, READ_BUFFER bytes */
 	FILE *under;
 	bool close_under;
 	size_t len;
@@ -39,12 +42,18 @@ static ssize_t peek_read(void *cookie, char *out, size_t n)
 		memcpy(out, pf->buf + pf->pos, got);
 		pf->pos += got;
 	}
-	if (got < n) {
-		size_t more = fread(out + got, 1, n - got, pf->under);
+	/* Past the peeked bytes, read the descriptor itself: the cookie's
+	 * own large buffer makes each read() big, with no second copy. */
+	while (got < n) {
+		ssize_t more = read(fileno(pf->under), out + got, n - got);
 
-		if (more == 0 && ferror(pf->under) && got == 0)
-			return -1;
-		got += more;
+		if (more < 0 && errno == EINTR)
+			continue;
+		if (more < 0)
+			return got ? (ssize_t)got : -1;
+		if (more == 0)
+			break;
+		got += (size_t)more;
 	}
 	return (ssize_t)got;
 }
@@ -56,6 +65,7 @@ static int peek_close(void *cookie)
 
 	if (pf->close_under)
 		r = fclose(pf->under);
+	free(pf->stdio_buf);
 	free(pf);
 	return r;
 }
@@ -151,11 +161,22 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 			return -1;
 		}
 	}
-	pf->len = fread(pf->buf, 1, PEEK_MAX, pf->under);
-	if (pf->len == 0 && ferror(pf->under)) {
-		snprintf(err, errlen, "%s", strerror(errno ? errno : EIO));
-		peek_close(pf);
-		return -1;
+	/* Read the first bytes with read(2), not stdio, so that nothing is
+	 * left behind in the FILE's buffer when the descriptor is read. */
+	while (pf->len < PEEK_MAX) {
+		ssize_t got = read(fileno(pf->under), pf->buf + pf->len,
+		    PEEK_MAX - pf->len);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			peek_close(pf);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		pf->len += (size_t)got;
 	}
 	if (pf->len == 0) {
 		snprintf(err, errlen, "empty file, not a capture");
@@ -170,6 +191,9 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 		peek_close(pf);
 		return -1;
 	}
+	/* glibc ignores the size unless it is given the buffer. */
+	if ((pf->stdio_buf = malloc(READ_BUFFER)))
+		setvbuf(fp, pf->stdio_buf, _IOFBF, READ_BUFFER);
 	cap->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!cap->pcap) {

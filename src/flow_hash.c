@@ -50,24 +50,24 @@ static uint64_t load_le64(const uint8_t *p)
 	return v;
 }
 
-/* SipHash-1-3 of exactly 40 bytes (5 words, then the length block). */
-static uint64_t siphash13_40(const struct hsa_flow_key_secret *s,
-    const uint8_t in[40])
+/* SipHash-1-3 of len bytes, len a multiple of 8 (the caller pads). */
+static uint64_t siphash13(const struct hsa_flow_key_secret *s,
+    const uint8_t *in, size_t len)
 {
 	uint64_t v0 = 0x736f6d6570736575ull ^ s->k0;
 	uint64_t v1 = 0x646f72616e646f6dull ^ s->k1;
 	uint64_t v2 = 0x6c7967656e657261ull ^ s->k0;
 	uint64_t v3 = 0x7465646279746573ull ^ s->k1;
 	uint64_t m;
-	int i;
+	size_t i;
 
-	for (i = 0; i < 40; i += 8) {
+	for (i = 0; i < len; i += 8) {
 		m = load_le64(in + i);
 		v3 ^= m;
 		SIPROUND;
 		v0 ^= m;
 	}
-	m = (uint64_t)40 << 56;
+	m = (uint64_t)len << 56;
 	v3 ^= m;
 	SIPROUND;
 	v0 ^= m;
@@ -91,6 +91,7 @@ uint64_t hsa_flow_hash(const struct hsa_flow_key_secret *s, uint8_t ip_version,
     const struct hsa_addr *b, uint16_t bport)
 {
 	uint8_t buf[40] = { 0 };
+	size_t n;
 
 	if (endpoint_cmp(a, aport, b, bport) > 0) {
 		const struct hsa_addr *t = a;
@@ -101,12 +102,20 @@ uint64_t hsa_flow_hash(const struct hsa_flow_key_secret *s, uint8_t ip_version,
 		b = t;
 		bport = tp;
 	}
-	memcpy(buf, a->bytes, 16);
-	memcpy(buf + 16, b->bytes, 16);
-	buf[32] = (uint8_t)(aport >> 8);
-	buf[33] = (uint8_t)aport;
-	buf[34] = (uint8_t)(bport >> 8);
-	buf[35] = (uint8_t)bport;
-	buf[36] = ip_version;	/* 10.0.0.1 is not a00:1:: */
-	return siphash13_40(s, buf);
+	/* IPv4 hashes 16 bytes (2 SipHash blocks), IPv6 40 (5 blocks). */
+	if (ip_version == 4) {
+		memcpy(buf, a->bytes, 4);
+		memcpy(buf + 4, b->bytes, 4);
+		n = 8;
+	} else {
+		memcpy(buf, a->bytes, 16);
+		memcpy(buf + 16, b->bytes, 16);
+		n = 32;
+	}
+	buf[n] = (uint8_t)(aport >> 8);
+	buf[n + 1] = (uint8_t)aport;
+	buf[n + 2] = (uint8_t)(bport >> 8);
+	buf[n + 3] = (uint8_t)bport;
+	buf[n + 4] = ip_version;	/* 10.0.0.1 is not a00:1:: */
+	return siphash13(s, buf, n + 8);
 }

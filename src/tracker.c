@@ -1,8 +1,9 @@
 /*
  * tracker.c - the connection table and each connection's life cycle.
  *
- * Entries sit in a chained hash table (flow_hash.c) and on exactly one of
- * four lists, ordered by last activity, each with its own timeout in capture
+ * Entries sit in an open-addressing hash table (linear probing; each slot
+ * holds the hash beside the pointer, so a lookup reads only the entry it
+ * finds) and on exactly one of four lists, ordered by last activity, each with its own timeout in capture
  * time:
  *
  *   HANDSHAKE    SYN seen, handshake not finished      (handshake timeout)
@@ -11,7 +12,11 @@
  *   HISTORY      reported; the 4-tuple is remembered    (history)
  *
  * Because each list has one timeout, only its head needs checking, so the
- * work per packet is constant.  A connection is reported when it leaves the
+ * work per packet is constant.  Moving a connection to its list's tail on
+ * every packet would touch its neighbours' memory each time, so it is moved
+ * only when it last moved more than 1/8 of the list's timeout ago; a head
+ * found active since is moved then instead of being expired.  Expiry is
+ * therefore late by at most 1/8 of the timeout.  A connection is reported when it leaves the
  * first three lists; its entry then becomes a HISTORY entry, which is all
  * that is kept of it: memory does not grow with the number of finished
  * connections.  When the table is full, history goes first, then closed
@@ -34,11 +39,16 @@ struct conn_list {
 	int64_t timeout_ns;
 };
 
+struct slot {
+	uint64_t hash;
+	struct hsa_conn *c;	/* NULL: empty */
+};
+
 struct hsa_tracker {
 	struct hsa_tracker_config cfg;
 	struct hsa_flow_key_secret secret;
-	struct hsa_conn **buckets;
-	size_t nbuckets;	/* a power of two */
+	struct slot *slots;
+	size_t nslots;		/* a power of two, at least twice count */
 	size_t count;		/* entries in the table, history included */
 	struct conn_list lists[L_COUNT];
 	struct hsa_conn *free_conns;	/* released entries, for reuse */
@@ -47,7 +57,7 @@ struct hsa_tracker {
 	struct hsa_tracker_stats stats;
 };
 
-#define INITIAL_BUCKETS 1024
+#define INITIAL_SLOTS 2048
 
 struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 {
@@ -58,9 +68,9 @@ struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 	t->cfg = *cfg;
 	if (t->cfg.max_flows < 2)
 		t->cfg.max_flows = 2;
-	t->nbuckets = INITIAL_BUCKETS;
-	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
-	if (!t->buckets) {
+	t->nslots = INITIAL_SLOTS;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	if (!t->slots) {
 		free(t);
 		return NULL;
 	}
@@ -126,53 +136,73 @@ static bool conn_matches(const struct hsa_conn *c, const struct hsa_packet *p)
 static struct hsa_conn *table_find(struct hsa_tracker *t, uint64_t h,
     const struct hsa_packet *p)
 {
-	struct hsa_conn *c;
+	size_t mask = t->nslots - 1, i;
 
-	for (c = t->buckets[h & (t->nbuckets - 1)]; c; c = c->hnext)
-		if (c->hash == h && conn_matches(c, p))
-			return c;
+	for (i = h & mask; t->slots[i].c; i = (i + 1) & mask)
+		if (t->slots[i].hash == h && conn_matches(t->slots[i].c, p))
+			return t->slots[i].c;
 	return NULL;
 }
 
+/* Remove c, shifting later entries of its probe run back into the gap so
+ * that no lookup stops early (no tombstones needed). */
 static void table_remove(struct hsa_tracker *t, struct hsa_conn *c)
 {
-	struct hsa_conn **pp = &t->buckets[c->hash & (t->nbuckets - 1)];
+	size_t mask = t->nslots - 1, i, j, home;
 
-	while (*pp && *pp != c)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = c->hnext;
+	for (i = c->hash & mask; t->slots[i].c != c; i = (i + 1) & mask)
+		if (!t->slots[i].c)
+			return;		/* not in the table */
+	for (j = i;;) {
+		j = (j + 1) & mask;
+		if (!t->slots[j].c)
+			break;
+		home = t->slots[j].hash & mask;
+		/* Move j back to i unless its home lies in (i, j]. */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	t->slots[i].c = NULL;
 	t->count--;
 }
 
-/* Double the buckets when the load passes 1; on failure keep the old ones. */
+static void slot_put(struct slot *slots, size_t n, uint64_t h,
+    struct hsa_conn *c)
+{
+	size_t i;
+
+	for (i = h & (n - 1); slots[i].c; i = (i + 1) & (n - 1))
+		;
+	slots[i].hash = h;
+	slots[i].c = c;
+}
+
+/* Double the slots when more than half are used; on failure keep going
+ * with the old ones (still correct, only slower). */
 static void table_grow(struct hsa_tracker *t)
 {
-	size_t n = t->nbuckets * 2, i;
-	struct hsa_conn **nb = calloc(n, sizeof(*nb)), *c, *next;
+	size_t n = t->nslots * 2, i;
+	struct slot *ns = calloc(n, sizeof(*ns));
 
-	if (!nb)
+	if (!ns)
 		return;
-	for (i = 0; i < t->nbuckets; i++)
-		for (c = t->buckets[i]; c; c = next) {
-			next = c->hnext;
-			c->hnext = nb[c->hash & (n - 1)];
-			nb[c->hash & (n - 1)] = c;
-		}
-	free(t->buckets);
-	t->buckets = nb;
-	t->nbuckets = n;
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].c)
+			slot_put(ns, n, t->slots[i].hash, t->slots[i].c);
+	free(t->slots);
+	t->slots = ns;
+	t->nslots = n;
 }
 
 static void table_insert(struct hsa_tracker *t, struct hsa_conn *c)
 {
-	struct hsa_conn **b;
-
-	if (t->count >= t->nbuckets)
+	if ((t->count + 1) * 2 > t->nslots)
 		table_grow(t);
-	b = &t->buckets[c->hash & (t->nbuckets - 1)];
-	c->hnext = *b;
-	*b = c;
+	if (t->count + 1 >= t->nslots)
+		return;		/* cannot happen: max_flows bounds count */
+	slot_put(t->slots, t->nslots, c->hash, c);
 	t->count++;
 	if (t->count > t->stats.peak_flows)
 		t->stats.peak_flows = t->count;
@@ -209,6 +239,7 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	report(t, c);
 	list_remove(t, c);
 	list_append(t, c, L_HISTORY);
+	c->queued_ts = c->last_ts;
 }
 
 static void expire(struct hsa_tracker *t)
@@ -218,8 +249,13 @@ static void expire(struct hsa_tracker *t)
 
 	for (l = 0; l < L_COUNT; l++)
 		while ((c = t->lists[l].head) &&
-		    t->now - c->last_ts > t->lists[l].timeout_ns) {
-			if (l == L_HISTORY)
+		    t->now - c->queued_ts > t->lists[l].timeout_ns) {
+			if (t->now - c->last_ts <= t->lists[l].timeout_ns) {
+				/* Active since it was queued: requeue it. */
+				list_remove(t, c);
+				list_append(t, c, l);
+				c->queued_ts = c->last_ts;
+			} else if (l == L_HISTORY)
 				release(t, c);
 			else
 				report_to_history(t, c);
@@ -264,6 +300,7 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 		return NULL;
 	hsa_conn_init(c, t->next_id++, p);
 	c->hash = h;
+	c->queued_ts = p->ts_ns;
 	table_insert(t, c);
 	list_append(t, c, L_HANDSHAKE);
 	return c;
@@ -334,8 +371,12 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		hsa_time_wait_verdict(c, &v);
 		t->stats.time_wait_entered[v.time_wait]++;
 	}
-	list_remove(t, c);
-	list_append(t, c, which);
+	if (which != c->list || (c != t->lists[which].tail &&
+	    c->last_ts - c->queued_ts > t->lists[which].timeout_ns / 8)) {
+		list_remove(t, c);
+		list_append(t, c, which);
+		c->queued_ts = c->last_ts;
+	}
 }
 
 static int by_id(const void *a, const void *b)
@@ -401,6 +442,6 @@ void hsa_tracker_free(struct hsa_tracker *t)
 		next = c->hnext;
 		free(c);
 	}
-	free(t->buckets);
+	free(t->slots);
 	free(t);
 }

@@ -48,7 +48,7 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-trap 'fail=$((fail + 1)); exit 130' INT TERM HUP
+trap 'bad "interrupted by a signal"; echo "live: $pass passed, $fail failed"; exit 130' INT TERM HUP
 
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -148,7 +148,7 @@ dump_ports() {
 traffic() {
     name=$1
     shift
-    if timeout 30 /usr/bin/python3 "$live/traffic.py" "$@" \
+    if timeout -k 2 30 /usr/bin/python3 "$live/traffic.py" "$@" \
             >"$work/$name.traffic" 2>"$work/$name.traffic.err"; then
         return 0
     fi
@@ -384,7 +384,7 @@ term_capture
 duration_capture() {
     n=duration
     t0=$(now_ms)
-    timeout 10 "$H" -i lo --duration 1 --json -o "$work/$n.json" "tcp port $Z" \
+    timeout -k 1 5 "$H" -i lo --duration 1 --json -o "$work/$n.json" "tcp port $Z" \
         >"$work/$n.out" 2>"$work/$n.err"
     status=$?
     ms=$(($(now_ms) - t0))
@@ -402,7 +402,7 @@ duration_capture
 # --- 5. a device that does not exist
 nodev() {
     n=nodev
-    timeout 10 "$H" -i no-such-iface0 --json >"$work/$n.out" 2>"$work/$n.err"
+    timeout -k 1 5 "$H" -i no-such-iface0 --json >"$work/$n.out" 2>"$work/$n.err"
     status=$?
     lines=$(wc -l <"$work/$n.err")
     if [ "$status" -eq 1 ] && [ "$lines" -eq 1 ] && grep -q 'no-such-iface0' "$work/$n.err"; then

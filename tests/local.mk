@@ -15,5 +15,6 @@ EXTRA_DIST += \
 	tests/cli.sh \
 	tests/real_capture.sh \
 	tests/check_report.py \
+	tests/ladder \
 	tests/pcaps \
 	tests/live
