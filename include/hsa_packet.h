@@ -59,6 +59,7 @@ struct hsa_packet {
 	uint16_t window;	/* as sent, not scaled */
 	uint32_t payload_len;	/* from the IP length, not the captured length */
 	struct hsa_tcp_options opt;
+	uint64_t flow_hash;	/* set by hsa_tracker_hash() */
 };
 
 #endif

@@ -56,6 +56,10 @@ struct hsa_tracker;
 
 /* Returns NULL when out of memory. */
 struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg);
+/* Fill p->flow_hash; reads only the per-run key, so another thread may
+ * call it while the tracker works. */
+void hsa_tracker_hash(const struct hsa_tracker *t, struct hsa_packet *p);
+/* Apply a segment whose flow_hash is set. */
 void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
 /* Report every connection still tracked, in id order. */
 void hsa_tracker_finish(struct hsa_tracker *t);

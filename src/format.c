@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <time.h>
 
 #include "hsa_format.h"
@@ -21,6 +22,9 @@ const char *hsa_format_addr(uint8_t ip_version, const struct hsa_addr *a,
 	return buf;
 }
 
+static int64_t cached_sec;
+static char cached_base[32];
+
 const char *hsa_format_time(int64_t ts_ns, bool nano, char *buf, size_t len)
 {
 	int64_t sec = ts_ns / 1000000000LL, frac = ts_ns % 1000000000LL;
@@ -32,12 +36,19 @@ const char *hsa_format_time(int64_t ts_ns, bool nano, char *buf, size_t len)
 		frac += 1000000000LL;
 		sec--;
 	}
-	t = (time_t)sec;
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		snprintf(buf, len, "?");
-		return buf;
+	/* Timestamps come in runs within the same second: format the date
+	 * and time once per second. */
+	if (sec != cached_sec || !*cached_base) {
+		t = (time_t)sec;
+		if (!gmtime_r(&t, &tm) ||
+		    strftime(cached_base, sizeof(cached_base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+			*cached_base = '\0';
+			snprintf(buf, len, "?");
+			return buf;
+		}
+		cached_sec = sec;
 	}
+	memcpy(base, cached_base, sizeof(base));
 	if (nano)
 		snprintf(buf, len, "%s.%09lldZ", base, (long long)frac);
 	else

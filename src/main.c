@@ -25,6 +25,7 @@
 #include "hsa_capture.h"
 #include "hsa_ladder.h"
 #include "hsa_output.h"
+#include "hsa_reader.h"
 #include "hsa_report.h"
 #include "hsa_summary.h"
 #include "hsa_tracker.h"
@@ -315,6 +316,11 @@ static void on_connection(void *ctx, struct hsa_conn *c,
 		hsa_ladder_connection(r->ladder, c, v);
 }
 
+static void prepare_segment(void *ctx, struct hsa_packet *p)
+{
+	hsa_tracker_hash(ctx, p);
+}
+
 static void on_segment(void *ctx, struct hsa_conn *c,
     const struct hsa_packet *p, enum hsa_segment_role role)
 {
@@ -435,6 +441,7 @@ int main(int argc, char **argv)
 	struct hsa_output out = { 0 };
 	struct hsa_tracker_config tc = { 0 };
 	struct hsa_tracker *tracker = NULL;
+	struct hsa_reader *reader = NULL;
 	struct hsa_packet pkt;
 	struct hsa_run run = { 0 };
 	static struct run_ctx rc;
@@ -493,9 +500,22 @@ int main(int argc, char **argv)
 		start = now_seconds();
 		next_status = opt.interval;
 	}
-	while (!stop_requested && (r = hsa_capture_next(&cap, &pkt)) >= 0) {
-		if (r == 1)
+	/* A file is read on a second thread while this one tracks. */
+	if (!cap.live && (reader = hsa_reader_start(&cap,
+	    (unsigned long long)opt.count, prepare_segment, tracker))) {
+		const struct hsa_packet *batch;
+		size_t n, i;
+
+		while ((batch = hsa_reader_next(reader, &n)))
+			for (i = 0; i < n; i++)
+				hsa_tracker_segment(tracker, &batch[i]);
+		hsa_reader_finish(reader);
+	}
+	while (!reader && !stop_requested && (r = hsa_capture_next(&cap, &pkt)) >= 0) {
+		if (r == 1) {
+			hsa_tracker_hash(tracker, &pkt);
 			hsa_tracker_segment(tracker, &pkt);
+		}
 		if (opt.count && cap.stats.packets >= (unsigned long long)opt.count)
 			break;
 		if (cap.live && (opt.duration || opt.interval)) {

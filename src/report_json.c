@@ -4,7 +4,9 @@
  * The document is written in pieces so that connections can be streamed as
  * they are reported: the opening and the "connections" array first, one
  * connection object per line, then "capture" and "summary", which are only
- * known at the end.  Each piece is built with cJSON and printed compactly.
+ * known at the end.  Connection objects go through the streaming writer of
+ * json_writer.h (they are the hot path); the once-per-run objects are built
+ * with cJSON and printed compactly.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 
 #include "hsa_format.h"
 #include "hsa_report.h"
+#include "json_writer.h"
 
 #define FORMAT_NAME	"hsanalyze-report"
 #define FORMAT_VERSION	1
@@ -26,127 +29,134 @@ void hsa_json_begin(FILE *out)
 	    FORMAT_NAME, FORMAT_VERSION);
 }
 
-static cJSON *endpoint_json(uint8_t ipv, const struct hsa_endpoint *e)
+static void endpoint(struct hsa_jw *w, const char *name, uint8_t ipv,
+    const struct hsa_endpoint *e)
 {
 	char buf[HSA_ADDR_STRLEN];
-	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "ip", hsa_format_addr(ipv, &e->addr, buf, sizeof(buf)));
-	cJSON_AddNumberToObject(o, "port", e->port);
-	return o;
+	hsa_jw_open(w, name);
+	hsa_jw_string(w, "ip", hsa_format_addr(ipv, &e->addr, buf, sizeof(buf)));
+	hsa_jw_uint(w, "port", e->port);
+	hsa_jw_close(w);
 }
 
-static cJSON *pair_json(uint64_t c2s, uint64_t s2c)
+static void pair(struct hsa_jw *w, const char *name, uint64_t c2s, uint64_t s2c)
 {
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(o, "client_to_server", (double)c2s);
-	cJSON_AddNumberToObject(o, "server_to_client", (double)s2c);
-	return o;
+	hsa_jw_open(w, name);
+	hsa_jw_uint(w, "client_to_server", c2s);
+	hsa_jw_uint(w, "server_to_client", s2c);
+	hsa_jw_close(w);
 }
 
-static cJSON *options_json(const struct hsa_endpoint *e)
+static void options(struct hsa_jw *w, const char *name,
+    const struct hsa_endpoint *e)
 {
-	cJSON *o;
-
-	if (!e->isn_seen)
-		return cJSON_CreateNull();
-	o = cJSON_CreateObject();
+	if (!e->isn_seen) {
+		hsa_jw_null(w, name);
+		return;
+	}
+	hsa_jw_open(w, name);
 	if (e->opt.has_mss)
-		cJSON_AddNumberToObject(o, "mss", e->opt.mss);
+		hsa_jw_uint(w, "mss", e->opt.mss);
 	else
-		cJSON_AddNullToObject(o, "mss");
+		hsa_jw_null(w, "mss");
 	if (e->opt.has_wscale)
-		cJSON_AddNumberToObject(o, "window_scale", e->opt.wscale);
+		hsa_jw_uint(w, "window_scale", e->opt.wscale);
 	else
-		cJSON_AddNullToObject(o, "window_scale");
-	cJSON_AddBoolToObject(o, "sack_permitted", e->opt.sack_permitted);
-	cJSON_AddBoolToObject(o, "timestamps", e->opt.has_timestamps);
+		hsa_jw_null(w, "window_scale");
+	hsa_jw_bool(w, "sack_permitted", e->opt.sack_permitted);
+	hsa_jw_bool(w, "timestamps", e->opt.has_timestamps);
 	if (e->opt.truncated)
-		cJSON_AddBoolToObject(o, "truncated", true);
-	return o;
+		hsa_jw_bool(w, "truncated", true);
+	hsa_jw_close(w);
 }
 
-static void add_ms_or_null(cJSON *o, const char *name, bool valid, int64_t ns)
+static void ms_or_null(struct hsa_jw *w, const char *name, bool valid,
+    int64_t ns)
 {
 	if (valid)
-		cJSON_AddNumberToObject(o, name, hsa_ms(ns));
+		hsa_jw_ms(w, name, ns);
 	else
-		cJSON_AddNullToObject(o, name);
+		hsa_jw_null(w, name);
 }
 
-static cJSON *who_json(enum hsa_who w)
-{
-	return w == HSA_WHO_NONE ? cJSON_CreateNull() :
-	    cJSON_CreateString(hsa_who_name(w));
-}
+static struct hsa_jw writer;
 
 int hsa_json_connection(FILE *out, const struct hsa_conn *c,
     const struct hsa_verdict *v, bool nano)
 {
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
+	struct hsa_jw *w = &writer;
 	char tbuf[HSA_TIME_STRLEN];
-	cJSON *o = cJSON_CreateObject(), *hs, *rtt, *cl_o, *st, *opts, *reuse;
-	char *text;
 
-	if (!o)
-		return -1;
-	cJSON_AddNumberToObject(o, "id", (double)c->id);
-	cJSON_AddItemToObject(o, "client", endpoint_json(c->ip_version, cl));
-	cJSON_AddItemToObject(o, "server", endpoint_json(c->ip_version, sv));
-	cJSON_AddBoolToObject(o, "roles_guessed", c->roles_guessed);
-	cJSON_AddStringToObject(o, "first_packet",
+	hsa_jw_reset(w);
+	hsa_jw_open(w, NULL);
+	hsa_jw_uint(w, "id", c->id);
+	endpoint(w, "client", c->ip_version, cl);
+	endpoint(w, "server", c->ip_version, sv);
+	hsa_jw_bool(w, "roles_guessed", c->roles_guessed);
+	hsa_jw_string(w, "first_packet",
 	    hsa_format_time(c->first_ts, nano, tbuf, sizeof(tbuf)));
-	cJSON_AddStringToObject(o, "last_packet",
+	hsa_jw_string(w, "last_packet",
 	    hsa_format_time(c->last_ts, nano, tbuf, sizeof(tbuf)));
-	cJSON_AddNumberToObject(o, "duration_ms", hsa_ms(c->last_ts - c->first_ts));
-	cJSON_AddItemToObject(o, "packets", pair_json(cl->packets, sv->packets));
-	cJSON_AddItemToObject(o, "payload_bytes", pair_json(cl->bytes, sv->bytes));
+	hsa_jw_ms(w, "duration_ms", c->last_ts - c->first_ts);
+	pair(w, "packets", cl->packets, sv->packets);
+	pair(w, "payload_bytes", cl->bytes, sv->bytes);
 
-	opts = cJSON_AddObjectToObject(o, "options");
-	cJSON_AddItemToObject(opts, "client", options_json(cl));
-	cJSON_AddItemToObject(opts, "server", options_json(sv));
+	hsa_jw_open(w, "options");
+	options(w, "client", cl);
+	options(w, "server", sv);
+	hsa_jw_close(w);
 
-	hs = cJSON_AddObjectToObject(o, "handshake");
-	cJSON_AddStringToObject(hs, "status", hsa_handshake_name(v->handshake));
-	cJSON_AddNumberToObject(hs, "syn_retransmits", c->syn_retransmits);
-	cJSON_AddNumberToObject(hs, "synack_retransmits", c->synack_retransmits);
-	rtt = cJSON_AddObjectToObject(hs, "rtt_ms");
-	add_ms_or_null(rtt, "syn_to_synack", v->syn_to_synack_valid, v->syn_to_synack_ns);
-	add_ms_or_null(rtt, "synack_to_ack", v->synack_to_ack_valid, v->synack_to_ack_ns);
-	add_ms_or_null(rtt, "total", v->syn_to_synack_valid && v->synack_to_ack_valid,
+	hsa_jw_open(w, "handshake");
+	hsa_jw_string(w, "status", hsa_handshake_name(v->handshake));
+	hsa_jw_uint(w, "syn_retransmits", c->syn_retransmits);
+	hsa_jw_uint(w, "synack_retransmits", c->synack_retransmits);
+	hsa_jw_open(w, "rtt_ms");
+	ms_or_null(w, "syn_to_synack", v->syn_to_synack_valid, v->syn_to_synack_ns);
+	ms_or_null(w, "synack_to_ack", v->synack_to_ack_valid, v->synack_to_ack_ns);
+	ms_or_null(w, "total", v->syn_to_synack_valid && v->synack_to_ack_valid,
 	    v->syn_to_synack_ns + v->synack_to_ack_ns);
+	hsa_jw_close(w);
+	hsa_jw_close(w);
 
-	cl_o = cJSON_AddObjectToObject(o, "close");
-	cJSON_AddStringToObject(cl_o, "kind", hsa_close_name(v->close));
-	cJSON_AddItemToObject(cl_o, "active_closer", who_json(v->active_closer));
-	cJSON_AddStringToObject(cl_o, "time_wait", hsa_who_name(v->time_wait));
-	cJSON_AddNumberToObject(cl_o, "fin_retransmits", c->fin_retransmits);
+	hsa_jw_open(w, "close");
+	hsa_jw_string(w, "kind", hsa_close_name(v->close));
+	if (v->active_closer == HSA_WHO_NONE)
+		hsa_jw_null(w, "active_closer");
+	else
+		hsa_jw_string(w, "active_closer", hsa_who_name(v->active_closer));
+	hsa_jw_string(w, "time_wait", hsa_who_name(v->time_wait));
+	hsa_jw_uint(w, "fin_retransmits", c->fin_retransmits);
 	if (c->rst_seen)
-		cJSON_AddStringToObject(cl_o, "rst_from",
+		hsa_jw_string(w, "rst_from",
 		    c->rst_from == HSA_CLIENT ? "client" : "server");
 	else
-		cJSON_AddNullToObject(cl_o, "rst_from");
+		hsa_jw_null(w, "rst_from");
+	hsa_jw_close(w);
 
-	st = cJSON_AddObjectToObject(o, "state");
-	cJSON_AddStringToObject(st, "client", hsa_state_name(v->state[HSA_CLIENT]));
-	cJSON_AddStringToObject(st, "server", hsa_state_name(v->state[HSA_SERVER]));
+	hsa_jw_open(w, "state");
+	hsa_jw_string(w, "client", hsa_state_name(v->state[HSA_CLIENT]));
+	hsa_jw_string(w, "server", hsa_state_name(v->state[HSA_SERVER]));
+	hsa_jw_close(w);
 
 	if (c->has_previous) {
-		reuse = cJSON_AddObjectToObject(o, "reuse");
-		cJSON_AddNumberToObject(reuse, "previous_id", (double)c->previous_id);
-		cJSON_AddNumberToObject(reuse, "gap_ms", hsa_ms(c->reuse_gap_ns));
+		hsa_jw_open(w, "reuse");
+		hsa_jw_uint(w, "previous_id", c->previous_id);
+		hsa_jw_ms(w, "gap_ms", c->reuse_gap_ns);
+		hsa_jw_close(w);
 	} else
-		cJSON_AddNullToObject(o, "reuse");
-	cJSON_AddBoolToObject(o, "evicted", c->evicted);
+		hsa_jw_null(w, "reuse");
+	hsa_jw_bool(w, "evicted", c->evicted);
+	hsa_jw_close(w);
 
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!text)
+	if (w->failed)
 		return -1;
-	fprintf(out, "%s\n%s", first_connection ? "" : ",", text);
+	if (!first_connection)
+		fputc(',', out);
+	fputc('\n', out);
+	fwrite(w->buf, 1, w->len, out);
 	first_connection = false;
-	free(text);
 	return 0;
 }
 
@@ -278,5 +288,6 @@ int hsa_json_end(FILE *out, const struct hsa_run *run)
 	    print_member(out, "summary", summary_json(run)) != 0)
 		return -1;
 	fputs("}\n", out);
+	hsa_jw_free(&writer);
 	return 0;
 }

@@ -313,10 +313,15 @@ static int list_for(const struct hsa_conn *c)
 	return hsa_conn_established(c) ? L_ESTABLISHED : L_HANDSHAKE;
 }
 
+void hsa_tracker_hash(const struct hsa_tracker *t, struct hsa_packet *p)
+{
+	p->flow_hash = hsa_flow_hash(&t->secret, p->ip_version, &p->src,
+	    p->sport, &p->dst, p->dport);
+}
+
 void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 {
-	uint64_t h = hsa_flow_hash(&t->secret, p->ip_version, &p->src, p->sport,
-	    &p->dst, p->dport);
+	uint64_t h = p->flow_hash;
 	bool syn = (p->flags & (HSA_TCP_SYN | HSA_TCP_ACK)) == HSA_TCP_SYN;
 	struct hsa_conn *c;
 	enum hsa_segment_role role;

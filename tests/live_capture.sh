@@ -7,7 +7,9 @@
 # /usr/bin/python3, else it is skipped (exit 77).  About 5 s.
 #
 # Environment: srcdir, HSANALYZE, PYTHON3 (as for the other tests);
-# KEEP_DIR=1 keeps the work directory (it is always kept on failure).
+# KEEP_DIR=1 keeps the work directory (it is always kept on failure);
+# for stress runs by hand, TRAFFIC_ARGS (extra traffic.py options for the
+# main capture) and BIG_BYTES (size of /big, default 24000).
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -168,7 +170,7 @@ set -- $ports
 F=$1 B=$2 S=$3 Z=$4
 echo "ports: front $F, backend $B, simultaneous close $S, unused $Z"
 servers=1
-if ! BIG_BYTES=24000 "$live/servers.sh" start "$work/nginx" "$F" "$B" \
+if ! BIG_BYTES=${BIG_BYTES:-24000} "$live/servers.sh" start "$work/nginx" "$F" "$B" \
         >"$work/servers.log" 2>&1; then
     bad "servers.sh start"
     show "$work/servers.log" servers
@@ -196,8 +198,8 @@ main_capture() {
         bad "$n: unexpected start line: $(grep 'listening on' "$work/$n.err")"
     fi
     traffic_ok=0
-    # shellcheck disable=SC2086  # $sim_args: nothing or one word
-    traffic $n $sim_args "$F" "$B" "$S" && traffic_ok=1
+    # shellcheck disable=SC2086  # options: split into words on purpose
+    traffic $n $sim_args ${TRAFFIC_ARGS:-} "$F" "$B" "$S" && traffic_ok=1
     sleep 1
     if timewait_sockets "$F" "$B" "$S" >"$tw"; then
         echo "kernel: $(wc -l <"$tw") TIME-WAIT sockets on the test ports"

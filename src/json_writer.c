@@ -1,0 +1,178 @@
+/*
+ * json_writer.c - see json_writer.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_writer.h"
+
+void hsa_jw_init(struct hsa_jw *w)
+{
+	memset(w, 0, sizeof(*w));
+}
+
+void hsa_jw_reset(struct hsa_jw *w)
+{
+	w->len = 0;
+	w->need_comma = false;
+	w->failed = false;
+}
+
+void hsa_jw_free(struct hsa_jw *w)
+{
+	free(w->buf);
+	hsa_jw_init(w);
+}
+
+static bool reserve(struct hsa_jw *w, size_t n)
+{
+	size_t cap;
+	char *b;
+
+	if (w->failed)
+		return false;
+	if (w->len + n <= w->cap)
+		return true;
+	cap = w->cap ? w->cap : 1024;
+	while (cap < w->len + n)
+		cap *= 2;
+	if (!(b = realloc(w->buf, cap))) {
+		w->failed = true;
+		return false;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return true;
+}
+
+static void raw(struct hsa_jw *w, const char *s, size_t n)
+{
+	if (w->len + n > w->cap && !reserve(w, n))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped; the
+ * runs between them are copied whole. */
+static void quoted(struct hsa_jw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	raw(w, "\"", 1);
+	for (; *p; p++) {
+		if (*p != '"' && *p != '\\' && *p >= 0x20)
+			continue;
+		raw(w, (const char *)run, (size_t)(p - run));
+		if (*p == '"' || *p == '\\') {
+			esc[1] = (char)*p;
+			raw(w, esc, 2);
+			esc[1] = 'u';
+		} else {
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			raw(w, esc, 6);
+		}
+		run = p + 1;
+	}
+	raw(w, (const char *)run, (size_t)(p - run));
+	raw(w, "\"", 1);
+}
+
+static void key(struct hsa_jw *w, const char *k)
+{
+	if (w->need_comma)
+		raw(w, ",", 1);
+	if (k) {
+		/* Keys are the report's own names: nothing to escape. */
+		size_t n = strlen(k);
+
+		if (w->len + n + 3 > w->cap && !reserve(w, n + 3))
+			return;
+		w->buf[w->len++] = '"';
+		memcpy(w->buf + w->len, k, n);
+		w->len += n;
+		w->buf[w->len++] = '"';
+		w->buf[w->len++] = ':';
+	}
+	w->need_comma = true;
+}
+
+void hsa_jw_open(struct hsa_jw *w, const char *k)
+{
+	key(w, k);
+	raw(w, "{", 1);
+	w->need_comma = false;
+}
+
+void hsa_jw_close(struct hsa_jw *w)
+{
+	raw(w, "}", 1);
+	w->need_comma = true;
+}
+
+void hsa_jw_string(struct hsa_jw *w, const char *k, const char *v)
+{
+	key(w, k);
+	quoted(w, v);
+}
+
+/* Digits of v, most significant first, into end-backwards buffer. */
+static char *utoa_back(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void hsa_jw_uint(struct hsa_jw *w, const char *k, uint64_t v)
+{
+	char buf[24], *p = utoa_back(v, buf + sizeof(buf));
+
+	key(w, k);
+	raw(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void hsa_jw_bool(struct hsa_jw *w, const char *k, bool v)
+{
+	key(w, k);
+	raw(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void hsa_jw_null(struct hsa_jw *w, const char *k)
+{
+	key(w, k);
+	raw(w, "null", 4);
+}
+
+void hsa_jw_ms(struct hsa_jw *w, const char *k, int64_t ns)
+{
+	char buf[32], *end = buf + sizeof(buf), *p = end;
+	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	uint64_t whole = u / 1000000, frac = u % 1000000;
+	int digits = 6;
+
+	/* Fraction: 6 digits of milliseconds, trailing zeros dropped. */
+	while (digits > 0 && frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	if (digits > 0) {
+		while (digits-- > 0) {
+			*--p = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		*--p = '.';
+	}
+	p = utoa_back(whole, p);
+	if (ns < 0)
+		*--p = '-';
+	key(w, k);
+	raw(w, p, (size_t)(end - p));
+}
