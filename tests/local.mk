@@ -1,6 +1,7 @@
 # tests/local.mk - end-to-end tests: the binary on the pcaps in tests/pcaps.
 TESTS += \
 	tests/corpus.sh \
+	tests/bounded.sh \
 	tests/cli.sh \
 	tests/real_capture.sh
 
@@ -8,13 +9,29 @@ AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
 	HSANALYZE='$(abs_top_builddir)/src/hsanalyze'; export HSANALYZE; \
 	PYTHON3='$(PYTHON3)'; export PYTHON3; \
-	CLANG='$(CLANG)'; export CLANG;
+	CLANG='$(CLANG)'; export CLANG; \
+	GEN_TRACE='$(abs_top_builddir)/bench/gen_trace'; export GEN_TRACE;
+
+# The trace generator of the benchmark harness also feeds the tests.
+check_PROGRAMS += bench/gen_trace
+bench_gen_trace_SOURCES = bench/gen_trace.c
+bench_gen_trace_CPPFLAGS = $(AM_CPPFLAGS) -D_DEFAULT_SOURCE
+bench_gen_trace_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
+bench_gen_trace_LDADD = $(PCAP_LIBS)
 
 EXTRA_DIST += \
 	tests/corpus.sh \
+	tests/bounded.sh \
 	tests/cli.sh \
 	tests/real_capture.sh \
 	tests/check_report.py \
 	tests/ladder \
 	tests/pcaps \
 	tests/live
+
+EXTRA_DIST += \
+	bench/README \
+	bench/Makefile \
+	bench/run.sh \
+	bench/floor.c \
+	bench/measure.c
