@@ -165,6 +165,12 @@ struct hsa_conn {
 	uint64_t previous_id;
 	int64_t reuse_gap_ns;
 	struct hsa_ladder_log *log;	/* only with --ladder */
+	/* TIME-WAIT pressure (time_wait_pressure.c). */
+	bool tw_registered;
+	uint8_t tw_who;			/* enum hsa_who */
+	uint32_t tw_pair;		/* index of its client/server pair */
+	int64_t tw_start;
+	uint64_t tw_seq;		/* its interval(s) in the end queue */
 };
 
 /* What hsanalyze concludes about a connection. */

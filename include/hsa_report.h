@@ -10,6 +10,7 @@
 
 #include "hsa_capture.h"
 #include "hsa_conn.h"
+#include "hsa_pressure.h"
 #include "hsa_summary.h"
 #include "hsa_tracker.h"
 
@@ -18,6 +19,7 @@ struct hsa_run {
 	const struct hsa_capture *cap;
 	const struct hsa_tracker_stats *tracker;
 	const struct hsa_summary *summary;
+	struct hsa_pressure *pressure;
 	bool live;
 	unsigned long long kernel_drops;	/* live only */
 	unsigned long long interface_drops;

@@ -16,6 +16,7 @@
 
 #include "hsa_conn.h"
 #include "hsa_packet.h"
+#include "hsa_pressure.h"
 
 /* Called once per connection when it is reported.  The sink may take c->log
  * (and set it to NULL); c itself is reused after the call. */
@@ -35,6 +36,7 @@ struct hsa_tracker_config {
 	hsa_conn_sink sink;
 	hsa_segment_hook segment_hook;
 	void *ctx;
+	struct hsa_pressure *pressure;	/* TIME-WAIT pressure, or NULL */
 };
 
 #define HSA_DEFAULT_HANDSHAKE_TIMEOUT_NS	(60LL * 1000000000LL)

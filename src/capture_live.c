@@ -45,8 +45,7 @@ int hsa_capture_open_live(struct hsa_capture *cap, const char *iface,
 
 		switch (rc) {
 		case PCAP_ERROR_NO_SUCH_DEVICE:
-			snprintf(err, errlen, "no such device%s%s",
-			    *detail ? ": " : "", detail);
+			snprintf(err, errlen, "no such device");
 			break;
 		case PCAP_ERROR_PERM_DENIED:
 			snprintf(err, errlen, "permission denied (capturing needs root or CAP_NET_RAW)%s%s",

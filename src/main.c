@@ -52,6 +52,7 @@ struct options {
 	bool ladder;
 	uint64_t ladder_id;		/* 0: one of each kind */
 	size_t max_flows;
+	struct hsa_pressure_config pressure;
 	char *filter;
 };
 
@@ -89,6 +90,10 @@ static void usage(FILE *out)
 	    "      --ladder [ID]  draw connection ID as a sequence diagram, or\n"
 	    "                     one connection of each kind without ID\n"
 	    "      --max-flows N  track at most N connections at once (default %d)\n"
+	    "      --time-wait S  how long TIME-WAIT holds a 4-tuple (default 60, Linux)\n"
+	    "      --port-range LO-HI  the connecting side's ephemeral ports\n"
+	    "                     (default 32768-60999, Linux)\n"
+	    "      --close-wait S  a FIN unanswered this long is CLOSE-WAIT (default 10)\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
 	    "\n"
@@ -140,6 +145,11 @@ static int parse_number(const char *s, long long min, long long max,
 	return 0;
 }
 
+static bool all_digits_prefix(const char *s)
+{
+	return *s >= '0' && *s <= '9';
+}
+
 static bool all_digits(const char *s)
 {
 	if (!s || !*s)
@@ -169,7 +179,22 @@ static char *join_words(char **words, int n)
 	return s;
 }
 
-enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL };
+enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL,
+	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT };
+
+/* LO-HI, 1 <= LO <= HI <= 65535; -1 when not. */
+static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned a, b;
+	int n = 0;
+
+	if (sscanf(s, "%5u-%5u%n", &a, &b, &n) != 2 || s[n] || !all_digits_prefix(s) ||
+	    a < 1 || a > b || b > 65535)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
 
 /* Seconds, a positive number with an optional fraction; -1 when not. */
 static int parse_seconds(const char *s, double *out)
@@ -198,15 +223,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
+		{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
+		{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long v;
+	double secs;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->max_flows = HSA_DEFAULT_MAX_FLOWS;
 	o->snaplen = DEFAULT_SNAPLEN;
 	o->buffer_kib = DEFAULT_BUFFER_KIB;
+	o->pressure.time_wait_ns = HSA_DEFAULT_TIME_WAIT_NS;
+	o->pressure.port_low = HSA_DEFAULT_PORT_LOW;
+	o->pressure.port_high = HSA_DEFAULT_PORT_HIGH;
+	o->pressure.close_wait_ns = HSA_DEFAULT_CLOSE_WAIT_NS;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:i:c:o:s:B:w:Z:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -242,6 +275,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_INTERVAL:
 			if (parse_seconds(optarg, &o->interval) != 0)
 				return usage_error("--interval needs a positive number of seconds, not '%s'", optarg);
+			break;
+		case OPT_TIME_WAIT:
+			if (parse_seconds(optarg, &secs) != 0)
+				return usage_error("--time-wait needs a positive number of seconds, not '%s'", optarg);
+			o->pressure.time_wait_ns = (int64_t)(secs * 1e9 + 0.5);
+			break;
+		case OPT_CLOSE_WAIT:
+			if (parse_seconds(optarg, &secs) != 0)
+				return usage_error("--close-wait needs a positive number of seconds, not '%s'", optarg);
+			o->pressure.close_wait_ns = (int64_t)(secs * 1e9 + 0.5);
+			break;
+		case OPT_PORT_RANGE:
+			if (parse_port_range(optarg, &o->pressure.port_low, &o->pressure.port_high) != 0)
+				return usage_error("--port-range needs LOW-HIGH with 1 <= LOW <= HIGH <= 65535, not '%s'", optarg);
 			break;
 		case 'c':
 			if (parse_number(optarg, 1, LLONG_MAX, &v) != 0)
@@ -369,7 +416,8 @@ static double now_seconds(void)
 
 /* --interval: one line of how things stand, on standard error. */
 static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
-    double elapsed, uint64_t *last_handshakes, double *last_time)
+    const struct hsa_pressure *pr, double elapsed, uint64_t *last_handshakes,
+    double *last_time)
 {
 	const struct hsa_tracker_stats *st = hsa_tracker_stats(t);
 	unsigned long long drops = 0, ifdrops = 0;
@@ -377,14 +425,16 @@ static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
 
 	hsa_capture_stats_live(cap, &drops, &ifdrops);
 	fprintf(stderr, "%s: %.0fs packets %llu, open %zu, handshakes/s %.1f, "
-	    "TIME_WAIT entered client %llu server %llu both %llu, drops %llu\n",
+	    "TIME_WAIT entered client %llu server %llu both %llu, in TIME_WAIT now %llu, "
+	    "peak port share %.1f%%, drops %llu\n",
 	    progname, elapsed, (unsigned long long)cap->stats.packets,
 	    hsa_tracker_open_flows(t),
 	    dt > 0 ? (double)(st->handshakes - *last_handshakes) / dt : 0.0,
 	    (unsigned long long)st->time_wait_entered[HSA_WHO_CLIENT],
 	    (unsigned long long)st->time_wait_entered[HSA_WHO_SERVER],
 	    (unsigned long long)st->time_wait_entered[HSA_WHO_BOTH],
-	    drops + ifdrops);
+	    (unsigned long long)hsa_pressure_active(pr),
+	    hsa_pressure_peak_share(pr) * 100, drops + ifdrops);
 	*last_handshakes = st->handshakes;
 	*last_time = elapsed;
 }
@@ -442,6 +492,7 @@ int main(int argc, char **argv)
 	struct hsa_tracker_config tc = { 0 };
 	struct hsa_tracker *tracker = NULL;
 	struct hsa_reader *reader = NULL;
+	struct hsa_pressure *pressure = NULL;
 	struct hsa_packet pkt;
 	struct hsa_run run = { 0 };
 	static struct run_ctx rc;
@@ -487,6 +538,11 @@ int main(int argc, char **argv)
 	tc.sink = on_connection;
 	tc.segment_hook = rc.ladder ? on_segment : NULL;
 	tc.ctx = &rc;
+	if (!(pressure = hsa_pressure_new(&opt.pressure))) {
+		fail("out of memory");
+		goto failed;
+	}
+	tc.pressure = pressure;
 	if (!(tracker = hsa_tracker_new(&tc))) {
 		fail("out of memory");
 		goto failed;
@@ -522,7 +578,7 @@ int main(int argc, char **argv)
 			double elapsed = now_seconds() - start;
 
 			if (opt.interval && elapsed >= next_status) {
-				print_status(&cap, tracker, elapsed,
+				print_status(&cap, tracker, pressure, elapsed,
 				    &last_handshakes, &last_status);
 				next_status += opt.interval;
 			}
@@ -538,6 +594,7 @@ int main(int argc, char **argv)
 	run.cap = &cap;
 	run.tracker = hsa_tracker_stats(tracker);
 	run.summary = &rc.summary;
+	run.pressure = pressure;
 	status = EXIT_OK;
 	if (opt.json) {
 		if (hsa_json_end(out.fp, &run) != 0)
@@ -577,6 +634,7 @@ int main(int argc, char **argv)
 	}
 	live_capture = NULL;
 	hsa_tracker_free(tracker);
+	hsa_pressure_free(pressure);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
 	free(opt.filter);
@@ -587,6 +645,7 @@ failed:
 	live_capture = NULL;
 	hsa_output_abort(&out);
 	hsa_tracker_free(tracker);
+	hsa_pressure_free(pressure);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
 	free(opt.filter);

@@ -281,11 +281,86 @@ static int print_member(FILE *out, const char *name, cJSON *o)
 	return 0;
 }
 
+static void add_number_or_null(cJSON *o, const char *name, bool valid, double v)
+{
+	if (valid)
+		cJSON_AddNumberToObject(o, name, v);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *pressure_json(const struct hsa_run *run, bool nano)
+{
+	const struct hsa_pressure_config *cfg = hsa_pressure_config(run->pressure);
+	const struct hsa_tw_group *g;
+	size_t n = hsa_pressure_groups(run->pressure, &g), i;
+	cJSON *o = cJSON_CreateObject(), *range, *groups, *go, *reuse;
+	char buf[HSA_ADDR_STRLEN], tbuf[HSA_TIME_STRLEN];
+
+	cJSON_AddNumberToObject(o, "time_wait_seconds", (double)cfg->time_wait_ns / 1e9);
+	range = cJSON_AddObjectToObject(o, "port_range");
+	cJSON_AddNumberToObject(range, "low", cfg->port_low);
+	cJSON_AddNumberToObject(range, "high", cfg->port_high);
+	cJSON_AddNumberToObject(range, "size", (double)cfg->port_high - cfg->port_low + 1);
+	groups = cJSON_AddArrayToObject(o, "groups");
+	for (i = 0; i < n; i++, g++) {
+		go = cJSON_CreateObject();
+		cJSON_AddItemToArray(groups, go);
+		cJSON_AddStringToObject(go, "holder", g->holder == HSA_CLIENT ? "client" : "server");
+		cJSON_AddStringToObject(go, "client_ip", hsa_format_addr(g->ip_version, &g->client, buf, sizeof(buf)));
+		cJSON_AddStringToObject(go, "server_ip", hsa_format_addr(g->ip_version, &g->server, buf, sizeof(buf)));
+		cJSON_AddNumberToObject(go, "server_port", g->server_port);
+		cJSON_AddNumberToObject(go, "connections", (double)g->connections);
+		cJSON_AddNumberToObject(go, "time_wait_entries", (double)g->entries);
+		cJSON_AddNumberToObject(go, "peak_concurrent", (double)g->peak);
+		cJSON_AddStringToObject(go, "peak_at", hsa_format_time(g->peak_at, nano, tbuf, sizeof(tbuf)));
+		add_number_or_null(go, "connection_rate_per_s", g->rate_valid, g->rate);
+		add_number_or_null(go, "port_range_share", g->client_side, g->port_share);
+		add_number_or_null(go, "exhaustion_rate_per_s", g->client_side, g->exhaustion_rate);
+		add_number_or_null(go, "time_to_exhaustion_s", g->exhaustion_valid, g->time_to_exhaustion);
+		reuse = cJSON_AddObjectToObject(go, "reuse_in_time_wait");
+		cJSON_AddNumberToObject(reuse, "count", (double)g->reuse_count);
+		add_number_or_null(reuse, "min_gap_ms", g->reuse_count > 0, hsa_ms(g->reuse_min_gap));
+	}
+	return o;
+}
+
+static cJSON *findings_json(const struct hsa_run *run)
+{
+	const struct hsa_finding *f;
+	size_t n = hsa_pressure_findings(run->pressure, &f), i;
+	cJSON *a = cJSON_CreateArray(), *fo, *nums, *list;
+	int k;
+
+	for (i = 0; i < n; i++, f++) {
+		fo = cJSON_CreateObject();
+		cJSON_AddItemToArray(a, fo);
+		cJSON_AddStringToObject(fo, "severity", hsa_severity_name(f->severity));
+		cJSON_AddStringToObject(fo, "code", f->code);
+		cJSON_AddStringToObject(fo, "message", f->message);
+		nums = cJSON_AddObjectToObject(fo, "numbers");
+		for (k = 0; k < f->n_numbers; k++)
+			cJSON_AddNumberToObject(nums, f->numbers[k].name, f->numbers[k].value);
+		list = cJSON_AddArrayToObject(fo, "groups");
+		for (k = 0; k < f->n_groups; k++)
+			cJSON_AddItemToArray(list, cJSON_CreateNumber((double)f->groups[k]));
+		list = cJSON_AddArrayToObject(fo, "connections");
+		for (k = 0; k < f->n_conns; k++)
+			cJSON_AddItemToArray(list, cJSON_CreateNumber((double)f->conns[k]));
+		cJSON_AddStringToObject(fo, "hint", f->hint);
+	}
+	return a;
+}
+
 int hsa_json_end(FILE *out, const struct hsa_run *run)
 {
 	fputs("\n]", out);
 	if (print_member(out, "capture", capture_json(run)) != 0 ||
 	    print_member(out, "summary", summary_json(run)) != 0)
+		return -1;
+	if (run->pressure &&
+	    (print_member(out, "time_wait_pressure", pressure_json(run, run->cap->nano)) != 0 ||
+	    print_member(out, "findings", findings_json(run)) != 0))
 		return -1;
 	fputs("}\n", out);
 	hsa_jw_free(&writer);

@@ -138,6 +138,57 @@ static void print_notable(FILE *out, const struct hsa_summary *s,
 	}
 }
 
+#define GROUPS_SHOWN 5
+
+static void print_pressure(FILE *out, const struct hsa_run *run)
+{
+	const struct hsa_pressure_config *cfg = hsa_pressure_config(run->pressure);
+	const struct hsa_tw_group *g;
+	const struct hsa_finding *f;
+	size_t n = hsa_pressure_groups(run->pressure, &g), i;
+	size_t nf = hsa_pressure_findings(run->pressure, &f);
+	char c[HSA_ADDR_STRLEN], s[HSA_ADDR_STRLEN], rate[16], share[16];
+
+	if (n) {
+		fprintf(out, "\nTIME_WAIT pressure (%.0f s TIME-WAIT, ports %u-%u)\n",
+		    (double)cfg->time_wait_ns / 1e9, cfg->port_low, cfg->port_high);
+		fprintf(out, "  %-7s %-42s %7s %7s %6s %8s %7s\n", "holder",
+		    "client -> server", "conns", "entries", "peak", "conn/s", "ports");
+		for (i = 0; i < n && i < GROUPS_SHOWN; i++) {
+			char pairbuf[128];
+
+			snprintf(pairbuf, sizeof(pairbuf), "%s -> %s%s%s:%u",
+			    hsa_format_addr(g[i].ip_version, &g[i].client, c, sizeof(c)),
+			    g[i].ip_version == 6 ? "[" : "",
+			    hsa_format_addr(g[i].ip_version, &g[i].server, s, sizeof(s)),
+			    g[i].ip_version == 6 ? "]" : "", g[i].server_port);
+			if (g[i].rate_valid)
+				snprintf(rate, sizeof(rate), "%.1f", g[i].rate);
+			else
+				snprintf(rate, sizeof(rate), "-");
+			if (g[i].client_side)
+				snprintf(share, sizeof(share), "%.1f%%", g[i].port_share * 100);
+			else
+				snprintf(share, sizeof(share), "-");
+			fprintf(out, "  %-7s %-42s %7llu %7llu %6llu %8s %7s\n",
+			    g[i].holder == HSA_CLIENT ? "client" : "server", pairbuf,
+			    (unsigned long long)g[i].connections,
+			    (unsigned long long)g[i].entries,
+			    (unsigned long long)g[i].peak, rate, share);
+		}
+		if (n > GROUPS_SHOWN)
+			fprintf(out, "  ... %zu more groups in the JSON report\n", n - GROUPS_SHOWN);
+	}
+	if (!nf)
+		return;
+	fprintf(out, "\nFindings\n");
+	for (i = 0; i < nf; i++) {
+		fprintf(out, "  [%s] %s: %s\n", hsa_severity_name(f[i].severity),
+		    f[i].code, f[i].message);
+		fprintf(out, "    hint: %s\n", f[i].hint);
+	}
+}
+
 void hsa_text_report(FILE *out, const struct hsa_run *run)
 {
 	const struct hsa_summary *s = run->summary;
@@ -174,6 +225,8 @@ void hsa_text_report(FILE *out, const struct hsa_run *run)
 		print_notable(out, s, HSA_NOTE_HALF_CLOSED, "half closed");
 		print_notable(out, s, HSA_NOTE_SLOW, "slowest handshakes");
 	}
+	if (run->pressure)
+		print_pressure(out, run);
 	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone one of each kind;\n"
 	    "--json lists every connection.\n");
 }

@@ -227,6 +227,8 @@ static void report(struct hsa_tracker *t, struct hsa_conn *c)
 
 	hsa_conn_verdict(c, &v);
 	t->stats.connections++;
+	if (t->cfg.pressure)
+		hsa_pressure_connection(t->cfg.pressure, c, &v, t->now);
 	if (t->cfg.sink)
 		t->cfg.sink(t->cfg.ctx, c, &v);
 	free(c->log);
@@ -247,6 +249,8 @@ static void expire(struct hsa_tracker *t)
 	struct hsa_conn *c;
 	int l;
 
+	if (t->cfg.pressure)
+		hsa_pressure_advance(t->cfg.pressure, t->now);
 	for (l = 0; l < L_COUNT; l++)
 		while ((c = t->lists[l].head) &&
 		    t->now - c->queued_ts > t->lists[l].timeout_ns) {
@@ -346,6 +350,8 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		reuse = true;
 	}
 	if (reuse) {
+		if (t->cfg.pressure)
+			hsa_pressure_reuse(t->cfg.pressure, c, p->ts_ns);
 		previous_id = c->id;
 		previous_last = c->last_ts;
 		release(t, c);
@@ -375,6 +381,8 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 
 		hsa_time_wait_verdict(c, &v);
 		t->stats.time_wait_entered[v.time_wait]++;
+		if (t->cfg.pressure)
+			hsa_pressure_closed(t->cfg.pressure, c);
 	}
 	if (which != c->list || (c != t->lists[which].tail &&
 	    c->last_ts - c->queued_ts > t->lists[which].timeout_ns / 8)) {

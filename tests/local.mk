@@ -3,7 +3,8 @@ TESTS += \
 	tests/corpus.sh \
 	tests/bounded.sh \
 	tests/cli.sh \
-	tests/real_capture.sh
+	tests/real_capture.sh \
+	tests/live_capture.sh
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
@@ -24,6 +25,7 @@ EXTRA_DIST += \
 	tests/bounded.sh \
 	tests/cli.sh \
 	tests/real_capture.sh \
+	tests/live_capture.sh \
 	tests/check_report.py \
 	tests/ladder \
 	tests/pcaps \

@@ -1,0 +1,439 @@
+#!/usr/bin/python3
+"""Regenerate the pressure_* test captures and their expected reports.
+
+These traces test the `time_wait_pressure` and `findings` members of the
+JSON report (doc/json-report.md).  Like make_crafted.py (whose pcap writer,
+Flow builder and helpers this script imports), the output is deterministic
+and the expected values are an oracle from the construction: the schedule
+each case chose gives the TIME-WAIT intervals, and the figures follow from
+the contract's formulas.  Nothing is derived by running hsanalyze.
+
+Every figure is computed twice: once in closed form from the schedule (the
+numbers README states), and once by a brute-force sweep over the TIME-WAIT
+intervals the builder recorded; the script stops if they disagree.
+
+The model (doc/json-report.md, time_wait_pressure):
+  - a TIME-WAIT starts at the capture time of the later of the two FINs
+    (first transmissions) and lasts --time-wait seconds, or until a new SYN
+    reuses the 4-tuple, whichever comes first;
+  - intervals are half-open, [start, end): a TIME-WAIT ending at t is no
+    longer counted for one starting at t;
+  - connection_rate_per_s = connections / (last SYN - first SYN), read
+    literally: the group's connection count over the SYN span (see
+    RATE_USES_INTERVALS below for the other reading).
+
+Usage: make_pressure.py [OUTDIR]    (default: the directory of this script)
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_crafted import (BASE, C4, MS, S4, SEC, US, Capture, Flow,  # noqa
+                          Opts, cl, expected_doc, iso, ms, write,
+                          write_json)
+
+# The contract says "connections / (last SYN - first SYN)".  False: that
+# literal reading (50 connections over 4.9 s = 10.204...).  True: the
+# number of intervals between SYNs, (connections - 1) / span (49 / 4.9 =
+# 10.0).  Flip this (and rerun) if the contract is changed to the latter.
+RATE_USES_INTERVALS = False
+
+DEFAULT_TW = 60
+DEFAULT_RANGE = (32768, 60999)
+
+REQ = b'GET /p HTTP/1.1\r\nHost: t\r\n\r\n'
+RESP = b'HTTP/1.1 204 No Content\r\n\r\n'
+
+
+# ------------------------------------------------------------ conversation
+
+class Conn:
+    """One built connection and the times the oracle needs."""
+
+    def __init__(self, f, cid, syn, fin_c=None, fin_s=None):
+        self.f, self.id, self.syn = f, cid, syn
+        self.fin = {'c': fin_c, 's': fin_s}
+
+    @property
+    def holder(self):
+        """Who enters TIME-WAIT: the side whose FIN came first (none of
+        these traces has a simultaneous close)."""
+        c, s = self.fin['c'], self.fin['s']
+        if c is None or s is None:
+            return None
+        return 'client' if c < s else 'server'
+
+    @property
+    def tw_start(self):
+        c, s = self.fin['c'], self.fin['s']
+        return None if c is None or s is None else max(c, s)
+
+
+def open_conn(cap, cid, cport, sport, t, cisn, sisn, data=True, ts=True):
+    """Handshake (SYN/ACK +50 us, ACK +80 us) and, with data, a request at
+    +100 us answered at +300 us and acknowledged at +350 us."""
+    copts = Opts(1460, 7, True, ts)
+    sopts = Opts(1380, 9, True, ts)
+    f = Flow(cap, C4, cport, S4, sport, cisn, sisn, copts=copts,
+             sopts=sopts, t0=t)
+    f.send('c', t, 'S')
+    f.send('s', t + 50 * US, 'SA')
+    f.send('c', t + 80 * US, 'A')
+    if data:
+        f.send('c', t + 100 * US, 'PA', REQ)
+        f.send('s', t + 300 * US, 'PA', RESP)      # acks the request
+        f.send('c', t + 350 * US, 'A')
+    return Conn(f, cid, t)
+
+
+def close_four_way(c, first, t, answer=90 * US):
+    """`first` sends FIN at t, the peer ACKs it 40 us later and sends its
+    own FIN at t + answer, the first side ACKs 20 us after that."""
+    other = 's' if first == 'c' else 'c'
+    f = c.f
+    f.send(first, t, 'FA')
+    c.fin[first] = t
+    f.send(other, t + 40 * US, 'A')
+    f.send(other, t + answer, 'FA')
+    c.fin[other] = t + answer
+    f.send(first, t + answer + 20 * US, 'A')
+
+
+def close_three_way(c, t):
+    """Client FIN at t, server FIN+ACK (acks the client's FIN) 50 us later,
+    client ACK 20 us after that."""
+    f = c.f
+    f.send('c', t, 'FA')
+    c.fin['c'] = t
+    f.send('s', t + 50 * US, 'FA')
+    c.fin['s'] = t + 50 * US
+    f.send('c', t + 70 * US, 'A')
+
+
+def isns(i):
+    return ((1_000_000_000 + i * 7_919_000) & 0xffffffff,
+            (3_000_000_000 + i * 6_101_000) & 0xffffffff)
+
+
+# ------------------------------------------------------------------ oracle
+
+def tw_intervals(conns, holder, tw_ns):
+    """[(start, end, conn)] of the TIME-WAITs `holder` enters: tw_ns long,
+    cut short by the next SYN on the same 4-tuple."""
+    out = []
+    for c in conns:
+        if c.holder != holder:
+            continue
+        end = c.tw_start + tw_ns
+        for d in conns:
+            if (d.f.port == c.f.port and d.f.ip == c.f.ip and
+                    c.tw_start <= d.syn < end and d is not c):
+                end = d.syn
+        out.append((c.tw_start, end, c))
+    return out
+
+
+def sweep_peak(intervals):
+    """Most intervals alive at once (half-open) and when first reached."""
+    events = []
+    for s, e, _ in intervals:
+        events.append((s, 1))
+        events.append((e, -1))
+    events.sort(key=lambda x: (x[0], x[1]))   # ends before starts at a tie
+    n = peak = 0
+    at = None
+    for t, d in events:
+        n += d
+        if n > peak:
+            peak, at = n, t
+    return peak, at
+
+
+def reuse_in_tw(conns, holder, tw_ns):
+    """(count, min gap in ns) of SYNs inside a TIME-WAIT held by holder."""
+    gaps = []
+    for c in conns:
+        if c.holder != holder:
+            continue
+        for d in conns:
+            if (d is not c and d.f.port == c.f.port and
+                    c.tw_start <= d.syn < c.tw_start + tw_ns):
+                gaps.append(d.syn - c.tw_start)
+    return len(gaps), (min(gaps) if gaps else None)
+
+
+def conn_rate(conns):
+    syns = [c.syn for c in conns]
+    n = len(conns)
+    if n < 2:
+        return None
+    num = n - 1 if RATE_USES_INTERVALS else n
+    return num / ((max(syns) - min(syns)) / SEC)
+
+
+def group(conns, holder, tw_s, prange, closed_form):
+    """The expected group, from the sweep; closed_form is the dict of
+    figures the case derived by hand: they must agree."""
+    tw_ns = tw_s * SEC
+    size = prange[1] - prange[0] + 1
+    iv = tw_intervals(conns, holder, tw_ns)
+    peak, at = sweep_peak(iv)
+    rate = conn_rate(conns)
+    count, gap = reuse_in_tw(conns, holder, tw_ns)
+    g = {
+        'holder': holder,
+        'client_ip': C4,
+        'server_ip': S4,
+        'server_port': conns[0].f.port['s'],
+        'connections': len(conns),
+        'time_wait_entries': len(iv),
+        'peak_concurrent': peak,
+        'peak_at': iso(at, False),
+        'connection_rate_per_s': rate,
+        'port_range_share': peak / size if holder == 'client' else None,
+        'exhaustion_rate_per_s': size / tw_s if holder == 'client' else None,
+        'time_to_exhaustion_s': (size / rate if holder == 'client' and
+                                 rate is not None and rate > size / tw_s
+                                 else None),
+        'reuse_in_time_wait': {'count': count,
+                               'min_gap_ms': None if gap is None
+                               else ms(gap)},
+    }
+    for k, v in closed_form.items():
+        got = g[k]
+        if isinstance(v, float) and got is not None:
+            assert abs(got - v) <= 1e-9 * max(1, abs(v)), (k, v, got)
+        else:
+            assert got == v, (k, v, got)
+    return g
+
+
+def pressure(tw_s, prange, groups):
+    return {'time_wait_seconds': tw_s,
+            'port_range': {'low': prange[0], 'high': prange[1],
+                           'size': prange[1] - prange[0] + 1},
+            'groups': groups}
+
+
+def short_conn(c, status='complete'):
+    """The per-connection subset: id, client port, handshake status,
+    close kind and who enters TIME-WAIT (state too when half closed)."""
+    d = {'id': c.id, 'client': {'port': c.f.port['c']},
+         'handshake': {'status': status}}
+    if c.holder is None:
+        d['close'] = {'kind': 'half_closed', 'time_wait': 'pending'}
+        d['state'] = {'client': 'FIN-WAIT-2', 'server': 'CLOSE-WAIT'}
+    else:
+        d['close'] = {'kind': 'fin', 'time_wait': c.holder}
+    return d
+
+
+def capture_subset(cap):
+    e = cap.capture_expect()
+    return {k: e[k] for k in ('link_type', 'timestamp_precision', 'packets',
+                              'tcp_segments', 'first_packet', 'last_packet')}
+
+
+# =================================================================== cases
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+@case
+def pressure_client_peak():
+    """50 connections, one every 100 ms, each closed by the client within
+    1 ms; TIME-WAIT 2 s, port range 40000-40099 (100 ports)."""
+    cap = Capture('pressure_client_peak')
+    conns = []
+    for i in range(50):
+        t = BASE + i * 100 * MS
+        c = open_conn(cap, i + 1, 40000 + i, 8080, t, *isns(i))
+        close_four_way(c, 'c', t + 500 * US)
+        assert c.tw_start == t + 590 * US
+        conns.append(c)
+    tw, prange = 2, (40000, 40099)
+    # TIME-WAIT i = [S_i, S_i + 2 s) with S_i = BASE + i*100 ms + 590 us.
+    # At S_j the live ones are i with S_i <= S_j < S_i + 2 s, i.e.
+    # j-20 < i <= j: 20 of them (S_{j-20} + 2 s = S_j is excluded), first
+    # for j = 19.
+    s19 = BASE + 19 * 100 * MS + 590 * US
+    rate = (49 if RATE_USES_INTERVALS else 50) / 4.9
+    g = group(conns, 'client', tw, prange, {
+        'connections': 50, 'time_wait_entries': 50, 'peak_concurrent': 20,
+        'peak_at': iso(s19, False), 'connection_rate_per_s': rate,
+        'port_range_share': 0.2, 'exhaustion_rate_per_s': 50.0,
+        'time_to_exhaustion_s': None})
+    findings = [{'code': 'PORT_EXHAUSTION_RISK', 'severity': 'warning',
+                 'groups': [0]}]
+    opts = ['--time-wait', '2', '--port-range', '40000-40099']
+    return cap, opts, conns, pressure(tw, prange, [g]), findings
+
+
+@case
+def pressure_exhaustion():
+    """300 connections, one every 10 ms, no data, three-segment client
+    close; TIME-WAIT 60 s, port range 40000-40999 (1000 ports)."""
+    cap = Capture('pressure_exhaustion')
+    conns = []
+    for i in range(300):
+        t = BASE + i * 10 * MS
+        c = open_conn(cap, i + 1, 40000 + i, 8080, t, *isns(i), data=False,
+                      ts=False)
+        close_three_way(c, t + 100 * US)
+        assert c.tw_start == t + 150 * US
+        conns.append(c)
+    tw, prange = 60, (40000, 40999)
+    # all 300 TIME-WAITs (60 s each) overlap: the span is 2.99 s
+    last = BASE + 299 * 10 * MS + 150 * US
+    rate = (299 if RATE_USES_INTERVALS else 300) / 2.99
+    g = group(conns, 'client', tw, prange, {
+        'connections': 300, 'time_wait_entries': 300,
+        'peak_concurrent': 300, 'peak_at': iso(last, False),
+        'connection_rate_per_s': rate, 'port_range_share': 0.3,
+        'exhaustion_rate_per_s': 1000 / 60,
+        'time_to_exhaustion_s': 1000 / rate})
+    findings = [{'code': 'PORT_EXHAUSTION_RISK', 'severity': 'high',
+                 'groups': [0]}]
+    opts = ['--time-wait', '60', '--port-range', '40000-40999']
+    return cap, opts, conns, pressure(tw, prange, [g]), findings
+
+
+@case
+def pressure_server_holds():
+    """20 connections, one every 100 ms, each closed by the server first;
+    defaults (TIME-WAIT 60 s)."""
+    cap = Capture('pressure_server_holds')
+    conns = []
+    for i in range(20):
+        t = BASE + i * 100 * MS
+        c = open_conn(cap, i + 1, 41000 + i, 8080, t, *isns(100 + i))
+        close_four_way(c, 's', t + 500 * US)
+        assert c.tw_start == t + 590 * US and c.holder == 'server'
+        conns.append(c)
+    tw, prange = DEFAULT_TW, DEFAULT_RANGE
+    s19 = BASE + 19 * 100 * MS + 590 * US
+    g = group(conns, 'server', tw, prange, {
+        'connections': 20, 'time_wait_entries': 20, 'peak_concurrent': 20,
+        'peak_at': iso(s19, False),
+        'connection_rate_per_s': (19 if RATE_USES_INTERVALS else 20) / 1.9,
+        'port_range_share': None, 'exhaustion_rate_per_s': None,
+        'time_to_exhaustion_s': None})
+    findings = [{'code': 'SERVER_HOLDS_TIME_WAIT', 'severity': 'info',
+                 'groups': [0]}]
+    return cap, [], conns, pressure(tw, prange, [g]), findings
+
+
+@case
+def pressure_reuse_in_tw():
+    """One 4-tuple, three connections, each closed by the client.  2 starts
+    5 s into 1's TIME-WAIT; 3 starts 70 s after 2's TIME-WAIT began."""
+    cap = Capture('pressure_reuse_in_tw')
+    port = 45000
+    c1 = open_conn(cap, 1, port, 80, BASE, 1_000_000_000, 3_000_000_000)
+    close_four_way(c1, 'c', BASE + 500 * US)
+    t2 = c1.tw_start + 5 * SEC
+    # a new ISN far away from connection 1's sequence space
+    c2 = open_conn(cap, 2, port, 80, t2, (1_000_000_000 + 2**30),
+                   (3_000_000_000 + 2**30) & 0xffffffff)
+    close_four_way(c2, 'c', t2 + 500 * US)
+    t3 = c2.tw_start + 70 * SEC
+    c3 = open_conn(cap, 3, port, 80, t3, (1_000_000_000 + 2**31),
+                   (3_000_000_000 + 2**31) & 0xffffffff)
+    close_four_way(c3, 'c', t3 + 500 * US)
+    conns = [c1, c2, c3]
+    tw, prange = DEFAULT_TW, DEFAULT_RANGE
+    # TIME-WAITs: [F1, SYN2) (cut by the reuse, 5 s), [F2, F2 + 60 s)
+    # (ends 10 s before SYN3), [F3, F3 + 60 s): never two at once.
+    span = t3 - BASE       # 5 s + 590 us + 70 s + 590 us = 75.00118 s
+    assert span == 75_001_180 * US
+    g = group(conns, 'client', tw, prange, {
+        'connections': 3, 'time_wait_entries': 3, 'peak_concurrent': 1,
+        'peak_at': iso(c1.tw_start, False),
+        'connection_rate_per_s': (2 if RATE_USES_INTERVALS else 3) /
+        75.00118,
+        'port_range_share': 1 / 28232, 'exhaustion_rate_per_s': 28232 / 60,
+        'time_to_exhaustion_s': None,
+        'reuse_in_time_wait': {'count': 1, 'min_gap_ms': 5000.0}})
+    findings = [{'code': 'TIME_WAIT_REUSE', 'severity': 'warning',
+                 'groups': [0]},
+                {'code': 'CLIENT_CLOSES_FIRST', 'severity': 'info',
+                 'groups': [0]}]
+    # reuse: previous connection's last packet (its final ACK, 20 us after
+    # the TIME-WAIT start) to this connection's SYN
+    reuse = {2: {'previous_id': 1, 'gap_ms': ms(t2 - c1.f.last)},
+             3: {'previous_id': 2, 'gap_ms': ms(t3 - c2.f.last)}}
+    assert reuse[2]['gap_ms'] == 4999.98 and reuse[3]['gap_ms'] == 69999.98
+    return cap, [], conns, pressure(tw, prange, [g]), findings, reuse
+
+
+@case
+def pressure_close_wait():
+    """Five connections, one every 100 ms, each closed by the client.  The
+    server answers the FIN 15 s later on 1-3, 2 s later on 4, never on 5
+    (the capture ends 30 s after 5's FIN)."""
+    cap = Capture('pressure_close_wait')
+    conns = [open_conn(cap, k, 42000 + k, 80, BASE + (k - 1) * 100 * MS,
+                       *isns(200 + k)) for k in range(1, 6)]
+    # 4: FIN at 1.3 s, server FIN 2 s later
+    close_four_way(conns[3], 'c', BASE + 1300 * MS, answer=2 * SEC)
+    # 1-3: idle until 16.0/16.1/16.2 s, server FIN 15 s later
+    for k in range(3):
+        close_four_way(conns[k], 'c', BASE + (16_000 + k * 100) * MS,
+                       answer=15 * SEC)
+    end = conns[2].f.last      # 31.2 s + 20 us: the capture's last packet
+    assert end == BASE + 31_200_020 * US
+    # 5: FIN exactly 30 s before the end of the capture, ACKed, no more
+    c5 = conns[4]
+    c5.f.send('c', end - 30 * SEC, 'FA')
+    c5.fin['c'] = end - 30 * SEC
+    c5.f.send('s', end - 30 * SEC + 40 * US, 'A')
+    tw, prange = DEFAULT_TW, DEFAULT_RANGE
+    # TIME-WAITs start at 3.3 s (4), 31.0, 31.1, 31.2 s (1-3), all 60 s:
+    # 4 at once from 31.2 s
+    g = group(conns, 'client', tw, prange, {
+        'connections': 5, 'time_wait_entries': 4, 'peak_concurrent': 4,
+        'peak_at': iso(BASE + 31_200 * MS, False),
+        'connection_rate_per_s': (4 if RATE_USES_INTERVALS else 5) / 0.4,
+        'port_range_share': 4 / 28232, 'exhaustion_rate_per_s': 28232 / 60,
+        'time_to_exhaustion_s': None})
+    findings = [{'code': 'CLOSE_WAIT_SUSPECTED', 'severity': 'warning',
+                 'connections': [1, 2, 3, 5]},
+                {'code': 'CLIENT_CLOSES_FIRST', 'severity': 'info',
+                 'groups': [0]}]
+    return cap, [], conns, pressure(tw, prange, [g]), findings
+
+
+# ------------------------------------------------------------------ driver
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else \
+        os.path.dirname(os.path.abspath(__file__))
+    expdir = os.path.join(out, 'expected')
+    os.makedirs(expdir, exist_ok=True)
+    for fn in CASES:
+        res = fn()
+        cap, opts, conns, twp, findings = res[:5]
+        reuse = res[5] if len(res) > 5 else {}
+        name = cap.name + '.pcap'
+        write(os.path.join(out, name), cap.pcap_bytes())
+        exp_conns = []
+        for c in conns:
+            d = short_conn(c)
+            if reuse or c.id in reuse:
+                d['reuse'] = reuse.get(c.id)
+            exp_conns.append(d)
+        doc = expected_doc(name, capture_subset(cap), exp_conns,
+                           options=opts)
+        doc['time_wait_pressure'] = twp
+        doc['findings'] = findings
+        write_json(os.path.join(expdir, cap.name + '.json'), doc)
+
+
+if __name__ == '__main__':
+    main()
