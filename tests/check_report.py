@@ -7,7 +7,9 @@ usage: check_report.py [--status N] EXPECTED.json ACTUAL.json
 EXPECTED.json (tests/pcaps/expected/*.json) holds
   {"pcap": ..., "options": [...], "exit_status": n,
    "capture": {subset of the report's capture object},      (optional)
-   "connections": [subset of each connection, in id order]}
+   "connections": [subset of each connection, in id order],
+   "time_wait_pressure": {subset of the report's member},   (optional)
+   "findings": [subset of each finding]}                     (optional)
 
 The number of connections must be equal; actual connections are sorted by
 "id" and matched to the expected ones by position.  Every field present in
@@ -15,6 +17,17 @@ the expected file must be present in the actual report and equal to it
 (recursively): numbers with an absolute tolerance of 1e-6, strings, booleans
 and null exactly (a boolean never equals a number).  Fields the expected
 file leaves out are not checked.
+
+"time_wait_pressure" is compared like "capture" (its "groups" list by
+position: the report's order is defined).  "findings" is matched, not
+compared by position: the number of findings must be equal, and each
+expected finding is paired with an unused actual finding of the same
+"code" whose given fields all match; one that has none is reported against
+an unused finding of its code (one with the same "groups" when the
+expected finding gives them), or as missing.  In a finding, the integer lists "groups" and "connections"
+are compared in any order.  A mismatch there is printed as
+findings[CODE].field (findings[CODE groups=[0]].field when groups are
+given).
 
 --status N   also compare hsanalyze's exit status N with "exit_status".  When
              the expected exit status is not 0, only the status is compared
@@ -100,6 +113,91 @@ def check(expected, actual):
                       [c['id'] for c in act_conns]))
     for i, (ec, ac) in enumerate(zip(exp_conns, act_conns)):
         compare(ec, ac, 'connections[%d]' % i, out)
+    if 'time_wait_pressure' in expected:
+        compare(expected['time_wait_pressure'],
+                actual.get('time_wait_pressure', _MISSING),
+                'time_wait_pressure', out)
+    if 'findings' in expected:
+        out += check_findings(expected['findings'],
+                              actual.get('findings', _MISSING))
+    return out
+
+
+_UNORDERED = ('groups', 'connections')
+
+
+def _int_list(v):
+    return isinstance(v, list) and all(
+        isinstance(x, int) and not isinstance(x, bool) for x in v)
+
+
+def _normalized(finding):
+    """A finding with its id/index lists sorted (their order is free)."""
+    if not isinstance(finding, dict):
+        return finding
+    d = dict(finding)
+    for k in _UNORDERED:
+        if _int_list(d.get(k)):
+            d[k] = sorted(d[k])
+    return d
+
+
+def _codes(findings):
+    return sorted(str(f.get('code')) if isinstance(f, dict) else '?'
+                  for f in findings)
+
+
+def check_findings(expected, actual):
+    """Mismatches between expected findings and the report's, matched on
+    "code" (+ "groups" when given), not by position."""
+    if not isinstance(actual, list):
+        return ['findings: expected a list of %d, got %s'
+                % (len(expected), _show(actual))]
+    out = []
+    if len(actual) != len(expected):
+        out.append('findings: expected %d findings %s, got %d %s'
+                   % (len(expected), _codes(expected), len(actual),
+                      _codes(actual)))
+    exp = [_normalized(ef) for ef in expected]
+    act = [_normalized(af) for af in actual]
+
+    def name(ef):
+        n = 'findings[%s' % ef.get('code')
+        if 'groups' in ef:
+            n += ' groups=%s' % json.dumps(ef['groups'])
+        return n + ']'
+
+    def problems(ef, af):
+        p = []
+        compare(ef, af, name(ef), p)
+        return p
+
+    def same_code(ef, used):
+        return [i for i, af in enumerate(act) if i not in used and
+                isinstance(af, dict) and af.get('code') == ef.get('code')]
+
+    # first every exact match, then the rest against the closest finding
+    pair, used = {}, set()
+    for k, ef in enumerate(exp):
+        for i in same_code(ef, used):
+            if not problems(ef, act[i]):
+                pair[k] = i
+                used.add(i)
+                break
+    for k, ef in enumerate(exp):
+        if k in pair:
+            continue
+        cands = same_code(ef, used)
+        if not cands:
+            out.append('%s: expected a finding with code %s, got none '
+                       '(codes %s)' % (name(ef), _show(ef.get('code')),
+                                        _codes(actual)))
+            continue
+        grouped = [i for i in cands if 'groups' in ef and
+                   act[i].get('groups') == ef['groups']]
+        i = (grouped or cands)[0]
+        used.add(i)
+        out += problems(ef, act[i])
     return out
 
 
@@ -183,13 +281,51 @@ def _conn(cid, port, tw='client', rtt=20.375):
     }
 
 
+def _group(peak=20, holder='client'):
+    return {'holder': holder, 'client_ip': '192.0.2.10',
+            'server_ip': '198.51.100.20', 'server_port': 80,
+            'connections': 50, 'time_wait_entries': 50,
+            'peak_concurrent': peak, 'peak_at': '2023-11-14T22:13:22.024046Z',
+            'connection_rate_per_s': 10.0, 'port_range_share': peak / 100,
+            'exhaustion_rate_per_s': 50.0, 'time_to_exhaustion_s': None,
+            'reuse_in_time_wait': {'count': 0, 'min_gap_ms': None}}
+
+
+def _twp(*groups):
+    return {'time_wait_seconds': 2,
+            'port_range': {'low': 40000, 'high': 40099, 'size': 100},
+            'groups': list(groups) or [_group()]}
+
+
+def _finding(code, severity, groups=(0,), conns=()):
+    return {'severity': severity, 'code': code, 'message': 'm',
+            'numbers': {}, 'groups': list(groups),
+            'connections': list(conns), 'hint': 'h'}
+
+
+_FINDINGS = [_finding('PORT_EXHAUSTION_RISK', 'warning'),
+             _finding('TIME_WAIT_REUSE', 'warning', (0,)),
+             _finding('TIME_WAIT_REUSE', 'info', (1,)),
+             _finding('CLOSE_WAIT_SUSPECTED', 'warning', (), (1, 2, 5))]
+
+
 def self_test():
     expected = {'pcap': 'x.pcap', 'options': [], 'exit_status': 0,
                 'capture': {'link_type': 'EN10MB', 'packets': 22,
                             'skipped': {'not_ip': 0, 'not_tcp': 1}},
-                'connections': [_conn(1, 51000), _conn(2, 51001)]}
+                'connections': [_conn(1, 51000), _conn(2, 51001)],
+                'time_wait_pressure': _twp(_group(),
+                                           _group(3, 'server')),
+                'findings': [
+                    {'code': 'PORT_EXHAUSTION_RISK', 'severity': 'warning'},
+                    {'code': 'TIME_WAIT_REUSE', 'severity': 'info',
+                     'groups': [1]},
+                    {'code': 'TIME_WAIT_REUSE', 'severity': 'warning'},
+                    {'code': 'CLOSE_WAIT_SUSPECTED',
+                     'connections': [5, 2, 1]}]}
+    twp_ok = _twp(_group(), _group(3, 'server'))
 
-    def report(conns, **cap):
+    def report(conns, twp=None, findings=None, **cap):
         c = {'source': 'x.pcap', 'link_type': 'EN10MB', 'packets': 22,
              'tcp_segments': 21,
              'skipped': {'not_ip': 0, 'not_tcp': 1, 'ip_fragment': 0}}
@@ -198,8 +334,16 @@ def self_test():
         for x in conns:
             x.setdefault('evicted', False)
             x.setdefault('state', {'client': 'TIME-WAIT', 'server': 'CLOSED'})
-        return {'format': 'hsanalyze-report', 'format_version': 1,
-                'connections': conns, 'capture': c, 'summary': {}}
+        r = {'format': 'hsanalyze-report', 'format_version': 1,
+             'connections': conns, 'capture': c, 'summary': {},
+             'time_wait_pressure': twp if twp is not None else twp_ok,
+             'findings': findings if findings is not None else
+             list(_FINDINGS)}
+        if twp is False:
+            del r['time_wait_pressure']
+        return r
+
+    two = [_conn(1, 51000), _conn(2, 51001)]
 
     cases = [
         # (what, actual report, expect a mismatch, text a mismatch shows)
@@ -231,6 +375,35 @@ def self_test():
         ('bool vs number', report([_conn(1, 51000), dict(
             _conn(2, 51001), roles_guessed=0)]),
          True, 'connections[1].roles_guessed'),
+        ('findings reordered', report(two, findings=list(
+            reversed(_FINDINGS))), False, None),
+        ('finding severity', report(two, findings=[
+            _finding('PORT_EXHAUSTION_RISK', 'high')] + _FINDINGS[1:]),
+         True, 'findings[PORT_EXHAUSTION_RISK].severity: expected '
+               '"warning", got "high"'),
+        ('finding missing', report(two, findings=_FINDINGS[1:]), True,
+         'findings[PORT_EXHAUSTION_RISK]: expected a finding with code'),
+        ('finding extra', report(two, findings=_FINDINGS + [_finding(
+            'SERVER_HOLDS_TIME_WAIT', 'info')]), True,
+         'findings: expected 4 findings'),
+        ('finding groups', report(two, findings=_FINDINGS[:1] + [
+            _finding('TIME_WAIT_REUSE', 'warning', (0,)),
+            _finding('TIME_WAIT_REUSE', 'info', (2,))] + _FINDINGS[3:]),
+         True, 'findings[TIME_WAIT_REUSE groups=[1]].groups'),
+        ('finding connections', report(two, findings=_FINDINGS[:3] + [
+            _finding('CLOSE_WAIT_SUSPECTED', 'warning', (), (1, 2, 4))]),
+         True, 'findings[CLOSE_WAIT_SUSPECTED].connections'),
+        ('findings missing', dict(report(two), findings=None), True,
+         'findings: expected a list of 4, got null'),
+        ('pressure peak', report(two, twp=_twp(_group(21),
+                                                _group(3, 'server'))),
+         True, 'time_wait_pressure.groups[0].peak_concurrent: expected 20, '
+               'got 21'),
+        ('pressure group order', report(two, twp=_twp(
+            _group(3, 'server'), _group())), True,
+         'time_wait_pressure.groups[0].holder'),
+        ('pressure missing', report(two, twp=False), True,
+         'time_wait_pressure: expected'),
         ('null vs 0', report([_conn(1, 51000), dict(
             _conn(2, 51001), reuse=0)]), True, 'connections[1].reuse'),
     ]
