@@ -133,15 +133,17 @@ struct hsa_hs_tx {
 struct hsa_ladder_log;
 
 struct hsa_conn {
-	/* Bookkeeping for the tracker: hash chain, lifecycle list. */
-	struct hsa_conn *hnext;
-	struct hsa_conn *prev;
+	/* Hot: read or written for every segment, kept together so that a
+	 * segment touches few cache lines. */
+	struct hsa_conn *hnext;		/* free list */
+	struct hsa_conn *prev;		/* lifecycle list */
 	struct hsa_conn *next;
 	uint64_t hash;
 	int64_t queued_ts;	/* last_ts when last moved to its list's tail */
-	uint8_t list;
-
+	int64_t first_ts;
+	int64_t last_ts;
 	uint64_t id;
+	uint8_t list;
 	uint8_t ip_version;
 	bool roles_guessed;
 	bool evicted;
@@ -149,23 +151,22 @@ struct hsa_conn {
 	bool ack3_seen;
 	bool rst_seen;
 	bool rst_before_fins;
-	bool has_previous;
 	uint8_t rst_from;
 	uint8_t n_syn;
 	uint8_t n_synack;
+	bool has_previous;
+	uint32_t fin_retransmits;
 	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
-	struct hsa_hs_tx syn_tx[HSA_HS_TX_SLOTS];
-	struct hsa_hs_tx synack_tx[HSA_HS_TX_SLOTS];
+
+	/* Cold: the handshake, reuse, TIME-WAIT pressure, the ladder. */
 	uint32_t syn_retransmits;
 	uint32_t synack_retransmits;
-	uint32_t fin_retransmits;
 	int64_t ack3_ts;
-	int64_t first_ts;
-	int64_t last_ts;
+	struct hsa_hs_tx syn_tx[HSA_HS_TX_SLOTS];
+	struct hsa_hs_tx synack_tx[HSA_HS_TX_SLOTS];
 	uint64_t previous_id;
 	int64_t reuse_gap_ns;
 	struct hsa_ladder_log *log;	/* only with --ladder */
-	/* TIME-WAIT pressure (time_wait_pressure.c). */
 	bool tw_registered;
 	uint8_t tw_who;			/* enum hsa_who */
 	uint32_t tw_pair;		/* index of its client/server pair */

@@ -54,10 +54,12 @@ struct hsa_tracker {
 	struct hsa_conn *free_conns;	/* released entries, for reuse */
 	uint64_t next_id;
 	int64_t now;		/* the latest capture time seen */
+	int64_t next_expire;	/* look at the list heads again from then */
 	struct hsa_tracker_stats stats;
 };
 
 #define INITIAL_SLOTS 2048
+#define EXPIRE_EVERY_NS 1000000LL	/* 1 ms of capture time */
 
 struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 {
@@ -336,7 +338,12 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 
 	if (p->ts_ns > t->now)
 		t->now = p->ts_ns;
-	expire(t);
+	/* Timeouts are seconds long: looking once per millisecond of
+	 * capture time is enough, and spares the list heads' cache lines. */
+	if (t->now >= t->next_expire) {
+		expire(t);
+		t->next_expire = t->now + EXPIRE_EVERY_NS;
+	}
 
 	c = table_find(t, h, p);
 	if (c && c->list == L_HISTORY) {
