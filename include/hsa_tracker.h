@@ -43,7 +43,7 @@ struct hsa_tracker_config {
 #define HSA_DEFAULT_IDLE_TIMEOUT_NS		(300LL * 1000000000LL)
 #define HSA_DEFAULT_LINGER_NS			(4LL * 1000000000LL)
 #define HSA_DEFAULT_HISTORY_NS			(120LL * 1000000000LL)
-#define HSA_DEFAULT_MAX_FLOWS			131072
+#define HSA_DEFAULT_MAX_FLOWS			65536
 
 struct hsa_tracker_stats {
 	uint64_t connections;	/* reported */
