@@ -1,7 +1,8 @@
 #!/bin/sh
 # test-all.sh - the whole test suite, from a fresh Debian 12 machine:
 # install what is needed, build warning-free, run `make check`, run it again
-# with AddressSanitizer and UndefinedBehaviorSanitizer, and `make distcheck`.
+# with AddressSanitizer and UndefinedBehaviorSanitizer, a smoke run of the
+# benchmark harness (bench/), and `make distcheck`.
 # Ends with one line "N passed, N failed" over all three runs.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +48,17 @@ run() {
 
 run "build and test" "$top/_build/plain" || status=1
 run "build and test under ASan+UBSan" "$top/_build/sanitizers" --enable-sanitizers || status=1
+
+echo "=== benchmark harness, smoke run"
+if bash bench/run.sh --smoke --require-hsanalyze --hsanalyze "$top/_build/plain/src/hsanalyze" >"$top/_build/bench-smoke.log" 2>&1; then
+	echo "PASS: bench/run.sh --smoke"
+	total_pass=$((total_pass + 1))
+else
+	cat "$top/_build/bench-smoke.log"
+	echo "FAIL: bench/run.sh --smoke"
+	total_fail=$((total_fail + 1))
+	status=1
+fi
 
 echo "=== make distcheck"
 if (cd "$top/_build/plain" && make distcheck >distcheck.log 2>&1); then
