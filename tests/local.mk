@@ -4,7 +4,8 @@ TESTS += \
 	tests/bounded.sh \
 	tests/cli.sh \
 	tests/real_capture.sh \
-	tests/live_capture.sh
+	tests/live_capture.sh \
+	tests/live_options.sh
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
@@ -26,6 +27,7 @@ EXTRA_DIST += \
 	tests/cli.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
+	tests/live_options.sh \
 	tests/check_report.py \
 	tests/ladder \
 	tests/pcaps \
