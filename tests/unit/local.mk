@@ -16,24 +16,28 @@ check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
 
 HSA_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PCAP_CFLAGS)
+# What every test program is built from besides its own test_decode_*.c: the
+# helpers they share (a header, listed so that make dist ships it) and the
+# decoders.
+HSA_UNIT_SOURCES = tests/unit/decode_test.h $(HSA_DECODE_SOURCES)
 
 tests_unit_test_decode_link_SOURCES = tests/unit/test_decode_link.c \
-	$(HSA_DECODE_SOURCES)
+	$(HSA_UNIT_SOURCES)
 tests_unit_test_decode_link_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_decode_link_LDADD = $(CMOCKA_LIBS)
 
 tests_unit_test_decode_ipv4_SOURCES = tests/unit/test_decode_ipv4.c \
-	$(HSA_DECODE_SOURCES)
+	$(HSA_UNIT_SOURCES)
 tests_unit_test_decode_ipv4_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_decode_ipv4_LDADD = $(CMOCKA_LIBS)
 
 tests_unit_test_decode_ipv6_SOURCES = tests/unit/test_decode_ipv6.c \
-	$(HSA_DECODE_SOURCES)
+	$(HSA_UNIT_SOURCES)
 tests_unit_test_decode_ipv6_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_decode_ipv6_LDADD = $(CMOCKA_LIBS)
 
 tests_unit_test_decode_tcp_SOURCES = tests/unit/test_decode_tcp.c \
-	$(HSA_DECODE_SOURCES)
+	$(HSA_UNIT_SOURCES)
 tests_unit_test_decode_tcp_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_decode_tcp_LDADD = $(CMOCKA_LIBS)
 endif

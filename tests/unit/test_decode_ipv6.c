@@ -7,24 +7,7 @@
  * headers that overrun the payload or are cut by the snaplen, the limit on
  * the number of extension headers, and every captured length of a chain.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "hsa_decode.h"
-#include "hsa_packet.h"
-
-#define SPORT	50000u
-#define DPORT	443u
-#define SEQ	0xdeadbeefu
-#define ACK	0x80000001u
-#define WIN	0xfedcu
+#include "decode_test.h"
 
 #define NH_HOPOPTS	0
 #define NH_TCP		6
@@ -47,7 +30,7 @@ static const uint8_t dst6[16] = {
 };
 
 /* A SYN's options (20 bytes): MSS 1440, SACK permitted, TS, NOP, wscale 9. */
-static const uint8_t syn_opts[20] = {
+static const uint8_t syn_opts[SYN_OPTS_LEN] = {
 	2, 4, 0x05, 0xa0,
 	4, 2,
 	8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0,
@@ -55,19 +38,12 @@ static const uint8_t syn_opts[20] = {
 	3, 3, 9,
 };
 
-static void put_be16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
+/* What syn_opts decode to. */
+static const struct want_options syn_want = {
+	.has_mss = true, .mss = 1440, .sack_permitted = true,
+	.has_timestamps = true, .tsval = 0x11223344u, .tsecr = 0,
+	.has_wscale = true, .wscale = 9,
+};
 
 /* The fixed header; traffic class and flow label set to show they are
  * ignored. */
@@ -118,96 +94,10 @@ static uint32_t put_ah(uint8_t *b, uint8_t nh, uint32_t len)
 	return len;
 }
 
-static uint32_t put_tcp(uint8_t *b, uint8_t doff, uint8_t flags,
-    const uint8_t *opt, uint32_t optlen)
-{
-	put_be16(b, (uint16_t)SPORT);
-	put_be16(b + 2, (uint16_t)DPORT);
-	put_be32(b + 4, SEQ);
-	put_be32(b + 8, ACK);
-	b[12] = (uint8_t)(doff << 4);
-	b[13] = flags;
-	put_be16(b + 14, (uint16_t)WIN);
-	put_be16(b + 16, 0);
-	put_be16(b + 18, 0);
-	if (optlen > 0)
-		memcpy(b + 20, opt, optlen);
-	return 20 + optlen;
-}
-
-/* The decoders are called on a heap copy whose captured bytes end exactly at
- * the end of the allocation, so that AddressSanitizer (configure
- * --enable-sanitizers) reports a read even one byte past caplen, which the
- * test's larger buffers would hide.  The copy starts one spare byte before
- * the data, so that caplen 0 is an allocation too; free the returned base. */
-static uint8_t *exact_copy(const uint8_t *b, uint32_t caplen,
-    const uint8_t **data)
-{
-	uint8_t *base = malloc((size_t)caplen + 1);
-
-	assert_non_null(base);
-	base[0] = 0;
-	memcpy(base + 1, b, caplen);
-	*data = base + 1;
-	return base;
-}
-
-static enum hsa_decode_result decode_ipv6(struct hsa_packet *pkt,
-    const uint8_t *b, uint32_t caplen, uint32_t wirelen)
-{
-	const uint8_t *copy;
-	uint8_t *base = exact_copy(b, caplen, &copy);
-	enum hsa_decode_result r = hsa_decode_ipv6(pkt, copy, caplen, wirelen);
-
-	free(base);
-	return r;
-}
-
-static void garbage(struct hsa_packet *pkt)
-{
-	memset(pkt, 0xa5, sizeof(*pkt));
-}
-
-#define expect_result(got, want, len) do {				\
-	enum hsa_decode_result got_ = (got), want_ = (want);		\
-	if (got_ != want_)						\
-		fail_msg("length %u: got %s (%d), want %s (%d)",	\
-		    (unsigned)(len), hsa_decode_result_name(got_),	\
-		    (int)got_, hsa_decode_result_name(want_), (int)want_); \
-} while (0)
-
+/* The version and this file's addresses (check_ip()). */
 static void check_ipv6(const struct hsa_packet *pkt, bool first_fragment)
 {
-	assert_int_equal(pkt->ip_version, 6);
-	assert_int_equal(pkt->ip_first_fragment, first_fragment);
-	assert_memory_equal(pkt->src.bytes, src6, 16);
-	assert_memory_equal(pkt->dst.bytes, dst6, 16);
-}
-
-static void check_tcp(const struct hsa_packet *pkt, uint8_t flags,
-    uint32_t payload_len)
-{
-	assert_int_equal(pkt->sport, SPORT);
-	assert_int_equal(pkt->dport, DPORT);
-	assert_int_equal(pkt->seq, SEQ);
-	assert_int_equal(pkt->ack, ACK);
-	assert_int_equal(pkt->flags, flags);
-	assert_int_equal(pkt->window, WIN);
-	assert_int_equal(pkt->payload_len, payload_len);
-}
-
-static void check_syn_options(const struct hsa_tcp_options *opt)
-{
-	assert_true(opt->has_mss);
-	assert_int_equal(opt->mss, 1440);
-	assert_true(opt->sack_permitted);
-	assert_true(opt->has_timestamps);
-	assert_int_equal(opt->tsval, 0x11223344u);
-	assert_int_equal(opt->tsecr, 0);
-	assert_true(opt->has_wscale);
-	assert_int_equal(opt->wscale, 9);
-	assert_false(opt->truncated);
-	assert_false(opt->invalid);
+	check_ip(pkt, 6, first_fragment, src6, dst6);
 }
 
 /* Hop-by-hop (8) + routing (24) + destination options (8) + fragment (8,
@@ -240,7 +130,7 @@ static void test_ipv6_tcp(void **state)
 	expect_result(decode_ipv6(&pkt, b, 80, 80), HSA_DECODE_TCP, 80);
 	check_ipv6(&pkt, false);
 	check_tcp(&pkt, HSA_TCP_SYN, 0);
-	check_syn_options(&pkt.opt);
+	check_options(&pkt.opt, syn_want);
 }
 
 /* The payload length comes from the header, not from what was captured. */
@@ -351,7 +241,7 @@ static void test_ipv6_ext_chain_to_tcp(void **state)
 	expect_result(decode_ipv6(&pkt, b, 128, 228), HSA_DECODE_TCP, 128);
 	check_ipv6(&pkt, false);
 	check_tcp(&pkt, HSA_TCP_SYN, 100);
-	check_syn_options(&pkt.opt);
+	check_options(&pkt.opt, syn_want);
 }
 
 /* The first fragment (offset 0, M set) holds the TCP header, and says its
@@ -480,33 +370,17 @@ static void test_ipv6_every_truncation_length(void **state)
 	(void)state;
 	build_chain(b, 0, false);
 	for (c = 0; c <= sizeof(b); c++) {
-		enum hsa_decode_result r;
 		uint32_t t = c >= 88 ? c - 88 : 0;	/* TCP bytes */
 		uint32_t oc = t >= 20 ? t - 20 : 0;	/* option bytes */
 
 		garbage(&pkt);
-		r = decode_ipv6(&pkt, b, c, 128);
-		if (c < 88) {
-			/* 0-39 the fixed header, 40-87 in the chain. */
-			expect_result(r, HSA_TRUNC_IPV6, c);
+		/* 0-39 the fixed header, 40-87 in the chain. */
+		if (!expect_cut(decode_ipv6(&pkt, b, c, 128), c, 88,
+		    HSA_TRUNC_IPV6))
 			continue;
-		}
-		if (t < 16) {
-			expect_result(r, HSA_TRUNC_TCP, c);
-			continue;
-		}
-		expect_result(r, HSA_DECODE_TCP, c);
 		check_ipv6(&pkt, false);
 		check_tcp(&pkt, HSA_TCP_SYN, 0);
-		assert_false(pkt.opt.invalid);
-		assert_int_equal(pkt.opt.truncated, oc < 20);
-		assert_int_equal(pkt.opt.has_mss, oc >= 4);
-		assert_int_equal(pkt.opt.mss, oc >= 4 ? 1440 : 0);
-		assert_int_equal(pkt.opt.sack_permitted, oc >= 6);
-		assert_int_equal(pkt.opt.has_timestamps, oc >= 16);
-		assert_int_equal(pkt.opt.tsval, oc >= 16 ? 0x11223344u : 0);
-		assert_int_equal(pkt.opt.has_wscale, oc >= 20);
-		assert_int_equal(pkt.opt.wscale, oc >= 20 ? 9 : 0);
+		check_syn_options(&pkt.opt, syn_want, oc);
 	}
 }
 
