@@ -5,7 +5,9 @@ TESTS += \
 	tests/cli.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
-	tests/live_options.sh
+	tests/live_options.sh \
+	tests/pressure_load.sh \
+	tests/walkthrough.sh
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
@@ -28,6 +30,10 @@ EXTRA_DIST += \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
 	tests/live_options.sh \
+	tests/pressure_load.sh \
+	tests/walkthrough.sh \
+	doc/time-wait.md \
+	doc/make-time-wait-captures.sh \
 	tests/check_report.py \
 	tests/ladder \
 	tests/pcaps \

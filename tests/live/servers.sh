@@ -10,6 +10,12 @@
 #                     nginx speaks HTTP/1.0 upstream and the backend closes
 #                     first.  FRONT_UPSTREAM_KEEPALIVE=N (environment, at
 #                     start) turns on an upstream keepalive pool of N instead.
+#                     FRONT_UPSTREAM_CLOSE_FIRST=1 (environment, at start;
+#                     ignored when FRONT_UPSTREAM_KEEPALIVE is set): HTTP/1.1
+#                     upstream without a keepalive pool, so the backend keeps
+#                     the connection open after its response and the front
+#                     closes it first: TIME-WAIT on the front's side, on its
+#                     ephemeral ports.
 # Everything nginx writes (pid, error log, temp paths, access log) is inside
 # DIR; nothing under /etc/nginx is read.
 #
@@ -81,6 +87,12 @@ PY
     ka=${FRONT_UPSTREAM_KEEPALIVE:-0}
     if [ "$ka" -gt 0 ] 2>/dev/null; then
         ka_upstream="keepalive $ka;"
+        ka_proxy='proxy_http_version 1.1; proxy_set_header Connection "";'
+    elif [ "${FRONT_UPSTREAM_CLOSE_FIRST:-0}" = 1 ]; then
+        # HTTP/1.1 keep-alive towards the backend but no pool to keep the
+        # connection in: nginx closes each upstream connection itself once
+        # the response is read, before the backend's keepalive_timeout.
+        ka_upstream=""
         ka_proxy='proxy_http_version 1.1; proxy_set_header Connection "";'
     else
         ka_upstream="" ka_proxy=""
