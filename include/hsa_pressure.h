@@ -18,6 +18,7 @@ struct hsa_pressure_config {
 	uint16_t port_low;		/* --port-range */
 	uint16_t port_high;
 	int64_t close_wait_ns;		/* --close-wait */
+	const char *port_range_source;	/* "option", "machine" or "default" */
 };
 
 #define HSA_DEFAULT_TIME_WAIT_NS	(60LL * 1000000000LL)
@@ -40,11 +41,18 @@ struct hsa_tw_group {
 	double rate;			/* connections per second */
 	bool client_side;		/* the figures below apply */
 	double port_share;
+	bool projected_valid;		/* the rate was sustained (1 s of SYNs) */
+	double projected_share;		/* rate * time_wait / range size */
+	double syn_span;		/* seconds from first to last SYN */
 	double exhaustion_rate;
 	bool exhaustion_valid;
 	double time_to_exhaustion;
 	uint64_t reuse_count;
 	int64_t reuse_min_gap;
+	int n_examples;			/* connections that entered TIME-WAIT */
+	uint64_t examples[10];
+	int n_reuse_examples;		/* connections whose TIME-WAIT was cut */
+	uint64_t reuse_examples[10];
 };
 
 enum hsa_severity { HSA_SEV_HIGH, HSA_SEV_WARNING, HSA_SEV_INFO };

@@ -182,6 +182,22 @@ static char *join_words(char **words, int n)
 enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL,
 	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT };
 
+/* Linux's ephemeral port range, when it can be read. */
+static void read_local_port_range(struct hsa_pressure_config *pc)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned lo, hi;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%u %u", &lo, &hi) == 2 && lo >= 1 && lo <= hi && hi <= 65535) {
+		pc->port_low = (uint16_t)lo;
+		pc->port_high = (uint16_t)hi;
+		pc->port_range_source = "machine";
+	}
+	fclose(f);
+}
+
 /* LO-HI, 1 <= LO <= HI <= 65535; -1 when not. */
 static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 {
@@ -240,6 +256,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->pressure.port_low = HSA_DEFAULT_PORT_LOW;
 	o->pressure.port_high = HSA_DEFAULT_PORT_HIGH;
 	o->pressure.close_wait_ns = HSA_DEFAULT_CLOSE_WAIT_NS;
+	o->pressure.port_range_source = "default";
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:i:c:o:s:B:w:Z:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -289,6 +306,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_PORT_RANGE:
 			if (parse_port_range(optarg, &o->pressure.port_low, &o->pressure.port_high) != 0)
 				return usage_error("--port-range needs LOW-HIGH with 1 <= LOW <= HIGH <= 65535, not '%s'", optarg);
+			o->pressure.port_range_source = "option";
 			break;
 		case 'c':
 			if (parse_number(optarg, 1, LLONG_MAX, &v) != 0)
@@ -339,6 +357,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("-r and -i both given: read a file or capture live, not both");
 	if (o->read_file && (o->duration || o->interval || o->user))
 		return usage_error("--duration, --interval and -Z are for live capture (-i)");
+	/* Live, the connecting side is usually this machine: use its range. */
+	if (o->iface && !strcmp(o->pressure.port_range_source, "default"))
+		read_local_port_range(&o->pressure);
 	if (o->json && o->ladder)
 		return usage_error("--json and --ladder are different reports; choose one");
 	if (optind < argc) {

@@ -302,6 +302,8 @@ static cJSON *pressure_json(const struct hsa_run *run, bool nano)
 	cJSON_AddNumberToObject(range, "low", cfg->port_low);
 	cJSON_AddNumberToObject(range, "high", cfg->port_high);
 	cJSON_AddNumberToObject(range, "size", (double)cfg->port_high - cfg->port_low + 1);
+	cJSON_AddStringToObject(range, "source", cfg->port_range_source ?
+	    cfg->port_range_source : "default");
 	groups = cJSON_AddArrayToObject(o, "groups");
 	for (i = 0; i < n; i++, g++) {
 		go = cJSON_CreateObject();
@@ -316,6 +318,7 @@ static cJSON *pressure_json(const struct hsa_run *run, bool nano)
 		cJSON_AddStringToObject(go, "peak_at", hsa_format_time(g->peak_at, nano, tbuf, sizeof(tbuf)));
 		add_number_or_null(go, "connection_rate_per_s", g->rate_valid, g->rate);
 		add_number_or_null(go, "port_range_share", g->client_side, g->port_share);
+		add_number_or_null(go, "projected_share", g->projected_valid, g->projected_share);
 		add_number_or_null(go, "exhaustion_rate_per_s", g->client_side, g->exhaustion_rate);
 		add_number_or_null(go, "time_to_exhaustion_s", g->exhaustion_valid, g->time_to_exhaustion);
 		reuse = cJSON_AddObjectToObject(go, "reuse_in_time_wait");

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "hsa_format.h"
 #include "hsa_report.h"
 
@@ -150,8 +152,10 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 	char c[HSA_ADDR_STRLEN], s[HSA_ADDR_STRLEN], rate[16], share[16];
 
 	if (n) {
-		fprintf(out, "\nTIME_WAIT pressure (%.0f s TIME-WAIT, ports %u-%u)\n",
-		    (double)cfg->time_wait_ns / 1e9, cfg->port_low, cfg->port_high);
+		fprintf(out, "\nTIME_WAIT pressure (%.0f s TIME-WAIT, ports %u-%u%s)\n",
+		    (double)cfg->time_wait_ns / 1e9, cfg->port_low, cfg->port_high,
+		    cfg->port_range_source && !strcmp(cfg->port_range_source, "machine") ?
+		    ", this machine's" : "");
 		fprintf(out, "  %-7s %-42s %7s %7s %6s %8s %7s\n", "holder",
 		    "client -> server", "conns", "entries", "peak", "conn/s", "ports");
 		for (i = 0; i < n && i < GROUPS_SHOWN; i++) {
@@ -166,7 +170,10 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 				snprintf(rate, sizeof(rate), "%.1f", g[i].rate);
 			else
 				snprintf(rate, sizeof(rate), "-");
-			if (g[i].client_side)
+			if (g[i].client_side && g[i].port_share > 0 &&
+			    g[i].port_share < 0.0005)
+				snprintf(share, sizeof(share), "<0.1%%");
+			else if (g[i].client_side)
 				snprintf(share, sizeof(share), "%.1f%%", g[i].port_share * 100);
 			else
 				snprintf(share, sizeof(share), "-");

@@ -31,7 +31,13 @@
 #define MAX_PAIRS 65536
 #define SUSTAINED_NS 1000000000LL	/* 1 s of SYNs before projecting */
 
+#define EXAMPLES 10
+
 struct side_stats {
+	int n_examples;
+	int n_reuse_examples;
+	uint64_t examples[EXAMPLES];
+	uint64_t reuse_examples[EXAMPLES];
 	uint64_t entries;
 	uint64_t active;
 	uint64_t peak;
@@ -258,6 +264,8 @@ static void register_time_wait(struct hsa_pressure *p, struct hsa_conn *c,
 		if (!push_interval(p, &iv))
 			continue;
 		st = &p->pairs[pi].side[side];
+		if (st->n_examples < EXAMPLES)
+			st->examples[st->n_examples++] = c->id;
 		st->entries++;
 		st->active++;
 		p->active++;
@@ -300,6 +308,8 @@ void hsa_pressure_reuse(struct hsa_pressure *p, const struct hsa_conn *prev,
 		if (iv->cancelled || iv->pair != prev->tw_pair)
 			continue;
 		st = &p->pairs[iv->pair].side[iv->side];
+		if (st->n_reuse_examples < EXAMPLES)
+			st->reuse_examples[st->n_reuse_examples++] = prev->id;
 		st->reuse++;
 		if (st->reuse == 1 || syn_ns - prev->tw_start < st->reuse_min_gap)
 			st->reuse_min_gap = syn_ns - prev->tw_start;
@@ -423,19 +433,33 @@ static void make_groups(struct hsa_pressure *p)
 				    ((double)(pr->last_syn - pr->first_syn) / 1e9);
 			}
 			g->client_side = side == HSA_CLIENT;
+			g->syn_span = pr->have_syn ?
+			    (double)(pr->last_syn - pr->first_syn) / 1e9 : 0;
 			if (g->client_side) {
 				g->port_share = (double)st->peak / size;
 				g->exhaustion_rate = size / tw_s;
 				/* A burst shorter than SUSTAINED_NS is not a rate
-				 * to project from. */
-				if (g->rate_valid && g->rate > g->exhaustion_rate &&
+				 * to project from.  A sustained one, kept up for a
+				 * whole TIME-WAIT period, holds rate * time_wait
+				 * ports: a capture shorter than that period sees
+				 * only the start of it. */
+				if (g->rate_valid &&
 				    pr->last_syn - pr->first_syn >= SUSTAINED_NS) {
-					g->exhaustion_valid = true;
-					g->time_to_exhaustion = size / g->rate;
+					g->projected_valid = true;
+					g->projected_share = g->rate * tw_s / size;
+					if (g->rate > g->exhaustion_rate) {
+						g->exhaustion_valid = true;
+						g->time_to_exhaustion = size / g->rate;
+					}
 				}
 			}
 			g->reuse_count = st->reuse;
 			g->reuse_min_gap = st->reuse_min_gap;
+			g->n_examples = st->n_examples;
+			memcpy(g->examples, st->examples, sizeof(g->examples));
+			g->n_reuse_examples = st->n_reuse_examples;
+			memcpy(g->reuse_examples, st->reuse_examples,
+			    sizeof(g->reuse_examples));
 		}
 	}
 	qsort(p->groups, n, sizeof(*p->groups), group_order);
@@ -480,59 +504,109 @@ static const char *where(const struct hsa_tw_group *g, char *buf, size_t len)
 	return buf;
 }
 
+/* A share as a person reads it: "<0.1%" rather than "0.0%". */
+static const char *percent(double share, char *buf, size_t len)
+{
+	if (share > 0 && share < 0.0005)
+		snprintf(buf, len, "<0.1%%");
+	else
+		snprintf(buf, len, "%.1f%%", share * 100);
+	return buf;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void add_examples(struct hsa_finding *f, const uint64_t *ids, int n)
+{
+	int i;
+
+	for (i = 0; i < n && f->n_conns < HSA_FINDING_MAX_CONNS; i++)
+		f->conns[f->n_conns++] = ids[i];
+}
+
+static const char *const keepalive_hint =
+    "nginx: keepalive in the upstream block, proxy_http_version 1.1, proxy_set_header Connection \"\"";
+
 static void port_findings(struct hsa_pressure *p)
 {
 	double tw_s = (double)p->cfg.time_wait_ns / 1e9;
-	char srv[64], cli[HSA_ADDR_STRLEN];
+	char srv[64], cli[HSA_ADDR_STRLEN], pct[16], ppct[16], rate[160];
 	struct hsa_finding *f;
 	size_t i;
 
 	for (i = 0; i < p->ngroups; i++) {
 		const struct hsa_tw_group *g = &p->groups[i];
-		bool high, warn;
+		double rated;
+		bool high, warn, burst;
 
 		if (!g->client_side)
 			continue;
-		high = g->port_share >= 0.5 || g->exhaustion_valid;
-		warn = g->port_share >= 0.1;
+		/* Rate by what was seen, or by what the sustained rate would
+		 * hold over a whole TIME-WAIT period, whichever is more. */
+		rated = g->port_share;
+		if (g->projected_valid && g->projected_share > rated)
+			rated = g->projected_share;
+		high = rated >= 0.5 || g->exhaustion_valid;
+		warn = rated >= 0.1;
+		burst = g->rate_valid && !g->projected_valid &&
+		    g->rate > g->exhaustion_rate;
 		where(g, srv, sizeof(srv));
 		hsa_format_addr(g->ip_version, &g->client, cli, sizeof(cli));
+		percent(g->port_share, pct, sizeof(pct));
+		rate[0] = '\0';
+		if (g->projected_valid)
+			snprintf(rate, sizeof(rate),
+			    "; at the observed %.1f connections/s, kept up for %.0f s, it would hold about %.0f (%s)",
+			    g->rate, tw_s, g->rate * tw_s,
+			    percent(g->projected_share, ppct, sizeof(ppct)));
+		else if (burst)
+			snprintf(rate, sizeof(rate),
+			    "; they came in a burst of %.1f connections/s over %.3f s",
+			    g->rate, g->syn_span);
 		if (high || warn) {
 			f = add_finding(p, high ? HSA_SEV_HIGH : HSA_SEV_WARNING,
 			    "PORT_EXHAUSTION_RISK");
 			snprintf(f->message, sizeof(f->message),
-			    "%s closes its connections to %s first and held up to %llu ports in TIME-WAIT at once, %.1f%% of its %u-port range%s.",
-			    cli, srv, (unsigned long long)g->peak, g->port_share * 100,
-			    port_range_size(p),
-			    g->exhaustion_valid ? ", and at the observed rate the range runs out" : "");
+			    "%s held up to %llu local %s in TIME-WAIT at once for its connections to %s, %s of its %u-port range%s.",
+			    cli, (unsigned long long)g->peak,
+			    plural(g->peak, "port", "ports"), srv, pct,
+			    port_range_size(p), rate);
 			if (g->exhaustion_valid)
 				snprintf(f->hint, sizeof(f->hint),
 				    "At %.1f connections/s the %u ports are gone after %.1f s (the limit is %.1f/s with %.0f s of TIME-WAIT). "
-				    "Reuse connections to %s (nginx: keepalive in the upstream block, proxy_http_version 1.1, proxy_set_header Connection \"\"), "
-				    "or let %s close first; %s; widening net.ipv4.ip_local_port_range only buys time.",
+				    "Reuse connections to %s (%s), or let %s close first; %s; widening net.ipv4.ip_local_port_range only buys time.",
 				    g->rate, port_range_size(p), g->time_to_exhaustion,
-				    g->exhaustion_rate, tw_s, srv, srv,
-				    g->reuse_count ? "TIME-WAIT ports are already being reused (tcp_tw_reuse is in effect)" :
-				    "net.ipv4.tcp_tw_reuse=1 lets new connections take ports still in TIME-WAIT");
+				    g->exhaustion_rate, tw_s, srv, keepalive_hint, srv,
+				    g->reuse_count ? "TIME-WAIT ports are already being reused" :
+				    "net.ipv4.tcp_tw_reuse=1 lets new connections take ports still in TIME-WAIT (Linux's default of 2 allows it only on loopback)");
 			else
 				snprintf(f->hint, sizeof(f->hint),
-				    "Reuse connections to %s (nginx: keepalive in the upstream block, proxy_http_version 1.1, proxy_set_header Connection \"\"), "
-				    "or let %s close first; at %.1f connections/s or more the range would run out%s.",
-				    srv, srv, g->exhaustion_rate,
+				    "%s%.1f new connections/s or more to %s would exhaust the range. Reuse connections to %s (%s), or let %s close first%s.",
+				    burst ? "Sustained, such a burst would run the ports out; " : "",
+				    g->exhaustion_rate, srv, srv, keepalive_hint, srv,
 				    g->reuse_count ? " (TIME-WAIT ports are already being reused)" :
-				    "; net.ipv4.tcp_tw_reuse=1 would let new connections reuse TIME-WAIT ports");
+				    "; net.ipv4.tcp_tw_reuse=1 lets new connections reuse TIME-WAIT ports (Linux's default of 2 allows it only on loopback)");
 		} else if (g->entries * 2 > g->connections) {
 			f = add_finding(p, HSA_SEV_INFO, "CLIENT_CLOSES_FIRST");
 			snprintf(f->message, sizeof(f->message),
-			    "%s closes its connections to %s first, so it keeps their ports in TIME-WAIT (peak %llu, %.1f%% of the range).",
-			    cli, srv, (unsigned long long)g->peak, g->port_share * 100);
+			    "%s holds the TIME-WAIT sockets of %llu of its %llu %s to %s (it closed first, or both closed at once): peak %llu, %s of the port range%s.",
+			    cli, (unsigned long long)g->entries,
+			    (unsigned long long)g->connections,
+			    plural(g->connections, "connection", "connections"), srv,
+			    (unsigned long long)g->peak, pct, rate);
 			snprintf(f->hint, sizeof(f->hint),
-			    "Fine at this rate; above %.1f new connections/s to %s the ports would run out. Keep-alive, or a close from %s, would free them.",
+			    "%s; above %.1f new connections/s to %s the ports would run out. Keep-alive, or a close from %s, would free them.",
+			    g->rate_valid ? "No risk at the rate seen" : "No sustained rate was seen",
 			    g->exhaustion_rate, srv, srv);
 		} else
 			continue;
 		number(f, "peak_concurrent", (double)g->peak, true);
 		number(f, "port_range_share", g->port_share, false);
+		if (g->projected_valid)
+			number(f, "projected_share", g->projected_share, false);
 		number(f, "time_wait_entries", (double)g->entries, true);
 		number(f, "connections", (double)g->connections, true);
 		if (g->rate_valid)
@@ -541,6 +615,7 @@ static void port_findings(struct hsa_pressure *p)
 		if (g->exhaustion_valid)
 			number(f, "time_to_exhaustion_s", g->time_to_exhaustion, false);
 		add_group(f, i);
+		add_examples(f, g->examples, g->n_examples);
 	}
 }
 
@@ -559,12 +634,13 @@ static void server_findings(struct hsa_pressure *p)
 		if (p->groups[i].peak > peak)
 			peak = p->groups[i].peak;
 		add_group(f, i);
+		add_examples(f, p->groups[i].examples, p->groups[i].n_examples);
 	}
 	if (!f)
 		return;
 	snprintf(f->message, sizeof(f->message),
-	    "The servers closed first in %llu connections, so the TIME-WAIT sockets sit on the listening side, which needs no ephemeral ports.",
-	    (unsigned long long)entries);
+	    "The listening side holds the TIME-WAIT sockets of %llu %s (it closed first, or both sides closed at once); it needs no ephemeral ports for them.",
+	    (unsigned long long)entries, plural(entries, "connection", "connections"));
 	snprintf(f->hint, sizeof(f->hint),
 	    "Nothing to do for the clients' ports; a listening socket's TIME-WAIT costs only memory (peak %llu in one group).",
 	    (unsigned long long)peak);
@@ -594,12 +670,13 @@ static void reuse_findings(struct hsa_pressure *p)
 				gap = g->reuse_min_gap;
 			count += g->reuse_count;
 			add_group(f, i);
+			add_examples(f, g->reuse_examples, g->n_reuse_examples);
 		}
 		if (!f)
 			continue;
 		snprintf(f->message, sizeof(f->message),
-		    "%llu new connection%s reused a 4-tuple whose TIME-WAIT, held by the %s, was still running (the soonest %.3f ms after it began).",
-		    (unsigned long long)count, count == 1 ? "" : "s",
+		    "%llu new %s reused a 4-tuple whose TIME-WAIT, held by the %s, was still running (the soonest %.3f ms after it began).",
+		    (unsigned long long)count, plural(count, "connection", "connections"),
 		    side == HSA_CLIENT ? "connecting side" : "listening side",
 		    hsa_ms(gap));
 		snprintf(f->hint, sizeof(f->hint), "%s",
@@ -621,8 +698,8 @@ static void close_wait_finding(struct hsa_pressure *p)
 	who = p->cw_stuck[HSA_SERVER] >= p->cw_stuck[HSA_CLIENT] ? "server" : "client";
 	f = add_finding(p, HSA_SEV_WARNING, "CLOSE_WAIT_SUSPECTED");
 	snprintf(f->message, sizeof(f->message),
-	    "In %llu connection%s one side received a FIN and did not send its own for more than %.0f s (longest %.1f s), mostly the %s: it sat in CLOSE-WAIT.",
-	    (unsigned long long)p->cw_count, p->cw_count == 1 ? "" : "s",
+	    "In %llu %s one side received a FIN and did not send its own for more than %.0f s (longest %.1f s), mostly the %s: it sat in CLOSE-WAIT.",
+	    (unsigned long long)p->cw_count, plural(p->cw_count, "connection", "connections"),
 	    (double)p->cfg.close_wait_ns / 1e9, (double)p->cw_longest / 1e9, who);
 	snprintf(f->hint, sizeof(f->hint),
 	    "Check that the %s's application closes its socket when it reads end-of-file (on that host: ss -tanp state close-wait).",

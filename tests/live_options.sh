@@ -26,6 +26,11 @@ rc=$?
     && grep -q '"snaplen":96,' "$work/s.json" && grep -q '"live":true' "$work/s.json" \
     && ok "-s 96: start line and report" || { bad "-s 96 (exit $rc)"; cat "$work/s.err"; }
 
+# Live, the pressure figures use this machine's ephemeral port range.
+read lo hi </proc/sys/net/ipv4/ip_local_port_range
+grep -q "\"port_range\":{\"low\":$lo,\"high\":$hi,\"size\":$((hi - lo + 1)),\"source\":\"machine\"}" "$work/s.json" \
+    && ok "live: port range $lo-$hi read from the machine" || { bad "live: port range"; grep -o '"port_range":{[^}]*}' "$work/s.json"; }
+
 timeout -k 2 10 "$H" -i lo --interval 0.25 --duration 1.1 -o "$work/i.txt" $NONE 2>"$work/i.err"
 rc=$?
 n=$(grep -Ec '^hsanalyze: [0-9]+s packets 0, open 0, handshakes/s 0\.0, TIME_WAIT entered client 0 server 0 both 0, in TIME_WAIT now 0, peak port share 0\.0%, drops 0$' "$work/i.err")

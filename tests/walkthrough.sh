@@ -6,7 +6,8 @@
 #     (tests/pcaps/walkthrough_no_keepalive.pcap, walkthrough_keepalive.pcap):
 #     the group holder "client" 127.0.0.1 -> 127.0.0.1:20821 with 400
 #     connections, 400 TIME-WAIT entries, peak 400, 300.5 connections/s,
-#     1.4% of 32768-60999 and a CLIENT_CLOSES_FIRST finding only; with
+#     1.4% of 32768-60999 seen but 63.9% projected, so a high
+#     PORT_EXHAUSTION_RISK finding only; with
 #     --port-range 50000-59999 a high PORT_EXHAUSTION_RISK, 33.3 s to
 #     exhaustion; with keep-alive one upstream connection for the same 400
 #     requests, no TIME-WAIT on the proxy's side, one on the backend's, and
@@ -71,10 +72,13 @@ check("no_keepalive: connection_rate_per_s (1 decimal)", one_decimal(g["connecti
 check("no_keepalive: port_range_share = 400 / 28232",
       abs(g["port_range_share"] - 400 / 28232) < 1e-12, True)
 check("no_keepalive: share in percent (1 decimal)", round(g["port_range_share"] * 100, 1), 1.4)
+check("no_keepalive: projected_share = rate * 60 / 28232",
+      abs(g["projected_share"] - g["connection_rate_per_s"] * 60 / 28232) < 1e-12, True)
+check("no_keepalive: projected share in percent (1 decimal)", round(g["projected_share"] * 100, 1), 63.9)
 check("no_keepalive: exhaustion_rate_per_s (1 decimal), time_to_exhaustion_s",
       (one_decimal(g["exhaustion_rate_per_s"]), g["time_to_exhaustion_s"]), (470.5, None))
 check("no_keepalive: reuse_in_time_wait", g["reuse_in_time_wait"], {"count": 0, "min_gap_ms": None})
-check("no_keepalive: findings", codes(nk), [("CLIENT_CLOSES_FIRST", "info", [0])])
+check("no_keepalive: findings", codes(nk), [("PORT_EXHAUSTION_RISK", "high", [0])])
 
 # The same capture against a 10000-port range.
 g = nk10k["time_wait_pressure"]["groups"][0]
