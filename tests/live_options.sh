@@ -27,7 +27,8 @@ rc=$?
     && ok "-s 96: start line and report" || { bad "-s 96 (exit $rc)"; cat "$work/s.err"; }
 
 # Live, the pressure figures use this machine's ephemeral port range.
-read lo hi </proc/sys/net/ipv4/ip_local_port_range
+lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range)
+hi=$(awk '{print $2}' /proc/sys/net/ipv4/ip_local_port_range)
 grep -q "\"port_range\":{\"low\":$lo,\"high\":$hi,\"size\":$((hi - lo + 1)),\"source\":\"machine\"}" "$work/s.json" \
     && ok "live: port range $lo-$hi read from the machine" || { bad "live: port range"; grep -o '"port_range":{[^}]*}' "$work/s.json"; }
 
