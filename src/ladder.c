@@ -316,6 +316,28 @@ static void print_one(FILE *out, const struct hsa_ladder *l,
 	    hsa_state_name(k->v.state[HSA_CLIENT]), "",
 	    hsa_state_name(k->v.state[HSA_SERVER]));
 	explain_time_wait(out, k, base);
+	/* States are drawn row by row in capture order.  A side drawn in
+	 * CLOSE-WAIT that the sequence numbers show closing first had in
+	 * fact sent its FIN already (the FINs crossed, or the capture's
+	 * timestamps disagree with the sequence numbers). */
+	for (side = 0; side < 2; side++) {
+		bool active = k->v.active_closer == HSA_WHO_BOTH ||
+		    k->v.active_closer == (side == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
+
+		for (i = 0; active && i < shown; i++)
+			if (log->seg[i].state[side] == HSA_ST_CLOSE_WAIT) {
+				fprintf(out,
+				    "Note: the rows are in capture order, where the %s's FIN comes after the %s's;\n"
+				    "  the sequence numbers show the %s had sent it before it received the %s's FIN,\n"
+				    "  so the %s was in FIN-WAIT-1, not CLOSE-WAIT, on the rows drawn CLOSE-WAIT.\n",
+				    side == HSA_CLIENT ? "client" : "server",
+				    side == HSA_CLIENT ? "server" : "client",
+				    side == HSA_CLIENT ? "client" : "server",
+				    side == HSA_CLIENT ? "server" : "client",
+				    side == HSA_CLIENT ? "client" : "server");
+				break;
+			}
+	}
 }
 
 int hsa_ladder_print(FILE *out, const struct hsa_ladder *l)
