@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -191,6 +192,10 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 		peek_close(pf);
 		return -1;
 	}
+	/* Only one thread reads this stream (the reader thread, or main):
+	 * spare glibc the lock it takes on every fread once threads exist;
+	 * libpcap makes two freads per record. */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	/* glibc ignores the size unless it is given the buffer. */
 	if ((pf->stdio_buf = malloc(READ_BUFFER)))
 		setvbuf(fp, pf->stdio_buf, _IOFBF, READ_BUFFER);
