@@ -79,8 +79,10 @@ struct hsa_pressure;
 struct hsa_pressure *hsa_pressure_new(const struct hsa_pressure_config *cfg);
 void hsa_pressure_free(struct hsa_pressure *p);
 
-/* c has just closed (both FINs seen): register its TIME-WAIT, if any. */
-void hsa_pressure_closed(struct hsa_pressure *p, struct hsa_conn *c);
+/* c has just closed and who (its verdict's time_wait) enters TIME-WAIT:
+ * register it, if anyone does. */
+void hsa_pressure_closed(struct hsa_pressure *p, struct hsa_conn *c,
+    enum hsa_who who);
 /* A SYN at syn_ns reuses the 4-tuple of prev; now is the capture clock. */
 void hsa_pressure_reuse(struct hsa_pressure *p, const struct hsa_conn *prev,
     int64_t syn_ns);

@@ -279,16 +279,12 @@ static void register_time_wait(struct hsa_pressure *p, struct hsa_conn *c,
 	}
 }
 
-void hsa_pressure_closed(struct hsa_pressure *p, struct hsa_conn *c)
+void hsa_pressure_closed(struct hsa_pressure *p, struct hsa_conn *c,
+    enum hsa_who who)
 {
-	struct hsa_verdict v;
-
-	if (c->tw_registered)
-		return;
-	hsa_time_wait_verdict(c, &v);
-	if (v.time_wait == HSA_WHO_CLIENT || v.time_wait == HSA_WHO_SERVER ||
-	    v.time_wait == HSA_WHO_BOTH)
-		register_time_wait(p, c, v.time_wait);
+	if (!c->tw_registered && (who == HSA_WHO_CLIENT ||
+	    who == HSA_WHO_SERVER || who == HSA_WHO_BOTH))
+		register_time_wait(p, c, who);
 }
 
 void hsa_pressure_reuse(struct hsa_pressure *p, const struct hsa_conn *prev,
@@ -328,9 +324,7 @@ void hsa_pressure_connection(struct hsa_pressure *p, struct hsa_conn *c,
 	long pi;
 	int64_t lag;
 
-	if (!c->tw_registered && (v->time_wait == HSA_WHO_CLIENT ||
-	    v->time_wait == HSA_WHO_SERVER || v->time_wait == HSA_WHO_BOTH))
-		register_time_wait(p, c, v->time_wait);
+	hsa_pressure_closed(p, c, v->time_wait);
 	pi = find_pair(p, c, v->handshake == HSA_HS_COMPLETE);
 	if (pi >= 0) {
 		struct pair *pr = &p->pairs[pi];

@@ -389,7 +389,7 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		hsa_time_wait_verdict(c, &v);
 		t->stats.time_wait_entered[v.time_wait]++;
 		if (t->cfg.pressure)
-			hsa_pressure_closed(t->cfg.pressure, c);
+			hsa_pressure_closed(t->cfg.pressure, c, v.time_wait);
 	}
 	if (which != c->list || (c != t->lists[which].tail &&
 	    c->last_ts - c->queued_ts > t->lists[which].timeout_ns / 8)) {
