@@ -56,6 +56,9 @@ outdir=$(cd "$outdir" && pwd)
 
 # shellcheck source=tests/live/ports.sh
 . "$live/ports.sh"
+# wait_listening, stop_pid (testlib.sh)
+# shellcheck source=tests/live/testlib.sh
+. "$live/testlib.sh"
 
 work=$(mktemp -d /tmp/hsanalyze-walkthrough.XXXXXX) || exit 1
 tcpdump_pid='' nginx_dir='' F='' B='' ok=0
@@ -77,13 +80,7 @@ trap 'exit 130' INT TERM HUP
 
 stop_tcpdump() {
     [ -n "$tcpdump_pid" ] || return 0
-    kill -INT "$tcpdump_pid" 2>/dev/null
-    i=0
-    while kill -0 "$tcpdump_pid" 2>/dev/null && [ "$i" -lt 50 ]; do
-        sleep 0.1; i=$((i + 1))
-    done
-    kill -KILL "$tcpdump_pid" 2>/dev/null
-    wait "$tcpdump_pid" 2>/dev/null
+    stop_pid "$tcpdump_pid" INT 5
     tcpdump_pid=''
 }
 
@@ -108,16 +105,12 @@ capture() {
     tcpdump -i lo -s 128 -U --immediate-mode -B 16384 -Z root -w "$pcap" \
         "tcp port $B" 2>"$work/$name/tcpdump.err" &
     tcpdump_pid=$!
-    i=0
-    until grep -q 'listening on' "$work/$name/tcpdump.err" 2>/dev/null; do
-        i=$((i + 1))
-        if [ "$i" -gt 50 ] || ! kill -0 "$tcpdump_pid" 2>/dev/null; then
-            echo "$0: tcpdump did not start" >&2
-            sed 's/^/  tcpdump: /' "$work/$name/tcpdump.err" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
+    if ! wait_listening "$tcpdump_pid" "$work/$name/tcpdump.err"; then
+        tcpdump_pid=''
+        echo "$0: tcpdump did not start" >&2
+        sed 's/^/  tcpdump: /' "$work/$name/tcpdump.err" >&2
+        return 1
+    fi
 
     timeout -k 2 60 /usr/bin/python3 - "$F" "$REQUESTS" "$RATE" <<'PY' || return 1
 import socket, sys, time

@@ -4,35 +4,36 @@
 # generated proxy trace with heavy 4-tuple reuse comes out whole.
 # The traces come from bench/gen_trace (built by make check).
 set -u
+srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
 GEN=${GEN_TRACE:-./bench/gen_trace}
 PY=${PYTHON3:-/usr/bin/python3}
-work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
+test_name=bounded
+# shellcheck source=tests/live/testlib.sh
+. "$srcdir/tests/live/testlib.sh"
+work_dir
 
 # check NAME EXPR REPORT: EXPR is a Python expression over the report `r`.
 check() {
 	if "$PY" -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$3"; then
-		echo "PASS $1"; pass=$((pass + 1))
+		ok "$1"
 	else
-		echo "FAIL $1: $2"; fail=$((fail + 1))
+		bad "$1: $2"
 		"$PY" -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['summary']))" "$3"
 	fi
 }
 
 "$GEN" --syn-flood 20000 --seed 7 -o "$work/flood.pcap" >/dev/null || exit 99
-"$H" --max-flows 1000 --json -r "$work/flood.pcap" >"$work/flood.json" || { echo "FAIL flood: exit $?"; exit 1; }
+"$H" --max-flows 1000 --json -r "$work/flood.pcap" >"$work/flood.json" || { bad "flood: exit $?"; exit 1; }
 check "flood: 20000 connections reported" "r['summary']['connections'] == 20000 and len(r['connections']) == 20000" "$work/flood.json"
 check "flood: all unanswered" "r['summary']['handshake']['unanswered'] == 20000" "$work/flood.json"
 check "flood: 19000 evicted, marked per connection" "r['summary']['evicted'] == 19000 and sum(c['evicted'] for c in r['connections']) == 19000" "$work/flood.json"
 check "flood: never more than 1000 tracked" "r['summary']['peak_tracked'] == 1000" "$work/flood.json"
 
 "$GEN" -n 4000 --seed 3 -o "$work/proxy.pcap" >/dev/null || exit 99
-"$H" --json -r "$work/proxy.pcap" >"$work/proxy.json" || { echo "FAIL proxy: exit $?"; exit 1; }
+"$H" --json -r "$work/proxy.pcap" >"$work/proxy.json" || { bad "proxy: exit $?"; exit 1; }
 check "proxy: 4000 complete handshakes, 4000 FIN closes" "r['summary']['handshake']['complete'] == 4000 and r['summary']['close']['fin'] == 4000" "$work/proxy.json"
 check "proxy: every close has one TIME_WAIT side" "r['summary']['time_wait']['client'] + r['summary']['time_wait']['server'] == 4000" "$work/proxy.json"
 check "proxy: 40000 packets, no decode problems" "r['capture']['packets'] == 40000 and r['capture']['tcp_segments'] == 40000" "$work/proxy.json"
 
-echo "bounded: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -6,12 +6,10 @@ set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
 P=$srcdir/tests/pcaps
-work=$(mktemp -d) || exit 99
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-pass=0 fail=0
-
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+test_name=cli
+# shellcheck source=tests/live/testlib.sh
+. "$srcdir/tests/live/testlib.sh"
+work_dir
 
 # expect NAME STATUS STDERR-PATTERN COMMAND...: the exit status, exactly one
 # line on stderr (none for status 0) matching the pattern.
@@ -106,5 +104,4 @@ expect "ladder representative" 0 "" "$H" --ladder -r "$P/port_reuse.pcap"
     && grep -q "^Connection #2 (reset)" "$work/out" && ok "ladder: one of each kind" || bad "ladder: one of each kind"
 expect "ladder id missing" 1 "no connection with id 9 (the capture has 1)" "$H" --ladder 9 -r "$P/client_close.pcap"
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -9,9 +9,10 @@ srcdir=${srcdir:-.}
 HSANALYZE=${HSANALYZE:-./src/hsanalyze}
 PY=${PYTHON3:-/usr/bin/python3}
 pcaps=$srcdir/tests/pcaps
-work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
+test_name=corpus
+# shellcheck source=tests/live/testlib.sh
+. "$srcdir/tests/live/testlib.sh"
+work_dir
 
 for exp in "$pcaps"/expected/*.json; do
 	name=$(basename "$exp" .json)
@@ -28,28 +29,23 @@ PYEOF
 	"$HSANALYZE" --json -r "$pcaps/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"
 	got=$?
 	if [ "$got" != "$want" ]; then
-		echo "FAIL $name: exit status $got, expected $want: $(head -n 1 "$work/$name.err")"
-		fail=$((fail + 1))
+		bad "$name: exit status $got, expected $want: $(head -n 1 "$work/$name.err")"
 		continue
 	fi
 	if [ "$want" != 0 ]; then
 		# A failure must say so in exactly one line on stderr.
 		if [ "$(wc -l <"$work/$name.err")" != 1 ]; then
-			echo "FAIL $name: expected one line on stderr, got:"; cat "$work/$name.err"
-			fail=$((fail + 1))
+			bad "$name: expected one line on stderr, got:"; cat "$work/$name.err"
 		else
-			echo "PASS $name (exit $got: $(cat "$work/$name.err"))"
-			pass=$((pass + 1))
+			ok "$name (exit $got: $(cat "$work/$name.err"))"
 		fi
 		continue
 	fi
 	if "$PY" "$srcdir/tests/check_report.py" "$exp" "$work/$name.json" >"$work/$name.chk" 2>&1; then
-		echo "PASS $name"
-		pass=$((pass + 1))
+		ok "$name"
 	else
-		echo "FAIL $name"; sed 's/^/    /' "$work/$name.chk"
-		fail=$((fail + 1))
+		bad "$name"; sed 's/^/    /' "$work/$name.chk"
 	fi
 done
-echo "corpus: $pass passed, $fail failed"
+summary
 [ "$pass" -gt 0 ] && [ "$fail" = 0 ]

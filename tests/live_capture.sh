@@ -15,9 +15,11 @@ srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
 PY=${PYTHON3:-/usr/bin/python3}
 live=$srcdir/tests/live
+test_name=live
+# shellcheck source=tests/live/testlib.sh
+. "$live/testlib.sh"
 
 # --- can it run at all?
-skip() { echo "SKIP: $1"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "live capture needs root"
 [ -x /usr/sbin/nginx ] || skip "no /usr/sbin/nginx"
 command -v ss >/dev/null 2>&1 || skip "no ss (iproute2)"
@@ -26,41 +28,10 @@ command -v ss >/dev/null 2>&1 || skip "no ss (iproute2)"
 # shellcheck source=tests/live/ports.sh
 . "$live/ports.sh"
 
-work=$(mktemp -d /tmp/hsanalyze-livetest.XXXXXX) || exit 99
-pass=0 fail=0
-cap_pid=''                      # the hsanalyze -i running in the background
-servers=''                      # set once servers.sh start has been called
+# The EXIT trap kills $bg_pid (the hsanalyze -i running in the background)
+# and stops the nginx of $nginx_dir (set once servers.sh start is called).
+work_dir -k /tmp/hsanalyze-livetest.XXXXXX
 F='' B='' S='' Z=''
-
-# shellcheck disable=SC2317  # called from the EXIT trap
-cleanup() {
-    trap - EXIT INT TERM HUP
-    if [ -n "$cap_pid" ]; then
-        kill -KILL "$cap_pid" 2>/dev/null
-        wait "$cap_pid" 2>/dev/null
-    fi
-    if [ -n "$servers" ]; then
-        "$live/servers.sh" stop "$work/nginx" "$F" "$B" ||
-            echo "cleanup: servers.sh stop failed"
-    fi
-    if [ "$fail" -ne 0 ] || [ "${KEEP_DIR:-0}" = 1 ]; then
-        echo "work directory kept: $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'bad "interrupted by a signal"; echo "live: $pass passed, $fail failed"; exit 130' INT TERM HUP
-
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-# Indented copy of a file, for the log of a failure.
-show() { [ -s "$1" ] && sed "s/^/    $2: /" "$1"; return 0; }
-finish() {
-    echo "live: $pass passed, $fail failed"
-    [ "$fail" -eq 0 ] && exit 0
-    exit 1
-}
 
 # jget FILE EXPR: a Python expression over the JSON document r in FILE,
 # printed as JSON (true, 0, "lo", ...).
@@ -79,58 +50,34 @@ start_capture() {
     name=$1
     shift
     "$H" "$@" >"$work/$name.out" 2>"$work/$name.err" &
-    cap_pid=$!
-    i=0
-    until grep -q 'listening on' "$work/$name.err" 2>/dev/null; do
-        i=$((i + 1))
-        if ! kill -0 "$cap_pid" 2>/dev/null; then
-            wait "$cap_pid"
-            bad "$name: hsanalyze $* exited ($?) before capturing"
-            show "$work/$name.err" stderr
-            cap_pid=''
-            return 1
-        fi
-        if [ "$i" -gt 50 ]; then
-            bad "$name: no 'listening on' within 5 s from hsanalyze $*"
-            show "$work/$name.err" stderr
-            kill -KILL "$cap_pid" 2>/dev/null
-            wait "$cap_pid" 2>/dev/null
-            cap_pid=''
-            return 1
-        fi
-        sleep 0.1
-    done
-    return 0
+    bg_pid=$!
+    wait_listening "$bg_pid" "$work/$name.err"
+    case $? in
+        0) return 0 ;;
+        1) bad "$name: hsanalyze $* exited ($status) before capturing" ;;
+        *) bad "$name: no 'listening on' within 5 s from hsanalyze $*" ;;
+    esac
+    show "$work/$name.err" stderr
+    bg_pid=''
+    return 1
 }
 
 # stop_capture NAME SIGNAL|- SECONDS: sends SIGNAL (- for none: wait for it
 # to stop by itself), waits at most SECONDS; kill -9 and false if it is
 # still running then.  The exit status is left in $status.
 stop_capture() {
-    name=$1 sig=$2 limit=$(($3 * 10))
-    [ "$sig" = - ] || kill -s "$sig" "$cap_pid" 2>/dev/null
-    i=0
-    while kill -0 "$cap_pid" 2>/dev/null; do
-        i=$((i + 1))
-        if [ "$i" -gt "$limit" ]; then
-            kill -KILL "$cap_pid" 2>/dev/null
-            wait "$cap_pid" 2>/dev/null
-            cap_pid=''
-            status=137
-            if [ "$sig" = - ]; then
-                bad "$name: hsanalyze did not stop by itself within $3 s, killed"
-            else
-                bad "$name: hsanalyze still running $3 s after SIG$sig, killed"
-            fi
-            show "$work/$name.err" stderr
-            return 1
-        fi
-        sleep 0.1
-    done
-    wait "$cap_pid"
-    status=$?
-    cap_pid=''
-    return 0
+    name=$1
+    stop_pid "$bg_pid" "$2" "$3"
+    stopped=$?
+    bg_pid=''
+    [ "$stopped" -eq 0 ] && return 0
+    if [ "$2" = - ]; then
+        bad "$name: hsanalyze did not stop by itself within $3 s, killed"
+    else
+        bad "$name: hsanalyze still running $3 s after SIG$2, killed"
+    fi
+    show "$work/$name.err" stderr
+    return 1
 }
 
 # dump_ports PCAP FILE: the packets (absolute seq/ack) of the connections
@@ -169,12 +116,12 @@ fi
 set -- $ports
 F=$1 B=$2 S=$3 Z=$4
 echo "ports: front $F, backend $B, simultaneous close $S, unused $Z"
-servers=1
-if ! BIG_BYTES=${BIG_BYTES:-24000} "$live/servers.sh" start "$work/nginx" "$F" "$B" \
+nginx_dir=$work/nginx
+if ! BIG_BYTES=${BIG_BYTES:-24000} "$live/servers.sh" start "$nginx_dir" "$F" "$B" \
         >"$work/servers.log" 2>&1; then
     bad "servers.sh start"
     show "$work/servers.log" servers
-    show "$work/nginx/logs/error.log" nginx
+    show "$nginx_dir/logs/error.log" nginx
     finish
 fi
 sim_args=''
@@ -351,38 +298,38 @@ PYEOF
 }
 main_capture
 
-# --- 2. -c 5: stops by itself after 5 packets of one small connection
-count_capture() {
-    n=count
-    start_capture $n -i lo -c 5 --json -o "$work/$n.json" "tcp port $F" || return 1
-    traffic $n --http10 1 --keepalive 0 --halfclose 0 --rst 0 --sim 0 "$F" "$B"
-    stop_capture $n - 5 || return 1
-    got=$(jget "$work/$n.json" '[r["capture"]["packets"], r["capture"]["live"], r["summary"]["connections"]]')
-    if [ "$status" -eq 0 ] && [ "$got" = '[5, true, 1]' ]; then
-        ok "$n: -c 5 stops after 5 packets, exit 0, 1 connection"
+# one_request NAME SIGNAL|- SECONDS WHAT PASS_TEXT FIELDS EXPR WANT [OPTION...]:
+# hsanalyze -i lo OPTION... --json on the front port while one HTTP/1.0
+# request goes through it, then stop_capture NAME SIGNAL SECONDS; passes when
+# it exits 0 and EXPR (jget) over its report is WANT.  WHAT names the case
+# in a FAIL line, FIELDS what EXPR lists.
+one_request() {
+    n=$1 sig=$2 secs=$3 what=$4 pass_text=$5 fields=$6 expr=$7 want=$8
+    shift 8
+    start_capture "$n" -i lo "$@" --json -o "$work/$n.json" "tcp port $F" || return 1
+    traffic "$n" --http10 1 --keepalive 0 --halfclose 0 --rst 0 --sim 0 "$F" "$B"
+    [ "$sig" = - ] || sleep 0.2
+    stop_capture "$n" "$sig" "$secs" || return 1
+    got=$(jget "$work/$n.json" "$expr")
+    if [ "$status" -eq 0 ] && [ "$got" = "$want" ]; then
+        ok "$n: $pass_text"
     else
-        bad "$n: -c 5: exit $status, [packets, live, connections] = ${got:-no report} (want [5, true, 1])"
+        bad "$n: $what: exit $status, $fields = ${got:-no report} (want $want)"
         show "$work/$n.err" stderr
     fi
 }
-count_capture
+
+# --- 2. -c 5: stops by itself after 5 packets of one small connection
+one_request count - 5 "-c 5" "-c 5 stops after 5 packets, exit 0, 1 connection" \
+    '[packets, live, connections]' \
+    '[r["capture"]["packets"], r["capture"]["live"], r["summary"]["connections"]]' \
+    '[5, true, 1]' -c 5
 
 # --- 3. SIGTERM ends the capture with a report
-term_capture() {
-    n=term
-    start_capture $n -i lo --json -o "$work/$n.json" "tcp port $F" || return 1
-    traffic $n --http10 1 --keepalive 0 --halfclose 0 --rst 0 --sim 0 "$F" "$B"
-    sleep 0.2
-    stop_capture $n TERM 10 || return 1
-    got=$(jget "$work/$n.json" '[r["capture"]["live"], r["summary"]["connections"], [c["close"]["time_wait"] for c in r["connections"]]]')
-    if [ "$status" -eq 0 ] && [ "$got" = '[true, 1, ["server"]]' ]; then
-        ok "$n: SIGTERM ends the capture, exit 0, report of the 1 connection"
-    else
-        bad "$n: SIGTERM: exit $status, [live, connections, time_wait] = ${got:-no report} (want [true, 1, [\"server\"]])"
-        show "$work/$n.err" stderr
-    fi
-}
-term_capture
+one_request term TERM 10 SIGTERM "SIGTERM ends the capture, exit 0, report of the 1 connection" \
+    '[live, connections, time_wait]' \
+    '[r["capture"]["live"], r["summary"]["connections"], [c["close"]["time_wait"] for c in r["connections"]]]' \
+    '[true, 1, ["server"]]'
 
 # --- 4. --duration 1 with a filter that matches nothing
 duration_capture() {

@@ -3,20 +3,14 @@
 # --duration, -Z (privileges really dropped), on the loopback interface with
 # a filter that matches nothing.  Needs root; skipped otherwise.
 set -u
+srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: live capture needs root"
-	exit 77
-fi
-if ! id nobody >/dev/null 2>&1; then
-	echo "SKIP: no user 'nobody' for -Z"
-	exit 77
-fi
-work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+test_name='live options'
+# shellcheck source=tests/live/testlib.sh
+. "$srcdir/tests/live/testlib.sh"
+[ "$(id -u)" = 0 ] || skip "live capture needs root"
+id nobody >/dev/null 2>&1 || skip "no user 'nobody' for -Z"
+work_dir
 # A filter no packet matches: port 9 (discard) on a loopback address nobody uses.
 NONE='host 127.99.99.99 and tcp port 9'
 
@@ -54,5 +48,4 @@ rc=$?
 [ $rc = 1 ] && [ "$(wc -l <"$work/z3.err")" = 1 ] && grep -q "no-such-user-hsa: cannot run as this user: no such user" "$work/z3.err" \
     && ok "-Z unknown user: exit 1" || { bad "-Z unknown user (exit $rc)"; cat "$work/z3.err"; }
 
-echo "live options: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -41,8 +41,10 @@ live=$srcdir/tests/live
 N=${PRESSURE_REQUESTS:-5000}
 CONC=16
 POOL=32
+test_name=pressure_load
+# shellcheck source=tests/live/testlib.sh
+. "$live/testlib.sh"
 
-skip() { echo "SKIP: $1"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "live capture needs root"
 [ -x /usr/sbin/nginx ] || skip "no /usr/sbin/nginx"
 command -v ab >/dev/null 2>&1 || skip "no ab (apache2-utils)"
@@ -60,34 +62,10 @@ TW_REUSE=$(sysctl -n net.ipv4.tcp_tw_reuse 2>/dev/null || echo '?')
 # shellcheck source=tests/live/ports.sh
 . "$live/ports.sh"
 
-work=$(mktemp -d /tmp/hsanalyze-pressure.XXXXXX) || exit 99
-pass=0 fail=0
-cap_pid=''
-nginx_dir='' F='' B=''
-
-# shellcheck disable=SC2317  # called from the traps
-cleanup() {
-    trap - EXIT INT TERM HUP
-    if [ -n "$cap_pid" ]; then
-        kill -KILL "$cap_pid" 2>/dev/null
-        wait "$cap_pid" 2>/dev/null
-    fi
-    if [ -n "$nginx_dir" ]; then
-        "$live/servers.sh" stop "$nginx_dir" "$F" "$B" ||
-            echo "cleanup: servers.sh stop failed"
-    fi
-    if [ "$fail" -ne 0 ] || [ "${KEEP_DIR:-0}" = 1 ]; then
-        echo "work directory kept: $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'bad "interrupted by a signal"; echo "pressure_load: $pass passed, $fail failed"; exit 130' INT TERM HUP
-
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-show() { [ -s "$1" ] && sed "s/^/    $2: /" "$1"; return 0; }
+# The EXIT trap kills $bg_pid (hsanalyze -i) and stops the nginx of
+# $nginx_dir.
+work_dir -k /tmp/hsanalyze-pressure.XXXXXX
+F='' B=''
 
 # stop_servers: nginx of the current scenario, if running.
 stop_servers() {
@@ -123,21 +101,14 @@ scenario() {
     report=$d/report.json
     "$H" -i lo --json -o "$report" --port-range "$LO-$HI" "tcp port $B" \
         >"$d/hsanalyze.out" 2>"$d/hsanalyze.err" &
-    cap_pid=$!
-    i=0
-    until grep -q 'listening on' "$d/hsanalyze.err" 2>/dev/null; do
-        i=$((i + 1))
-        if [ "$i" -gt 50 ] || ! kill -0 "$cap_pid" 2>/dev/null; then
-            bad "$name: hsanalyze -i lo did not start listening within 5 s"
-            show "$d/hsanalyze.err" stderr
-            kill -KILL "$cap_pid" 2>/dev/null
-            wait "$cap_pid" 2>/dev/null
-            cap_pid=''
-            stop_servers
-            return 1
-        fi
-        sleep 0.1
-    done
+    bg_pid=$!
+    if ! wait_listening "$bg_pid" "$d/hsanalyze.err"; then
+        bg_pid=''
+        bad "$name: hsanalyze -i lo did not start listening within 5 s"
+        show "$d/hsanalyze.err" stderr
+        stop_servers
+        return 1
+    fi
 
     timeout -k 2 30 ab -q -n "$N" -c "$CONC" "http://127.0.0.1:$F/" \
         >"$d/ab.out" 2>"$d/ab.err"
@@ -149,22 +120,14 @@ scenario() {
     if ! timewait_sockets "$B" >"$d/kernel.timewait"; then
         bad "$name: ss -tanH state time-wait failed"
     fi
-    kill -INT "$cap_pid" 2>/dev/null
-    i=0
-    while kill -0 "$cap_pid" 2>/dev/null && [ "$i" -lt 100 ]; do
-        i=$((i + 1)); sleep 0.1
-    done
-    if kill -0 "$cap_pid" 2>/dev/null; then
-        kill -KILL "$cap_pid" 2>/dev/null
-        wait "$cap_pid" 2>/dev/null
-        cap_pid=''
+    stop_pid "$bg_pid" INT 10
+    stopped=$?
+    bg_pid=''
+    if [ "$stopped" -ne 0 ]; then
         bad "$name: hsanalyze still running 10 s after SIGINT, killed"
         stop_servers
         return 1
     fi
-    wait "$cap_pid"
-    status=$?
-    cap_pid=''
     stop_servers
 
     done_n=$(sed -n 's/^Complete requests: *//p' "$d/ab.out")
@@ -321,13 +284,7 @@ else:
         bad("%s: PORT_EXHAUSTION_RISK with keep-alive: %s" % (name, [f["message"] for f in risk]))
 print("\n".join(out))
 PYEOF
-    while IFS= read -r line; do
-        case $line in
-            'ok '*) ok "${line#ok }" ;;
-            'bad '*) bad "${line#bad }" ;;
-            *) bad "$name: checker: $line" ;;
-        esac
-    done <"$d/checks"
+    relay_checks "$d/checks" bad "$name: checker: "
 
     # Every connection's close.time_wait against the kernel's list.
     if "$PY" "$live/check_timewait.py" --ports "$B" "$report" "$d/kernel.timewait" \
@@ -343,5 +300,4 @@ t0=$(date +%s)
 scenario closefirst FRONT_UPSTREAM_CLOSE_FIRST=1
 scenario keepalive FRONT_UPSTREAM_KEEPALIVE=$POOL
 echo "pressure_load: took $(($(date +%s) - t0)) s"
-echo "pressure_load: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -9,8 +9,9 @@ srcdir=${srcdir:-.}
 HSANALYZE=${HSANALYZE:-./src/hsanalyze}
 PY=${PYTHON3:-/usr/bin/python3}
 pcap=$srcdir/tests/pcaps/real_nginx_proxy.pcap
-work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/live/testlib.sh
+. "$srcdir/tests/live/testlib.sh"
+work_dir
 
 "$HSANALYZE" --json -r "$pcap" >"$work/report.json" || { echo "FAIL: hsanalyze exit $?"; exit 1; }
 "$PY" "$srcdir/tests/live/check_timewait.py" "$work/report.json" \

@@ -24,14 +24,13 @@ case $H in /*) ;; *) H=$(pwd)/$H ;; esac
 doc=$srcdir/doc/time-wait.md
 nk=$srcdir/tests/pcaps/walkthrough_no_keepalive.pcap
 ka=$srcdir/tests/pcaps/walkthrough_keepalive.pcap
-work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+test_name=walkthrough
+# shellcheck source=tests/live/testlib.sh
+. "$srcdir/tests/live/testlib.sh"
+work_dir
 
 for f in "$doc" "$nk" "$ka"; do
-    [ -f "$f" ] || { echo "FAIL missing $f"; echo "walkthrough: 0 passed, 1 failed"; exit 1; }
+    [ -f "$f" ] || { bad "missing $f"; finish; }
 done
 
 "$H" -r "$nk" --json -o "$work/nk.json" 2>"$work/nk.err" || bad "hsanalyze -r $nk --json: exit $?: $(cat "$work/nk.err")"
@@ -40,7 +39,7 @@ done
 "$H" -r "$ka" --json -o "$work/ka.json" 2>"$work/ka.err" || bad "hsanalyze -r $ka --json: exit $?: $(cat "$work/ka.err")"
 
 # --- 1. the figures
-"$PY" - "$work/nk.json" "$work/nk10k.json" "$work/ka.json" >"$work/figures" 2>&1 <<'PYEOF'
+"$PY" - "$work/nk.json" "$work/nk10k.json" "$work/ka.json" >"$work/figures" 2>&1 <<'PYEOF' || bad "the figure checker itself failed (exit $?)"
 import json, sys
 nk, nk10k, ka = (json.load(open(p)) for p in sys.argv[1:4])
 BACK_NK, BACK_KA = 20821, 26289
@@ -102,16 +101,10 @@ check("keepalive: findings", codes(ka), [("SERVER_HOLDS_TIME_WAIT", "info", [0])
 check("keepalive: no PORT_EXHAUSTION_RISK or CLIENT_CLOSES_FIRST",
       [f["code"] for f in ka["findings"] if f["code"] in ("PORT_EXHAUSTION_RISK", "CLIENT_CLOSES_FIRST")], [])
 PYEOF
-while IFS= read -r line; do
-    case $line in
-        'ok '*) ok "${line#ok }" ;;
-        'bad '*) bad "${line#bad }" ;;
-        *) bad "checker: $line" ;;
-    esac
-done <"$work/figures"
+relay_checks "$work/figures" bad "checker: "
 
 # --- 2. every "$ hsanalyze ..." block of the doc, reproduced
-"$PY" - "$doc" "$H" "$srcdir" "$work/nk.json" >"$work/blocks" 2>&1 <<'PYEOF'
+"$PY" - "$doc" "$H" "$srcdir" "$work/nk.json" >"$work/blocks" 2>&1 <<'PYEOF' || bad "the doc-block checker itself failed (exit $?)"
 import json, os, subprocess, sys
 doc, hsa, srcdir, nk = sys.argv[1:5]
 lines = open(doc).read().split("\n")
@@ -166,13 +159,6 @@ for start, kind, b in blocks:
 if checked < 8:
     print("bad only %d \"$ hsanalyze\" blocks found in %s, expected at least 8" % (checked, doc))
 PYEOF
-while IFS= read -r line; do
-    case $line in
-        'ok '*) ok "${line#ok }" ;;
-        'bad '*) bad "${line#bad }" ;;
-        *) echo "$line" ;;
-    esac
-done <"$work/blocks"
+relay_checks "$work/blocks" echo
 
-echo "walkthrough: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

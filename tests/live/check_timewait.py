@@ -30,12 +30,11 @@ matched" and exits 0.  Exit 2 on unreadable input.
 """
 
 import ipaddress
-import json
 import sys
 
-
-class InputError(Exception):
-    pass
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+import reportlib                    # noqa: E402
+from reportlib import InputError    # noqa: E402
 
 
 def norm_ip(text):
@@ -190,60 +189,27 @@ def self_test():
         ("pending is not TIME-WAIT", good + ["127.0.0.1 40005 127.0.0.1 8080"],
          report, ["missing: TIME_WAIT socket 127.0.0.1:40005"]),
     ]
-    failed = 0
+    t = reportlib.SelfTest(32)
     for name, tw_lines, rep, expect in cases:
         problems, matched = check(rep, read_timewait(tw_lines, name))
-        ok = len(problems) == len(expect) and all(
-            any(p.startswith(e) for p in problems) for e in expect)
-        if name == "consistent":
-            ok = ok and matched == 5
-        print("self-test %-32s %s" % (name, "ok" if ok else "FAILED"))
-        if not ok:
-            failed += 1
-            for p in problems:
-                print("    got: " + p)
-            for e in expect:
-                print("    want: " + e + "...")
+        t.problems(name, problems, expect, name != "consistent" or matched == 5)
     # --ports filter: with only port 9 no connection counts, so every socket
     # is unexplained
     p, _ = check(report, read_timewait(good), ports={9})
-    ok = len(p) == 5 and all(x.startswith("missing:") for x in p)
-    print("self-test %-32s %s" % ("--ports filter", "ok" if ok else "FAILED"))
-    failed += not ok
-    print("self-test: %s" % ("passed" if not failed else "%d FAILED" % failed))
-    return 0 if not failed else 1
+    t.result("--ports filter", len(p) == 5 and all(x.startswith("missing:") for x in p))
+    return t.end()
+
+
+def run(paths, ports):
+    report = reportlib.load_json(paths[0])
+    with open(paths[1]) as f:
+        timewait = read_timewait(f, paths[1])
+    problems, matched = check(report, timewait, ports)
+    return problems, "%d TIME_WAIT sockets matched" % matched
 
 
 def main(argv):
-    args = argv[1:]
-    if args == ["--self-test"]:
-        return self_test()
-    ports = None
-    if len(args) == 4 and args[0] == "--ports":
-        try:
-            ports = {int(p) for p in args[1].split(",") if p}
-        except ValueError:
-            print(__doc__, file=sys.stderr)
-            return 2
-        args = args[2:]
-    if len(args) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    try:
-        with open(args[0]) as f:
-            report = json.load(f)
-        with open(args[1]) as f:
-            timewait = read_timewait(f, args[1])
-        problems, matched = check(report, timewait, ports)
-    except (OSError, ValueError, InputError) as e:
-        print("check_timewait: %s" % e, file=sys.stderr)
-        return 2
-    for p in problems:
-        print(p)
-    if problems:
-        return 1
-    print("%d TIME_WAIT sockets matched" % matched)
-    return 0
+    return reportlib.main(argv, __doc__, "check_timewait", self_test, run)
 
 
 if __name__ == "__main__":

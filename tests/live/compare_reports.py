@@ -25,6 +25,10 @@ Prints one line per problem and exits 1, or "N connections agree" and exits
 import json
 import sys
 
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+import reportlib                    # noqa: E402
+from reportlib import InputError    # noqa: E402
+
 FIELDS = (
     ("client",),
     ("server",),
@@ -34,10 +38,6 @@ FIELDS = (
     ("close", "time_wait"),
     ("state",),
 )
-
-
-class InputError(Exception):
-    pass
 
 
 def get(obj, path):
@@ -170,25 +170,15 @@ def self_test():
         ("fewer packets saved", _report(base, 9, 9),
          ["capture.packets: A 10, B 9", "capture.tcp_segments: A 10, B 9"]),
     ]
-    failed = 0
+    t = reportlib.SelfTest(28)
     for name, other, expect in cases:
         problems, n = compare(_report(base), other)
-        ok = len(problems) == len(expect) and all(
-            any(p.startswith(e) for p in problems) for e in expect)
-        print("self-test %-28s %s" % (name, "ok" if ok else "FAILED"))
-        if not ok:
-            failed += 1
-            for p in problems:
-                print("    got: " + p)
-            for e in expect:
-                print("    want: " + e + "...")
+        t.problems(name, problems, expect)
     # --ports: a difference on a connection outside the ports is ignored
     problems, n = compare(_report(base + [_conn(4, 40004)]),
                           _report(base + [_conn(4, 40004, "client", "client")]),
                           ports={40001, 40002, 40003})
-    ok = not problems and n == 3
-    print("self-test %-28s %s" % ("--ports filter", "ok" if ok else "FAILED"))
-    failed += not ok
+    t.result("--ports filter", not problems and n == 3)
     # a missing field is an input error, not a silent pass
     broken = _report(json.loads(json.dumps(base)))
     del broken["connections"][0]["close"]["time_wait"]
@@ -197,42 +187,18 @@ def self_test():
         ok = False
     except InputError:
         ok = True
-    print("self-test %-28s %s" % ("missing field", "ok" if ok else "FAILED"))
-    failed += not ok
-    print("self-test: %s" % ("passed" if not failed else "%d FAILED" % failed))
-    return 0 if not failed else 1
+    t.result("missing field", ok)
+    return t.end()
+
+
+def run(paths, ports):
+    a, b = (reportlib.load_json(p) for p in paths)
+    problems, n = compare(a, b, ports, tuple(paths))
+    return problems, "%d connections agree" % n
 
 
 def main(argv):
-    args = argv[1:]
-    if args == ["--self-test"]:
-        return self_test()
-    ports = None
-    if len(args) == 4 and args[0] == "--ports":
-        try:
-            ports = {int(p) for p in args[1].split(",") if p}
-        except ValueError:
-            print(__doc__, file=sys.stderr)
-            return 2
-        args = args[2:]
-    if len(args) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    try:
-        reports = []
-        for path in args:
-            with open(path) as f:
-                reports.append(json.load(f))
-        problems, n = compare(reports[0], reports[1], ports, tuple(args))
-    except (OSError, ValueError, InputError) as e:
-        print("compare_reports: %s" % e, file=sys.stderr)
-        return 2
-    for p in problems:
-        print(p)
-    if problems:
-        return 1
-    print("%d connections agree" % n)
-    return 0
+    return reportlib.main(argv, __doc__, "compare_reports", self_test, run)
 
 
 if __name__ == "__main__":

@@ -38,14 +38,8 @@ ok=0
 # shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
     trap - EXIT INT TERM HUP
-    if [ -n "$tcpdump_pid" ] && kill -0 "$tcpdump_pid" 2>/dev/null; then
-        kill -INT "$tcpdump_pid" 2>/dev/null
-        i=0
-        while kill -0 "$tcpdump_pid" 2>/dev/null && [ "$i" -lt 50 ]; do
-            sleep 0.1; i=$((i + 1))
-        done
-        kill -KILL "$tcpdump_pid" 2>/dev/null
-        wait "$tcpdump_pid" 2>/dev/null
+    if [ -n "$tcpdump_pid" ]; then
+        stop_pid "$tcpdump_pid" INT 5
     fi
     if [ -n "$front" ]; then
         "$here/servers.sh" stop "$work/nginx" "$front" "$back" || true
@@ -65,9 +59,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # port_unused, pick_port: free ports, TIME-WAIT included; timewait_sockets:
-# the kernel's TIME-WAIT list on some ports (ports.sh).
+# the kernel's TIME-WAIT list on some ports (ports.sh).  wait_listening,
+# stop_pid: tcpdump in the background (testlib.sh).
 # shellcheck source=tests/live/ports.sh
 . "$here/ports.sh"
+# shellcheck source=tests/live/testlib.sh
+. "$here/testlib.sh"
 
 if ! { front=$(pick_port) && back=$(pick_port "$front") &&
        sim=$(pick_port "$front" "$back"); }; then
@@ -83,16 +80,12 @@ tcpdump -i lo -s 262144 -U --immediate-mode -B "${TCPDUMP_BUFFER_KB:-65536}" -Z 
     "tcp port $front or tcp port $back or tcp port $sim" \
     2>"$work/tcpdump.err" &
 tcpdump_pid=$!
-i=0
-until grep -q 'listening on' "$work/tcpdump.err" 2>/dev/null; do
-    i=$((i + 1))
-    if [ $i -gt 50 ] || ! kill -0 "$tcpdump_pid" 2>/dev/null; then
-        echo "$0: tcpdump did not start" >&2
-        sed 's/^/  tcpdump: /' "$work/tcpdump.err" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+if ! wait_listening "$tcpdump_pid" "$work/tcpdump.err"; then
+    tcpdump_pid=
+    echo "$0: tcpdump did not start" >&2
+    sed 's/^/  tcpdump: /' "$work/tcpdump.err" >&2
+    exit 1
+fi
 
 "$here/servers.sh" start "$work/nginx" "$front" "$back" || exit 1
 
