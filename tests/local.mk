@@ -2,6 +2,7 @@
 TESTS += \
 	tests/corpus.sh \
 	tests/bounded.sh \
+	tests/mutated_captures.sh \
 	tests/cli.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
@@ -26,6 +27,8 @@ bench_gen_trace_LDADD = $(PCAP_LIBS)
 EXTRA_DIST += \
 	tests/corpus.sh \
 	tests/bounded.sh \
+	tests/mutated_captures.sh \
+	tests/mutate_captures.py \
 	tests/cli.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
