@@ -22,6 +22,16 @@ const char *hsa_format_addr(uint8_t ip_version, const struct hsa_addr *a,
 	return buf;
 }
 
+const char *hsa_format_endpoint(uint8_t ip_version, const struct hsa_addr *a,
+    uint16_t port, char *buf, size_t len)
+{
+	char s[HSA_ADDR_STRLEN];
+
+	hsa_format_addr(ip_version, a, s, sizeof(s));
+	snprintf(buf, len, ip_version == 6 ? "[%s]:%u" : "%s:%u", s, port);
+	return buf;
+}
+
 static int64_t cached_sec;
 static char cached_base[32];
 

@@ -171,12 +171,8 @@ static void flags_text(uint8_t f, char *buf)
 static const char *endpoint_text(const struct hsa_conn *c, int side,
     char *buf, size_t len)
 {
-	char a[HSA_ADDR_STRLEN];
-
-	hsa_format_addr(c->ip_version, &c->ep[side].addr, a, sizeof(a));
-	snprintf(buf, len, c->ip_version == 6 ? "[%s]:%u" : "%s:%u", a,
-	    c->ep[side].port);
-	return buf;
+	return hsa_format_endpoint(c->ip_version, &c->ep[side].addr,
+	    c->ep[side].port, buf, len);
 }
 
 static void print_segment(FILE *out, const struct kept *k,

@@ -135,7 +135,8 @@ static int parse_number(const char *s, long long min, long long max,
 	char *end;
 	long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* Digits only: strtoll alone would also take blanks and signs. */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -143,11 +144,6 @@ static int parse_number(const char *s, long long min, long long max,
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static bool all_digits_prefix(const char *s)
-{
-	return *s >= '0' && *s <= '9';
 }
 
 static bool all_digits(const char *s)
@@ -201,11 +197,16 @@ static void read_local_port_range(struct hsa_pressure_config *pc)
 /* LO-HI, 1 <= LO <= HI <= 65535; -1 when not. */
 static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 {
-	unsigned a, b;
-	int n = 0;
+	const char *dash = strchr(s, '-');
+	char first[8];
+	long long a, b;
 
-	if (sscanf(s, "%5u-%5u%n", &a, &b, &n) != 2 || s[n] || !all_digits_prefix(s) ||
-	    a < 1 || a > b || b > 65535)
+	if (!dash || (size_t)(dash - s) >= sizeof(first))
+		return -1;
+	memcpy(first, s, (size_t)(dash - s));
+	first[dash - s] = '\0';
+	if (parse_number(first, 1, 65535, &a) != 0 ||
+	    parse_number(dash + 1, 1, 65535, &b) != 0 || a > b)
 		return -1;
 	*lo = (uint16_t)a;
 	*hi = (uint16_t)b;

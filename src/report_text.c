@@ -94,7 +94,7 @@ static void print_distribution(FILE *out, const char *name,
 static void print_notable(FILE *out, const struct hsa_summary *s,
     enum hsa_notable_kind k, const char *title)
 {
-	char ca[HSA_ADDR_STRLEN], sa[HSA_ADDR_STRLEN];
+	char ca[HSA_ENDPOINT_STRLEN], sa[HSA_ENDPOINT_STRLEN];
 	int i;
 
 	if (!s->notable_count[k])
@@ -109,15 +109,12 @@ static void print_notable(FILE *out, const struct hsa_summary *s,
 		    ", the first shown" : "");
 	for (i = 0; i < s->notable_n[k]; i++) {
 		const struct hsa_notable *n = &s->notable[k][i];
-		const char *v6o = n->ip_version == 6 ? "[" : "";
-		const char *v6c = n->ip_version == 6 ? "]" : "";
 
-		fprintf(out, "    #%-6llu %s%s%s:%u -> %s%s%s:%u",
-		    (unsigned long long)n->id,
-		    v6o, hsa_format_addr(n->ip_version, &n->addr[0], ca, sizeof(ca)), v6c,
-		    n->port[0],
-		    v6o, hsa_format_addr(n->ip_version, &n->addr[1], sa, sizeof(sa)), v6c,
-		    n->port[1]);
+		fprintf(out, "    #%-6llu %s -> %s", (unsigned long long)n->id,
+		    hsa_format_endpoint(n->ip_version, &n->addr[0], n->port[0],
+		    ca, sizeof(ca)),
+		    hsa_format_endpoint(n->ip_version, &n->addr[1], n->port[1],
+		    sa, sizeof(sa)));
 		switch (k) {
 		case HSA_NOTE_UNANSWERED:
 			fprintf(out, "  %u SYN%s, no reply", n->count, n->count == 1 ? "" : "s");
@@ -149,7 +146,7 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 	const struct hsa_finding *f;
 	size_t n = hsa_pressure_groups(run->pressure, &g), i;
 	size_t nf = hsa_pressure_findings(run->pressure, &f);
-	char c[HSA_ADDR_STRLEN], s[HSA_ADDR_STRLEN], rate[16], share[16];
+	char c[HSA_ADDR_STRLEN], s[HSA_ENDPOINT_STRLEN], rate[16], share[16];
 
 	if (n) {
 		fprintf(out, "\nTIME_WAIT pressure (%.0f s TIME-WAIT, ports %u-%u%s)\n",
@@ -161,11 +158,10 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 		for (i = 0; i < n && i < GROUPS_SHOWN; i++) {
 			char pairbuf[128];
 
-			snprintf(pairbuf, sizeof(pairbuf), "%s -> %s%s%s:%u",
+			snprintf(pairbuf, sizeof(pairbuf), "%s -> %s",
 			    hsa_format_addr(g[i].ip_version, &g[i].client, c, sizeof(c)),
-			    g[i].ip_version == 6 ? "[" : "",
-			    hsa_format_addr(g[i].ip_version, &g[i].server, s, sizeof(s)),
-			    g[i].ip_version == 6 ? "]" : "", g[i].server_port);
+			    hsa_format_endpoint(g[i].ip_version, &g[i].server,
+			    g[i].server_port, s, sizeof(s)));
 			if (g[i].rate_valid)
 				snprintf(rate, sizeof(rate), "%.1f", g[i].rate);
 			else

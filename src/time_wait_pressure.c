@@ -490,12 +490,8 @@ static void add_group(struct hsa_finding *f, size_t g)
 
 static const char *where(const struct hsa_tw_group *g, char *buf, size_t len)
 {
-	char a[HSA_ADDR_STRLEN];
-
-	hsa_format_addr(g->ip_version, &g->server, a, sizeof(a));
-	snprintf(buf, len, g->ip_version == 6 ? "[%s]:%u" : "%s:%u", a,
-	    g->server_port);
-	return buf;
+	return hsa_format_endpoint(g->ip_version, &g->server, g->server_port,
+	    buf, len);
 }
 
 /* A share as a person reads it: "<0.1%" rather than "0.0%". */
@@ -527,7 +523,7 @@ static const char *const keepalive_hint =
 static void port_findings(struct hsa_pressure *p)
 {
 	double tw_s = (double)p->cfg.time_wait_ns / 1e9;
-	char srv[64], cli[HSA_ADDR_STRLEN], pct[16], ppct[16], rate[160];
+	char srv[HSA_ENDPOINT_STRLEN], cli[HSA_ADDR_STRLEN], pct[16], ppct[16], rate[160];
 	struct hsa_finding *f;
 	size_t i;
 

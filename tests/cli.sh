@@ -37,6 +37,12 @@ expect "unknown long option" 2 "unknown option '--frobnicate'" "$H" --frobnicate
 expect "missing value" 2 "option '-r' needs a value" "$H" -r
 expect "bad count" 2 "-c needs a positive whole number, not 'ten'" "$H" -c ten -r "$P/client_close.pcap"
 expect "zero count" 2 "-c needs a positive whole number, not '0'" "$H" -c 0 -r "$P/client_close.pcap"
+expect "blank before count" 2 "-c needs a positive whole number, not ' 5'" "$H" -c " 5" -r "$P/client_close.pcap"
+expect "bad port range" 2 "--port-range needs LOW-HIGH with 1 <= LOW <= HIGH <= 65535, not '5- 6'" "$H" --port-range "5- 6" -r "$P/client_close.pcap"
+expect "port range upside down" 2 "--port-range needs LOW-HIGH.*not '6-5'" "$H" --port-range 6-5 -r "$P/client_close.pcap"
+expect "port range from 0" 2 "--port-range needs LOW-HIGH.*not '0-5'" "$H" --port-range 0-5 -r "$P/client_close.pcap"
+expect "port range" 0 "" "$H" --json --port-range 40000-40099 -r "$P/client_close.pcap"
+grep -q '"port_range":{"low":40000,"high":40099,"size":100,"source":"option"}' "$work/out" && ok "port range in the report" || bad "port range in the report"
 expect "bad ladder id" 2 "--ladder takes a connection id" "$H" --ladder=x -r "$P/client_close.pcap"
 expect "json and ladder" 2 "choose one" "$H" --json --ladder -r "$P/client_close.pcap"
 expect "bad max-flows" 2 "--max-flows needs a number" "$H" --max-flows 1 -r "$P/client_close.pcap"
