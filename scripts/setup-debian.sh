@@ -12,6 +12,9 @@ packages="
   clang libclang-rt-dev
   python3 python3-scapy
   tcpdump tshark nginx-light curl apache2-utils iproute2 gzip procps
+  libmnl-dev libbpf-dev llvm python3-jsonschema
+  chromium tidy prometheus prometheus-node-exporter
+  debhelper lintian dpkg-dev fakeroot linux-perf systemd
 "
 missing=""
 for p in $packages; do
