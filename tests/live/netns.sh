@@ -7,7 +7,8 @@
 #   netns_enter [SYSCTL=VALUE ...] -- "$@"
 #        The first call (outside a namespace) creates a namespace named
 #        hsa-NAME-PID with only lo (up), sets each SYSCTL inside it (names
-#        as for sysctl -w, e.g. net.ipv4.tcp_tw_reuse=0), runs the calling
+#        as for sysctl -w, e.g. net.ipv4.tcp_tw_reuse=0, one word each:
+#        "net.ipv4.ip_local_port_range=40000 40999"), runs the calling
 #        script again inside it with the same arguments, deletes the
 #        namespace and exits with the script's status.  Inside the
 #        namespace (HSA_NETNS is set) it returns at once.  Skips (exit 77)
@@ -21,12 +22,6 @@
 # kernel behaviour it asked for.
 
 netns_enter() {
-    _ns_sysctls=''
-    while [ $# -gt 0 ] && [ "$1" != -- ]; do
-        _ns_sysctls="$_ns_sysctls $1"
-        shift
-    done
-    [ "${1:-}" = -- ] && shift
     if [ -n "${HSA_NETNS:-}" ]; then
         return 0
     fi
@@ -39,14 +34,18 @@ netns_enter() {
         echo "FAIL cannot bring lo up in $_ns_name"
         exit 1
     fi
-    for _ns_s in $_ns_sysctls; do
-        if ! ip netns exec "$_ns_name" sysctl -q -w "$_ns_s" >/dev/null; then
+    # Each SYSCTL=VALUE is one word, spaces in VALUE included.
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        if ! ip netns exec "$_ns_name" sysctl -q -w "$1" >/dev/null; then
             ip netns del "$_ns_name"
-            echo "FAIL cannot set $_ns_s in $_ns_name"
+            echo "FAIL cannot set $1 in $_ns_name"
             exit 1
         fi
+        shift
     done
-    HSA_NETNS=$_ns_name ip netns exec "$_ns_name" "${SHELL_FOR_NETNS:-/bin/sh}" "$0" "$@"
+    [ "${1:-}" = -- ] && shift
+    trap 'ip netns del "$_ns_name" 2>/dev/null; exit 130' INT TERM HUP
+    HSA_NETNS=$_ns_name ip netns exec "$_ns_name" /bin/sh "$0" "$@"
     _ns_rc=$?
     ip netns del "$_ns_name" 2>/dev/null
     exit "$_ns_rc"
