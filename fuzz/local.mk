@@ -1,5 +1,6 @@
-# fuzz/local.mk - the libFuzzer target for the decoders, included by the top
-# Makefile.am.  Paths are relative to the top directory.
+# fuzz/local.mk - the libFuzzer targets (the decoders; the metrics server's
+# request parser), included by the top Makefile.am.  Paths are relative to
+# the top directory.
 #
 # `make fuzz` builds fuzz/fuzz_decode with clang's libFuzzer, AddressSanitizer
 # and UndefinedBehaviorSanitizer (configure looks for clang).  Run it with
@@ -7,14 +8,26 @@
 # The input format is described at the top of fuzz/fuzz_decode.c.
 # make check runs tests/fuzz-smoke.sh: the same build, 20 s of fuzzing seeded
 # from tests/pcaps and fuzz/corpus, skipped (77) without clang.
+#
+# fuzz/fuzz_http (also built by `make fuzz`) takes the bytes a client sends;
+#	fuzz/fuzz_http -max_total_time=600 NEW_CORPUS_DIR fuzz/corpus-http
+# make check runs tests/fuzz-http.sh: 10 s of it, seeded from fuzz/corpus-http.
 
 FUZZ_DECODE_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_DECODE_DEPS = fuzz/fuzz_decode.c $(HSA_DECODE_SOURCES) \
 	include/hsa_decode.h include/hsa_packet.h
 
+FUZZ_HTTP_DEPS = fuzz/fuzz_http.c src/http_server.c include/hsa_http.h
+
 if HAVE_CLANG
-fuzz: fuzz/fuzz_decode
+fuzz: fuzz/fuzz_decode fuzz/fuzz_http
+
+fuzz/fuzz_http: $(FUZZ_HTTP_DEPS) config.h
+	@$(MKDIR_P) fuzz
+	$(AM_V_CCLD)$(CLANG) $(FUZZ_DECODE_CFLAGS) $(WARN_CFLAGS) \
+	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) -o $@ \
+	    $(srcdir)/fuzz/fuzz_http.c $(srcdir)/src/http_server.c
 
 fuzz/fuzz_decode: $(FUZZ_DECODE_DEPS) config.h
 	@$(MKDIR_P) fuzz
@@ -29,6 +42,7 @@ fuzz:
 endif
 .PHONY: fuzz
 
-TESTS += tests/fuzz-smoke.sh
-CLEANFILES += fuzz/fuzz_decode
-EXTRA_DIST += fuzz/fuzz_decode.c fuzz/corpus tests/fuzz-smoke.sh
+TESTS += tests/fuzz-smoke.sh tests/fuzz-http.sh
+CLEANFILES += fuzz/fuzz_decode fuzz/fuzz_http
+EXTRA_DIST += fuzz/fuzz_decode.c fuzz/corpus tests/fuzz-smoke.sh \
+	fuzz/fuzz_http.c fuzz/corpus-http tests/fuzz-http.sh

@@ -1,5 +1,6 @@
-# tests/unit/local.mk - the decoder unit tests (cmocka), one program per layer,
-# included by the top Makefile.am.  Paths are relative to the top directory.
+# tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
+# layer; the metrics writer and the HTTP request parser.  Included by the top
+# Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
 # the real ones, and the failure messages use hsa_decode_result_name().
@@ -10,7 +11,9 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_decode_link \
 	tests/unit/test_decode_ipv4 \
 	tests/unit/test_decode_ipv6 \
-	tests/unit/test_decode_tcp
+	tests/unit/test_decode_tcp \
+	tests/unit/test_exposition \
+	tests/unit/test_http_parse
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -40,4 +43,14 @@ tests_unit_test_decode_tcp_SOURCES = tests/unit/test_decode_tcp.c \
 	$(HSA_UNIT_SOURCES)
 tests_unit_test_decode_tcp_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_decode_tcp_LDADD = $(CMOCKA_LIBS)
+
+tests_unit_test_exposition_SOURCES = tests/unit/test_exposition.c \
+	src/exposition.c include/hsa_expo.h
+tests_unit_test_exposition_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_exposition_LDADD = $(CMOCKA_LIBS) -lm
+
+tests_unit_test_http_parse_SOURCES = tests/unit/test_http_parse.c \
+	src/http_server.c include/hsa_http.h
+tests_unit_test_http_parse_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_http_parse_LDADD = $(CMOCKA_LIBS)
 endif
