@@ -82,7 +82,11 @@ enum hsa_who {
 	X(HSA_ROLE_SIMULTANEOUS_FIN,	"teardown: simultaneous FIN")	\
 	X(HSA_ROLE_FINAL_ACK,		"teardown: final ACK")		\
 	X(HSA_ROLE_FIN_RETRANSMIT,	"FIN retransmission")		\
-	X(HSA_ROLE_RST,			"RST")				\
+	X(HSA_ROLE_RST,			"RST: accepted, resets the connection") \
+	X(HSA_ROLE_RST_TIME_WAIT,	"RST: accepted, ends the TIME-WAIT") \
+	X(HSA_ROLE_RST_CHALLENGED,	"RST: in window, not exact: challenged") \
+	X(HSA_ROLE_RST_IGNORED,		"RST: ignored (out of window or no socket)") \
+	X(HSA_ROLE_CHALLENGE_ACK,	"challenge ACK (RFC 5961)")	\
 	X(HSA_ROLE_RST_REFUSED,		"RST: connection refused")
 
 enum hsa_segment_role {
@@ -149,9 +153,9 @@ struct hsa_conn {
 	bool evicted;
 	bool refused;
 	bool ack3_seen;
-	bool rst_seen;
+	bool rst_seen;		/* an RST the receiver accepted (see conn.c) */
 	bool rst_before_fins;
-	uint8_t rst_from;
+	uint8_t rst_from;	/* the sender of that RST */
 	uint8_t n_syn;
 	uint8_t n_synack;
 	bool has_previous;
@@ -166,6 +170,13 @@ struct hsa_conn {
 	struct hsa_hs_tx synack_tx[HSA_HS_TX_SLOTS];
 	uint64_t previous_id;
 	int64_t reuse_gap_ns;
+	/* RSTs by what the receiver did with them (RFC 5961, 3.2). */
+	uint32_t rst_accepted;
+	uint32_t rst_challenged;
+	uint32_t rst_ignored;
+	uint8_t tw_ended_by_rst;	/* bit per side: an accepted RST ended
+					 * that side's TIME-WAIT (RFC 1337) */
+	uint8_t challenge_due;		/* bit per side: it owes a challenge ACK */
 	struct hsa_ladder_log *log;	/* only with --ladder */
 	bool tw_registered;
 	uint8_t tw_who;			/* enum hsa_who */
@@ -184,6 +195,7 @@ struct hsa_verdict {
 	enum hsa_close_kind close;
 	enum hsa_who active_closer;	/* NONE, CLIENT, SERVER or BOTH */
 	enum hsa_who time_wait;		/* any but PENDING only when half closed */
+	enum hsa_who time_wait_ended_by_rst;	/* NONE, CLIENT, SERVER, BOTH */
 	enum hsa_tcp_state state[2];
 };
 

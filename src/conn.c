@@ -220,6 +220,96 @@ static enum hsa_segment_role on_fin(struct hsa_conn *c, int s,
 	return acked_peer_fin_before ? HSA_ROLE_PEER_FIN : HSA_ROLE_PEER_FIN_ACK;
 }
 
+/* What the receiver of an RST does with it, as Linux decides in
+ * tcp_validate_incoming() (RFC 5961, 3.2; RFC 9293, 3.10.7.4), in
+ * tcp_rcv_synsent_state_process(), tcp_check_req() and
+ * tcp_timewait_state_process() (with net.ipv4.tcp_rfc1337=0, the default).
+ * RCV.NXT is taken from the wire: the sequence space the RST's sender has
+ * used (everything captured is assumed delivered), or the receiver's own
+ * highest acknowledgment when that is further.  The window runs from the
+ * receiver's last acknowledgment (Linux's rcv_wup) to RCV.NXT plus the
+ * window it last advertised. */
+enum rst_fate { RST_ACCEPTED, RST_CHALLENGED, RST_IGNORED };
+
+static enum rst_fate rst_fate(const struct hsa_conn *c, int s,
+    const struct hsa_packet *p, enum hsa_tcp_state rs)
+{
+	const struct hsa_endpoint *snd = &c->ep[s], *rcv = &c->ep[1 - s];
+	uint32_t rcv_nxt, rcv_wup, window;
+	bool known = snd->seq_known || rcv->ack_known;
+
+	switch (rs) {
+	case HSA_ST_CLOSED:
+	case HSA_ST_LISTEN:
+		return RST_IGNORED;	/* no socket holds this 4-tuple */
+	case HSA_ST_SYN_SENT:
+		/* Only an RST that acknowledges the SYN: ack = ISN + 1. */
+		return (p->flags & HSA_TCP_ACK) && rcv->isn_seen &&
+		    p->ack == rcv->isn + 1 ? RST_ACCEPTED : RST_IGNORED;
+	default:
+		break;
+	}
+	if (!known)
+		return RST_ACCEPTED;	/* nothing to check it against */
+	rcv_nxt = snd->seq_known ? snd->next_seq : rcv->max_ack;
+	if (rcv->ack_known && hsa_seq_after(rcv->max_ack, rcv_nxt))
+		rcv_nxt = rcv->max_ack;
+	rcv_wup = rcv->ack_known ? rcv->max_ack : rcv_nxt;
+	window = rcv->packets > 0 ? rcv->window : MIN_WINDOW;
+
+	if (p->seq == rcv_nxt)
+		return RST_ACCEPTED;
+	/* tcp_reset_check(): RCV.NXT - 1 once the sender's FIN is in. */
+	if (p->seq == rcv_nxt - 1 && (rs == HSA_ST_CLOSE_WAIT ||
+	    rs == HSA_ST_LAST_ACK || rs == HSA_ST_CLOSING))
+		return RST_ACCEPTED;
+	/* TIME-WAIT resets only on an exact match and never challenges. */
+	if (rs == HSA_ST_TIME_WAIT)
+		return RST_IGNORED;
+	if (hsa_seq_before(p->seq, rcv_wup) ||
+	    hsa_seq_after(p->seq, rcv_nxt + window))
+		return RST_IGNORED;
+	/* A request socket (SYN-RECEIVED) takes any RST in its window. */
+	if (rs == HSA_ST_SYN_RECEIVED && !c->ack3_seen)
+		return RST_ACCEPTED;
+	return RST_CHALLENGED;
+}
+
+static enum hsa_segment_role on_rst(struct hsa_conn *c, int s,
+    const struct hsa_packet *p)
+{
+	const struct hsa_endpoint *e = &c->ep[s], *peer = &c->ep[1 - s];
+	enum hsa_tcp_state rs = hsa_endpoint_state(c, 1 - s);
+
+	switch (rst_fate(c, s, p, rs)) {
+	case RST_CHALLENGED:
+		c->rst_challenged++;
+		c->challenge_due |= (uint8_t)(1u << (1 - s));
+		return HSA_ROLE_RST_CHALLENGED;
+	case RST_IGNORED:
+		c->rst_ignored++;
+		return HSA_ROLE_RST_IGNORED;
+	case RST_ACCEPTED:
+		break;
+	}
+	c->rst_accepted++;
+	if (!c->rst_seen) {
+		c->rst_seen = true;
+		c->rst_from = (uint8_t)s;
+		c->rst_before_fins = !(e->fin.seen && peer->fin.seen);
+	}
+	if (rs == HSA_ST_TIME_WAIT) {
+		c->tw_ended_by_rst |= (uint8_t)(1u << (1 - s));
+		return HSA_ROLE_RST_TIME_WAIT;
+	}
+	/* A SYN answered by an RST: nothing listens there. */
+	if (s == HSA_SERVER && c->n_syn > 0 && c->n_synack == 0) {
+		c->refused = true;
+		return HSA_ROLE_RST_REFUSED;
+	}
+	return HSA_ROLE_RST;
+}
+
 enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
     const struct hsa_packet *p)
 {
@@ -246,11 +336,14 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	e->packets++;
 	e->bytes += p->payload_len;
 
+	/* An RST changes nothing but what its receiver makes of it. */
+	if (p->flags & HSA_TCP_RST)
+		return on_rst(c, s, p);
+
 	/* Sequence space used and acknowledgment sent. */
 	end = p->seq + p->payload_len + ((p->flags & HSA_TCP_SYN) ? 1 : 0) +
 	    ((p->flags & HSA_TCP_FIN) ? 1 : 0);
-	if (!(p->flags & HSA_TCP_RST) &&
-	    (!e->seq_known || hsa_seq_after(end, e->next_seq))) {
+	if (!e->seq_known || hsa_seq_after(end, e->next_seq)) {
 		e->next_seq = end;
 		e->seq_known = true;
 	}
@@ -267,18 +360,11 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	    peer->opt.has_wscale)
 		e->window <<= (e->opt.wscale > 14 ? 14 : e->opt.wscale);
 
-	if (p->flags & HSA_TCP_RST) {
-		if (!c->rst_seen) {
-			c->rst_seen = true;
-			c->rst_from = (uint8_t)s;
-			c->rst_before_fins = !(e->fin.seen && peer->fin.seen);
-		}
-		/* A SYN answered by an RST: nothing listens there. */
-		if (s == HSA_SERVER && c->n_syn > 0 && c->n_synack == 0) {
-			c->refused = true;
-			return HSA_ROLE_RST_REFUSED;
-		}
-		return HSA_ROLE_RST;
+	/* The first pure ACK after a challenged RST is the challenge ACK. */
+	if (c->challenge_due & (1u << s)) {
+		c->challenge_due &= (uint8_t)~(1u << s);
+		if (role == HSA_ROLE_ACK && !(p->flags & HSA_TCP_FIN))
+			role = HSA_ROLE_CHALLENGE_ACK;
 	}
 
 	/* Handshake 3/3: the client's first ACK of the SYN/ACK. */

@@ -207,6 +207,39 @@ static void print_segment(FILE *out, const struct kept *k,
 	    line, ss, hsa_role_name(s->role));
 }
 
+static const char *side_name(int side)
+{
+	return side == HSA_CLIENT ? "client" : "server";
+}
+
+/* An accepted RST: its sequence number was exactly the receiver's RCV.NXT. */
+static void explain_rst(FILE *out, const struct hsa_conn *c,
+    const struct hsa_verdict *v)
+{
+	const char *from = side_name(c->rst_from), *to = side_name(1 - c->rst_from);
+
+	if (v->time_wait_ended_by_rst != HSA_WHO_NONE) {
+		fprintf(out,
+		    "TIME_WAIT: none. The %s was in TIME-WAIT until the %s's RST, exactly at its\n"
+		    "  RCV.NXT, ended it (RFC 1337 TIME-WAIT assassination: Linux's default\n"
+		    "  net.ipv4.tcp_rfc1337=0; with 1 the socket would stay, which packets cannot show).\n",
+		    to, from);
+		return;
+	}
+	if (c->ep[c->rst_from].fin.seen && c->ep[1 - c->rst_from].fin.seen &&
+	    v->active_closer == (c->rst_from == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER)) {
+		fprintf(out,
+		    "TIME_WAIT: none. The %s closed first, yet it answered with an RST: its socket\n"
+		    "  was already gone (an orphaned FIN-WAIT-2 that outlived tcp_fin_timeout),\n"
+		    "  so it holds no TIME-WAIT, and the %s accepted the RST and closed.\n",
+		    from, to);
+		return;
+	}
+	fprintf(out, "TIME_WAIT: none. The %s sent an RST exactly at the %s's RCV.NXT: it\n"
+	    "  ends the connection at once on both sides, with no TIME-WAIT.\n",
+	    from, to);
+}
+
 static void explain_time_wait(FILE *out, const struct kept *k,
     const uint32_t base[2])
 {
@@ -250,13 +283,17 @@ static void explain_time_wait(FILE *out, const struct kept *k,
 		break;
 	default:
 		if (v->close == HSA_CLOSE_RST)
-			fprintf(out, "TIME_WAIT: none. The %s sent an RST before both FINs: an RST\n"
-			    "  ends the connection at once on both sides, with no TIME-WAIT.\n",
-			    c->rst_from == HSA_CLIENT ? "client" : "server");
+			explain_rst(out, c, v);
 		else
 			fprintf(out, "TIME_WAIT: none. No FIN was seen.\n");
 		break;
 	}
+	if (c->rst_challenged || c->rst_ignored)
+		fprintf(out,
+		    "RSTs not believed: %u challenged (in the window but not exactly RCV.NXT:\n"
+		    "  the receiver answers with a challenge ACK, RFC 5961), %u ignored (outside\n"
+		    "  the window, or no socket to reset); neither changes the connection.\n",
+		    c->rst_challenged, c->rst_ignored);
 }
 
 static void print_one(FILE *out, const struct hsa_ladder *l,

@@ -133,6 +133,16 @@ int hsa_json_connection(FILE *out, const struct hsa_conn *c,
 		    c->rst_from == HSA_CLIENT ? "client" : "server");
 	else
 		hsa_jw_null(w, "rst_from");
+	hsa_jw_open(w, "rsts");
+	hsa_jw_uint(w, "accepted", c->rst_accepted);
+	hsa_jw_uint(w, "challenged", c->rst_challenged);
+	hsa_jw_uint(w, "ignored", c->rst_ignored);
+	hsa_jw_close(w);
+	if (v->time_wait_ended_by_rst == HSA_WHO_NONE)
+		hsa_jw_null(w, "time_wait_ended_by_rst");
+	else
+		hsa_jw_string(w, "time_wait_ended_by_rst",
+		    hsa_who_name(v->time_wait_ended_by_rst));
 	hsa_jw_close(w);
 
 	hsa_jw_open(w, "state");

@@ -13,6 +13,14 @@
  * peer's FIN, that is, it sent its FIN before it had received the peer's.
  * Timestamps and packet order are not used, because merged captures and
  * loopback captures are not in time order.
+ *
+ * An RST counts only when its receiver accepted it (conn.c: exactly
+ * RCV.NXT, RFC 5961).  An accepted RST leaves both sides CLOSED, whenever
+ * it comes: its sender had no socket or aborted it, and its receiver drops
+ * the connection.  One that reaches a TIME-WAIT socket ends it: Linux's
+ * default net.ipv4.tcp_rfc1337=0 lets an RST "assassinate" TIME-WAIT
+ * (RFC 1337); with tcp_rfc1337=1 the socket would stay, which packets
+ * cannot show.
  */
 #include "config.h"
 
@@ -49,24 +57,25 @@ void hsa_time_wait_verdict(const struct hsa_conn *c, struct hsa_verdict *v)
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
 	bool both = cl->fin.seen && sv->fin.seen;
 
-	if (both && !(c->rst_seen && c->rst_before_fins)) {
-		v->close = HSA_CLOSE_FIN;
+	if (both)
 		v->active_closer = who(fin_went_first(cl, sv), fin_went_first(sv, cl));
+	else
+		v->active_closer = who(cl->fin.seen, sv->fin.seen);
+	if (c->rst_seen) {
+		v->close = HSA_CLOSE_RST;
+		v->time_wait = HSA_WHO_NONE;
+	} else if (both) {
+		v->close = HSA_CLOSE_FIN;
 		v->time_wait = v->active_closer;
+	} else if (cl->fin.seen || sv->fin.seen) {
+		v->close = HSA_CLOSE_HALF_CLOSED;
+		v->time_wait = HSA_WHO_PENDING;
 	} else {
-		v->close = c->rst_seen ? HSA_CLOSE_RST :
-		    (cl->fin.seen || sv->fin.seen) ? HSA_CLOSE_HALF_CLOSED :
-		    HSA_CLOSE_OPEN;
-		/* With one FIN (and maybe an RST after it), its sender began
-		 * the close; with both before an RST, the numbers decide. */
-		if (both)
-			v->active_closer = who(fin_went_first(cl, sv),
-			    fin_went_first(sv, cl));
-		else
-			v->active_closer = who(cl->fin.seen, sv->fin.seen);
-		v->time_wait = v->close == HSA_CLOSE_HALF_CLOSED ?
-		    HSA_WHO_PENDING : HSA_WHO_NONE;
+		v->close = HSA_CLOSE_OPEN;
+		v->time_wait = HSA_WHO_NONE;
 	}
+	v->time_wait_ended_by_rst = who(c->tw_ended_by_rst & (1u << HSA_CLIENT),
+	    c->tw_ended_by_rst & (1u << HSA_SERVER));
 	v->state[HSA_CLIENT] = hsa_endpoint_state(c, HSA_CLIENT);
 	v->state[HSA_SERVER] = hsa_endpoint_state(c, HSA_SERVER);
 }
@@ -76,14 +85,13 @@ enum hsa_tcp_state hsa_endpoint_state(const struct hsa_conn *c, int s)
 {
 	const struct hsa_endpoint *e = &c->ep[s], *peer = &c->ep[1 - s];
 
-	if (e->fin.seen && peer->fin.seen &&
-	    !(c->rst_seen && c->rst_before_fins)) {
+	if (c->rst_seen)
+		return HSA_ST_CLOSED;
+	if (e->fin.seen && peer->fin.seen) {
 		if (fin_went_first(e, peer))
 			return fin_acked(e, peer) ? HSA_ST_TIME_WAIT : HSA_ST_CLOSING;
 		return fin_acked(e, peer) ? HSA_ST_CLOSED : HSA_ST_LAST_ACK;
 	}
-	if (c->rst_seen)
-		return HSA_ST_CLOSED;
 	if (e->fin.seen)
 		return fin_acked(e, peer) ? HSA_ST_FIN_WAIT_2 : HSA_ST_FIN_WAIT_1;
 	if (peer->fin.seen)

@@ -261,9 +261,18 @@ def hs(status, syn_to_synack=None, synack_to_ack=None, syn_re=0,
             'rtt_ms': {'syn_to_synack': a, 'synack_to_ack': b, 'total': tot}}
 
 
-def cl(kind, active, tw, fin_re=0):
-    return {'kind': kind, 'active_closer': active, 'time_wait': tw,
-            'fin_retransmits': fin_re}
+def cl(kind, active, tw, fin_re=0, rsts=None, rst_from=None,
+       tw_rst=None):
+    """Expected close object.  rsts=(accepted, challenged, ignored), when
+    given, also asserts rst_from and time_wait_ended_by_rst."""
+    d = {'kind': kind, 'active_closer': active, 'time_wait': tw,
+         'fin_retransmits': fin_re}
+    if rsts is not None:
+        d['rsts'] = {'accepted': rsts[0], 'challenged': rsts[1],
+                     'ignored': rsts[2]}
+        d['rst_from'] = rst_from
+        d['time_wait_ended_by_rst'] = tw_rst
+    return d
 
 
 def st(client, server):
@@ -607,7 +616,9 @@ def rst_abort():
     t = handshake(f, BASE)
     t = exchange(f, t + 125 * US)
     f.send('c', t + 300 * MS, 'RA')     # SO_LINGER 0 close: abort
-    return [(cap, [cap.conn(f, 1, STD_HS, cl('rst', None, 'none'),
+    return [(cap, [cap.conn(f, 1, STD_HS, cl('rst', None, 'none',
+                                              rsts=(1, 0, 0),
+                                              rst_from='client'),
                             st('CLOSED', 'CLOSED'))])]
 
 
@@ -621,7 +632,9 @@ def rst_after_fin():
     f.send('c', t, 'FA')
     f.send('s', t + 20_200 * US, 'A')
     f.send('s', t + 70_200 * US, 'RA')   # server aborts before its FIN
-    return [(cap, [cap.conn(f, 1, STD_HS, cl('rst', 'client', 'none'),
+    return [(cap, [cap.conn(f, 1, STD_HS, cl('rst', 'client', 'none',
+                                              rsts=(1, 0, 0),
+                                              rst_from='server'),
                             st('CLOSED', 'CLOSED'))])]
 
 
@@ -1203,6 +1216,87 @@ def linktype_ipv6():
                               3_900_000_000, 1_400_000_000,
                               copts=Opts(1440, 7), sopts=Opts(1360, 9))
     return [(cap, [e])]
+
+
+# -------------------------------------------------- RSTs (RFC 5961 rules)
+# The receiver of an RST believes it only when its sequence number is
+# exactly RCV.NXT (the sequence space the sender has used: everything
+# here is delivered); in the window it answers with a challenge ACK, out of
+# it (or with no socket) it drops the RST.  The server's window is
+# 509 << 9 = 260608 bytes, the client's 502 << 7 = 64256.
+
+@case
+def rst_stray():
+    """Two forged RSTs "from the client" during an exchange: one 1000
+    bytes past RCV.NXT (in the window: the server sends a challenge ACK,
+    the connection goes on), one 10^7 bytes past it (outside the window:
+    dropped).  Then the standard client close."""
+    cap = Capture('rst_stray')
+    f = Flow(cap, C4, 51040, S4, 80, 1_040_000_000, 2_040_000_000)
+    t = handshake(f, BASE)
+    t = exchange(f, t + 125 * US)
+    f.send('c', t + 100 * MS, 'R', seq=f.nxt['c'] + 1000)
+    f.send('s', t + 100 * MS + 20 * US, 'A')          # challenge ACK
+    f.send('c', t + 200 * MS, 'R', seq=f.nxt['c'] + 10_000_000)
+    client_close(f, t + 1 * SEC)
+    return [(cap, [cap.conn(f, 1, STD_HS,
+                            cl('fin', 'client', 'client', rsts=(0, 1, 1)),
+                            ST_CC)])]
+
+
+@case
+def rst_kills_time_wait():
+    """The standard client close, then 2 s later an RST from the server's
+    address with exactly the client's RCV.NXT (the server's FIN + 1): the
+    client's TIME-WAIT socket accepts it and is gone (RFC 1337
+    assassination, Linux with tcp_rfc1337=0)."""
+    cap = Capture('rst_kills_time_wait')
+    f = Flow(cap, C4, 51041, S4, 80, 1_041_000_000, 2_041_000_000)
+    t = handshake(f, BASE)
+    t = exchange(f, t + 125 * US)
+    t = client_close(f, t + 1 * SEC)
+    f.send('s', t + 2 * SEC, 'R', seq=f.nxt['s'])
+    return [(cap, [cap.conn(f, 1, STD_HS,
+                            cl('rst', 'client', 'none', rsts=(1, 0, 0),
+                               rst_from='server', tw_rst='client'),
+                            st('CLOSED', 'CLOSED'))])]
+
+
+@case
+def rst_time_wait_inexact():
+    """As rst_kills_time_wait, but the RST is 100 bytes past the client's
+    RCV.NXT: a TIME-WAIT socket ignores any RST that is not exact."""
+    cap = Capture('rst_time_wait_inexact')
+    f = Flow(cap, C4, 51042, S4, 80, 1_042_000_000, 2_042_000_000)
+    t = handshake(f, BASE)
+    t = exchange(f, t + 125 * US)
+    t = client_close(f, t + 1 * SEC)
+    f.send('s', t + 2 * SEC, 'R', seq=f.nxt['s'] + 100)
+    return [(cap, [cap.conn(f, 1, STD_HS,
+                            cl('fin', 'client', 'client', rsts=(0, 0, 1)),
+                            ST_CC)])]
+
+
+@case
+def rst_first_closer():
+    """The client closes first and the server ACKs its FIN; the client's
+    orphaned FIN-WAIT-2 socket times out (tcp_fin_timeout) before the
+    server's FIN comes 2 s later, so that FIN finds no socket and the
+    client's kernel answers with an RST (seq = the FIN's ack, no ACK
+    flag), which the server in LAST-ACK accepts.  Nobody is in TIME-WAIT."""
+    cap = Capture('rst_first_closer')
+    f = Flow(cap, C4, 51043, S4, 80, 1_043_000_000, 2_043_000_000)
+    t = handshake(f, BASE)
+    t = exchange(f, t + 125 * US)
+    t += 1 * SEC
+    f.send('c', t, 'FA')
+    f.send('s', t + 20_200 * US, 'A')
+    f.send('s', t + 2 * SEC, 'FA')
+    f.send('c', t + 2 * SEC + 20_100 * US, 'R', seq=f.nxt['c'])
+    return [(cap, [cap.conn(f, 1, STD_HS,
+                            cl('rst', 'client', 'none', rsts=(1, 0, 0),
+                               rst_from='client'),
+                            st('CLOSED', 'CLOSED'))])]
 
 
 # ------------------------------------------------------------------ driver
