@@ -123,15 +123,28 @@ struct hsa_endpoint {
 	uint64_t bytes;
 };
 
-/* SYN and SYN/ACK transmissions kept for the RTT: the first few and the
- * latest (later ones overwrite the last slot). */
-#define HSA_HS_TX_SLOTS 4
-
+/* One SYN or SYN/ACK transmission, as far as the RTT needs it. */
 struct hsa_hs_tx {
 	int64_t ts;
 	uint32_t tsval;
 	uint32_t tsecr;
 	bool has_ts;
+};
+
+/* Every transmission of one side's SYN (or SYN/ACK) is counted; memory is
+ * bounded: the first and the latest HSA_HS_RECENT are kept.  The SYN whose
+ * TSval the first SYN/ACK echoes is looked up when that SYN/ACK arrives
+ * (or, in a merged capture, when the SYN arrives after it) and kept apart
+ * (struct hsa_conn's syn_echoed), so any number of SYNs after it cannot
+ * push it out; only an echoed SYN older than the latest HSA_HS_RECENT at
+ * that moment is lost (the SYN/ACK would then have taken more than seven
+ * retransmission timeouts). */
+#define HSA_HS_RECENT 4
+
+struct hsa_hs_history {
+	uint32_t n;			/* transmissions seen */
+	struct hsa_hs_tx first;		/* the first in the capture */
+	struct hsa_hs_tx recent[HSA_HS_RECENT];	/* ring: transmission i at i % HSA_HS_RECENT */
 };
 
 struct hsa_ladder_log;
@@ -166,8 +179,10 @@ struct hsa_conn {
 	uint32_t syn_retransmits;
 	uint32_t synack_retransmits;
 	int64_t ack3_ts;
-	struct hsa_hs_tx syn_tx[HSA_HS_TX_SLOTS];
-	struct hsa_hs_tx synack_tx[HSA_HS_TX_SLOTS];
+	struct hsa_hs_history syn_tx;		/* the client's SYNs */
+	struct hsa_hs_history synack_tx;	/* the server's SYN/ACKs */
+	struct hsa_hs_tx syn_echoed;	/* the SYN the first SYN/ACK echoes */
+	bool syn_echoed_valid;
 	uint64_t previous_id;
 	int64_t reuse_gap_ns;
 	/* RSTs by what the receiver did with them (RFC 5961, 3.2). */

@@ -116,17 +116,52 @@ bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *
 	return hsa_seq_distance(p->seq, e->next_seq) > window;
 }
 
-static void record_tx(struct hsa_hs_tx *slots, uint8_t *n,
-    const struct hsa_packet *p)
+static void tx_from(struct hsa_hs_tx *t, const struct hsa_packet *p)
 {
-	struct hsa_hs_tx *t = &slots[*n < HSA_HS_TX_SLOTS ? *n : HSA_HS_TX_SLOTS - 1];
-
 	t->ts = p->ts_ns;
 	t->has_ts = p->opt.has_timestamps;
 	t->tsval = p->opt.tsval;
 	t->tsecr = p->opt.tsecr;
+}
+
+static void record_tx(struct hsa_hs_history *h, uint8_t *n,
+    const struct hsa_packet *p)
+{
+	if (h->n == 0)
+		tx_from(&h->first, p);
+	tx_from(&h->recent[h->n % HSA_HS_RECENT], p);
+	if (h->n < UINT32_MAX)
+		h->n++;
 	if (*n < UINT8_MAX)
 		(*n)++;
+}
+
+/* The SYN transmission whose TSval is tsval, or NULL. */
+static const struct hsa_hs_tx *syn_with_tsval(const struct hsa_hs_history *h,
+    uint32_t tsval)
+{
+	uint32_t i, kept = h->n < HSA_HS_RECENT ? h->n : HSA_HS_RECENT;
+
+	for (i = 0; i < kept; i++)
+		if (h->recent[i].has_ts && h->recent[i].tsval == tsval)
+			return &h->recent[i];
+	if (h->n > 0 && h->first.has_ts && h->first.tsval == tsval)
+		return &h->first;
+	return NULL;
+}
+
+/* Find the SYN the first SYN/ACK echoes, once both are in. */
+static void match_echoed_syn(struct hsa_conn *c)
+{
+	const struct hsa_hs_tx *synack = &c->synack_tx.first, *syn;
+
+	if (c->syn_echoed_valid || c->synack_tx.n == 0 || !synack->has_ts ||
+	    synack->tsecr == 0)
+		return;
+	if ((syn = syn_with_tsval(&c->syn_tx, synack->tsecr))) {
+		c->syn_echoed = *syn;
+		c->syn_echoed_valid = true;
+	}
 }
 
 /* Keep the options a side offered in its SYN or SYN/ACK. */
@@ -154,7 +189,7 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 			return HSA_ROLE_SYNACK;	/* a SYN/ACK from the client: odd */
 		if (e->isn_seen && p->seq == e->isn) {
 			c->synack_retransmits++;
-			record_tx(c->synack_tx, &c->n_synack, p);
+			record_tx(&c->synack_tx, &c->n_synack, p);
 			return HSA_ROLE_SYNACK_RETRANSMIT;
 		}
 		if (!e->isn_seen) {
@@ -162,7 +197,8 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 			e->isn = p->seq;
 			record_offer(e, p);
 		}
-		record_tx(c->synack_tx, &c->n_synack, p);
+		record_tx(&c->synack_tx, &c->n_synack, p);
+		match_echoed_syn(c);
 		return HSA_ROLE_SYNACK;
 	}
 
@@ -175,7 +211,8 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 	c->roles_guessed = false;
 	if (e->isn_seen && p->seq == e->isn) {
 		c->syn_retransmits++;
-		record_tx(c->syn_tx, &c->n_syn, p);
+		record_tx(&c->syn_tx, &c->n_syn, p);
+		match_echoed_syn(c);
 		return HSA_ROLE_SYN_RETRANSMIT;
 	}
 	if (!e->isn_seen) {
@@ -183,7 +220,8 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 		e->isn = p->seq;
 		record_offer(e, p);
 	}
-	record_tx(c->syn_tx, &c->n_syn, p);
+	record_tx(&c->syn_tx, &c->n_syn, p);
+	match_echoed_syn(c);
 	return HSA_ROLE_SYN;
 }
 

@@ -14,46 +14,43 @@
 
 #include "hsa_conn.h"
 
-static int n_slots(uint8_t n)
+static void consider(const struct hsa_hs_tx **best, const struct hsa_hs_tx *t,
+    int64_t limit)
 {
-	return n < HSA_HS_TX_SLOTS ? n : HSA_HS_TX_SLOTS;
+	if (t->ts <= limit && (!*best || t->ts >= (*best)->ts))
+		*best = t;
 }
 
-/* The latest transmission at or before time t, or NULL. */
-static const struct hsa_hs_tx *last_before(const struct hsa_hs_tx *tx,
-    uint8_t n, int64_t t)
+/* The latest transmission kept at or before time t, or NULL. */
+static const struct hsa_hs_tx *last_before(const struct hsa_hs_history *h,
+    int64_t t)
 {
 	const struct hsa_hs_tx *best = NULL;
-	int i;
+	uint32_t i, kept = h->n < HSA_HS_RECENT ? h->n : HSA_HS_RECENT;
 
-	for (i = 0; i < n_slots(n); i++)
-		if (tx[i].ts <= t && (!best || tx[i].ts >= best->ts))
-			best = &tx[i];
+	if (h->n == 0)
+		return NULL;
+	consider(&best, &h->first, t);
+	for (i = 0; i < kept; i++)
+		consider(&best, &h->recent[i], t);
 	return best;
 }
 
 static void handshake_rtt(const struct hsa_conn *c, struct hsa_verdict *v)
 {
-	const struct hsa_hs_tx *synack, *syn = NULL, *last;
-	int i;
+	const struct hsa_hs_tx *synack, *syn, *last;
 
-	if (c->n_synack == 0)
+	if (c->synack_tx.n == 0)
 		return;
-	synack = &c->synack_tx[0];	/* the first SYN/ACK answers the SYN */
-	if (synack->has_ts && synack->tsecr != 0)
-		for (i = 0; i < n_slots(c->n_syn); i++)
-			if (c->syn_tx[i].has_ts && c->syn_tx[i].tsval == synack->tsecr) {
-				syn = &c->syn_tx[i];
-				break;
-			}
-	if (!syn)
-		syn = last_before(c->syn_tx, c->n_syn, synack->ts);
+	synack = &c->synack_tx.first;	/* the first SYN/ACK answers the SYN */
+	syn = c->syn_echoed_valid ? &c->syn_echoed :
+	    last_before(&c->syn_tx, synack->ts);
 	if (syn && syn->ts <= synack->ts) {
 		v->syn_to_synack_valid = true;
 		v->syn_to_synack_ns = synack->ts - syn->ts;
 	}
 	if (c->ack3_seen) {
-		last = last_before(c->synack_tx, c->n_synack, c->ack3_ts);
+		last = last_before(&c->synack_tx, c->ack3_ts);
 		if (last) {
 			v->synack_to_ack_valid = true;
 			v->synack_to_ack_ns = c->ack3_ts - last->ts;

@@ -1299,6 +1299,49 @@ def rst_first_closer():
                             st('CLOSED', 'CLOSED'))])]
 
 
+# ------------------------------------------------- many SYN transmissions
+
+SYN_BACKOFF = [0, 1, 3, 7, 15, 31, 63]     # s: Linux's 1, 2, 4, ... s RTO
+
+
+def syn_storm_body(name, port, echo):
+    """Seven SYNs (same ISN) while the server is unreachable; the SYN/ACK
+    comes 30 us after the last and echoes the TSval of SYN number `echo`
+    (1-based); then ACK and a client close without data."""
+    cap = Capture(name)
+    f = Flow(cap, C4, port, S4, 80, 1_050_000_000 + port, 2_050_000_000)
+    isn = f.nxt['c']
+    times = [BASE + k * SEC for k in SYN_BACKOFF]
+    for t in times:
+        f.send('c', t, 'S', seq=isn)
+    t = times[-1] + 30 * US
+    f.send('s', t, 'SA', tsecr=f.tsval('c', times[echo - 1]))
+    f.send('c', t + 20 * US, 'A')
+    client_close_fast(f, t + 100 * MS)
+    return cap, f, t - times[echo - 1]
+
+
+@case
+def syn_storm():
+    """The SYN/ACK echoes the seventh SYN: the RTT is 0.03 ms."""
+    cap, f, rtt = syn_storm_body('syn_storm', 51050, 7)
+    assert rtt == 30 * US
+    return [(cap, [cap.conn(f, 1, hs('complete', rtt, 20 * US, 6),
+                            CLIENT_CLOSED, ST_CC)])]
+
+
+@case
+def syn_storm_crossed():
+    """The SYN/ACK captured after the seventh SYN echoes the sixth (the
+    server answered the sixth late): syn_to_synack runs from the sixth SYN,
+    32 s + 30 us.  Neither the first SYN nor the latest is the echoed
+    one."""
+    cap, f, rtt = syn_storm_body('syn_storm_crossed', 51051, 6)
+    assert rtt == 32 * SEC + 30 * US
+    return [(cap, [cap.conn(f, 1, hs('complete', rtt, 20 * US, 6),
+                            CLIENT_CLOSED, ST_CC)])]
+
+
 # ------------------------------------------------------------------ driver
 
 def write(path, data):
