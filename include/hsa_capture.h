@@ -26,6 +26,7 @@ struct hsa_capture_stats {
 	int64_t first_ts;
 	int64_t last_ts;
 	bool cut_short;				/* the file ends inside a record */
+	bool save_failed;			/* -w failed: reading stopped */
 	char cut_reason[PCAP_ERRBUF_SIZE];
 };
 
@@ -63,13 +64,21 @@ void hsa_capture_break(struct hsa_capture *cap);
 /* -Z: become user after the device is open.  -1 with the cause in err. */
 int hsa_drop_privileges(const char *user, char *err, size_t errlen);
 
+/* -Z, before that: act as user (effective ids only) while the outputs are
+ * created, so that they are created where and as user may, and give the
+ * effective ids back with hsa_privileges_return().  -1 with the cause in
+ * err (the ids are then given back already). */
+int hsa_privileges_borrow(const char *user, char *err, size_t errlen);
+void hsa_privileges_return(void);
+
 /* Compile and install a BPF filter; -1 with libpcap's message in err. */
 int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
     char *err, size_t errlen);
 
 /* Read the next record.  Returns 1 with pkt filled when it is a TCP segment,
  * 0 for any other record (counted in stats), -1 at the end of the capture
- * (stats.cut_short tells whether the file was cut inside a record), and -2
+ * (stats.cut_short tells whether the file was cut inside a record) or at
+ * the first record -w could not save (stats.save_failed), and -2
  * when a live capture was interrupted by hsa_capture_break(). */
 int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt);
 

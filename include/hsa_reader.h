@@ -30,6 +30,10 @@ struct hsa_reader *hsa_reader_start(struct hsa_capture *cap,
  * until the next call. */
 const struct hsa_packet *hsa_reader_next(struct hsa_reader *r, size_t *n);
 
+/* Ask the thread to read no more (an output failed): it ends after the
+ * record it is reading.  The caller stops calling hsa_reader_next(). */
+void hsa_reader_stop(struct hsa_reader *r);
+
 /* Wait for the thread and free everything; cap's counters are final then. */
 void hsa_reader_finish(struct hsa_reader *r);
 

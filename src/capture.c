@@ -66,8 +66,14 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 		return -1;
 	}
 
-	if (cap->dumper)
+	if (cap->dumper) {
 		pcap_dump((u_char *)cap->dumper, h, data);
+		/* Stop at the first failed write, not at the end. */
+		if (ferror(pcap_dump_file(cap->dumper))) {
+			st->save_failed = true;
+			return -1;
+		}
+	}
 	/* With nanosecond precision requested, tv_usec holds nanoseconds. */
 	ts = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
 	st->packets++;

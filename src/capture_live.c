@@ -87,7 +87,9 @@ int hsa_capture_stats_live(struct hsa_capture *cap, unsigned long long *drops,
 	return 0;
 }
 
-int hsa_drop_privileges(const char *user, char *err, size_t errlen)
+/* The user's ids, or -1 with the cause in err. */
+static int lookup_user(const char *user, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
 {
 	struct passwd *pw;
 
@@ -96,13 +98,49 @@ int hsa_drop_privileges(const char *user, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", errno ? strerror(errno) : "no such user");
 		return -1;
 	}
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int hsa_privileges_borrow(const char *user, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (lookup_user(user, &uid, &gid, err, errlen) != 0)
+		return -1;
+	if (initgroups(user, gid) != 0 || setegid(gid) != 0 ||
+	    seteuid(uid) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		hsa_privileges_return();
+		return -1;
+	}
+	return 0;
+}
+
+void hsa_privileges_return(void)
+{
+	/* The saved set-user-ID is still the real one: this cannot fail
+	 * before hsa_drop_privileges(). */
+	if (seteuid(getuid()) != 0 || setegid(getgid()) != 0)
+		return;
+}
+
+int hsa_drop_privileges(const char *user, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (lookup_user(user, &uid, &gid, err, errlen) != 0)
+		return -1;
+	if (initgroups(user, gid) != 0 ||
+	    setgid(gid) != 0 || setuid(uid) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	/* Make sure there is no way back. */
-	if (pw->pw_uid != 0 && setuid(0) == 0) {
+	if (uid != 0 && setuid(0) == 0) {
 		snprintf(err, errlen, "could not give up root");
 		return -1;
 	}

@@ -5,15 +5,17 @@
  *
  *   0  success
  *   1  a capture that cannot be opened or read, or is not a capture; an
- *      unsupported link type; a report that cannot be written; a capture
+ *      unsupported link type; an output that cannot be written; a capture
  *      that ends inside a packet record (the report is still written)
  *   2  usage error: bad option, bad value, bad filter expression
- *   130 a second SIGINT during a live capture: stopped at once, no report
+ *   130, 143  SIGINT, SIGTERM while reading a file (or a second SIGINT
+ *      during a live capture): stopped at once, no output written
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +32,7 @@
 #include "hsa_summary.h"
 #include "hsa_tracker.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SIGNAL_BASE = 128 };
 
 /* Enough for link, IPv6 with some extension headers and TCP with options. */
 #define DEFAULT_SNAPLEN		256
@@ -156,6 +158,13 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* Does an output name mean standard output? */
+static bool names_stdout(const char *name)
+{
+	return !strcmp(name, "-") || !strcmp(name, "/dev/stdout") ||
+	    !strcmp(name, "/dev/fd/1") || !strcmp(name, "/proc/self/fd/1");
+}
+
 /* The words after the options, joined with spaces, as tcpdump does. */
 static char *join_words(char **words, int n)
 {
@@ -213,8 +222,17 @@ static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
-/* Seconds, a positive number with an optional fraction; -1 when not. */
-static int parse_seconds(const char *s, double *out)
+/* The accepted ranges of the options given in seconds.  Beyond them a value
+ * means nothing useful, and times computed from it could overflow. */
+#define MIN_SECONDS		0.001		/* a millisecond */
+#define MAX_STATE_SECONDS	86400.0		/* --time-wait, --close-wait: a day */
+#define MAX_INTERVAL_SECONDS	86400.0		/* --interval: a day */
+#define MAX_DURATION_SECONDS	31536000.0	/* --duration: a year */
+/* --max-flows: at about 200 bytes each, 16M connections are 3 GiB. */
+#define MAX_FLOWS_LIMIT		16777216LL
+
+/* Seconds from MIN_SECONDS to max, with an optional fraction; -1 when not. */
+static int parse_seconds(const char *s, double max, double *out)
 {
 	char *end;
 	double v;
@@ -223,7 +241,7 @@ static int parse_seconds(const char *s, double *out)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || *end || !(v > 0) || v > 1e9)
+	if (errno || *end || !(v >= MIN_SECONDS) || !(v <= max))
 		return -1;
 	*out = v;
 	return 0;
@@ -287,21 +305,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->user = optarg;
 			break;
 		case OPT_DURATION:
-			if (parse_seconds(optarg, &o->duration) != 0)
-				return usage_error("--duration needs a positive number of seconds, not '%s'", optarg);
+			if (parse_seconds(optarg, MAX_DURATION_SECONDS, &o->duration) != 0)
+				return usage_error("--duration needs seconds from %g to %.0f, not '%s'",
+				    MIN_SECONDS, MAX_DURATION_SECONDS, optarg);
 			break;
 		case OPT_INTERVAL:
-			if (parse_seconds(optarg, &o->interval) != 0)
-				return usage_error("--interval needs a positive number of seconds, not '%s'", optarg);
+			if (parse_seconds(optarg, MAX_INTERVAL_SECONDS, &o->interval) != 0)
+				return usage_error("--interval needs seconds from %g to %.0f, not '%s'",
+				    MIN_SECONDS, MAX_INTERVAL_SECONDS, optarg);
 			break;
 		case OPT_TIME_WAIT:
-			if (parse_seconds(optarg, &secs) != 0)
-				return usage_error("--time-wait needs a positive number of seconds, not '%s'", optarg);
+			if (parse_seconds(optarg, MAX_STATE_SECONDS, &secs) != 0)
+				return usage_error("--time-wait needs seconds from %g to %.0f, not '%s'",
+				    MIN_SECONDS, MAX_STATE_SECONDS, optarg);
 			o->pressure.time_wait_ns = (int64_t)(secs * 1e9 + 0.5);
 			break;
 		case OPT_CLOSE_WAIT:
-			if (parse_seconds(optarg, &secs) != 0)
-				return usage_error("--close-wait needs a positive number of seconds, not '%s'", optarg);
+			if (parse_seconds(optarg, MAX_STATE_SECONDS, &secs) != 0)
+				return usage_error("--close-wait needs seconds from %g to %.0f, not '%s'",
+				    MIN_SECONDS, MAX_STATE_SECONDS, optarg);
 			o->pressure.close_wait_ns = (int64_t)(secs * 1e9 + 0.5);
 			break;
 		case OPT_PORT_RANGE:
@@ -333,8 +355,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_MAX_FLOWS:
-			if (parse_number(optarg, 2, 1LL << 32, &v) != 0)
-				return usage_error("--max-flows needs a number from 2 to 4294967296, not '%s'", optarg);
+			if (parse_number(optarg, 2, MAX_FLOWS_LIMIT, &v) != 0)
+				return usage_error("--max-flows needs a number from 2 to %lld, not '%s'",
+				    MAX_FLOWS_LIMIT, optarg);
 			o->max_flows = (size_t)v;
 			break;
 		case 'h':
@@ -363,6 +386,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		read_local_port_range(&o->pressure);
 	if (o->json && o->ladder)
 		return usage_error("--json and --ladder are different reports; choose one");
+	if (o->write_file && names_stdout(o->write_file) &&
+	    (!o->out_path || names_stdout(o->out_path)))
+		return usage_error("-w %s and the report would both go to standard output: give the report a file with -o",
+		    o->write_file);
 	if (optind < argc) {
 		o->filter = join_words(argv + optind, argc - optind);
 		if (!o->filter) {
@@ -398,23 +425,26 @@ static void on_segment(void *ctx, struct hsa_conn *c,
 	hsa_ladder_segment(r->ladder, c, p, role);
 }
 
-/* Signals during a live capture: the first SIGINT or SIGTERM stops the
- * capture and the report is written; a second SIGINT exits at once, removing
- * a half-written -o file. */
+/* Signals.  During a live capture the first SIGINT or SIGTERM stops the
+ * capture and the report is written; a second SIGINT exits at once.  While a
+ * file is read, SIGINT or SIGTERM exits at once.  Exiting at once removes
+ * every temporary output file first, so the outputs stay as they were; once
+ * the outputs are committed, signals change nothing any more. */
 static struct hsa_capture *live_capture;
 static volatile sig_atomic_t stop_requested;
-static const char *volatile pending_tmp;
+static volatile sig_atomic_t outputs_committed;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGINT && stop_requested) {
-		if (pending_tmp)
-			unlink(pending_tmp);
-		_exit(EXIT_INTERRUPTED);
-	}
-	stop_requested = 1;
-	if (live_capture)
+	if (outputs_committed)
+		return;
+	if (live_capture && !(sig == SIGINT && stop_requested)) {
+		stop_requested = 1;
 		hsa_capture_break(live_capture);
+		return;
+	}
+	hsa_output_remove_pending();
+	_exit(EXIT_SIGNAL_BASE + sig);
 }
 
 static void catch_signals(void)
@@ -468,11 +498,10 @@ static const char *source_name(const struct options *o)
 	return strcmp(o->read_file, "-") ? o->read_file : "standard input";
 }
 
-/* Open the capture, its filter and -w; 0 or an exit status. */
+/* Open the capture and its filter; 0 or an exit status. */
 static int open_capture(const struct options *opt, struct hsa_capture *cap)
 {
 	char err[PCAP_ERRBUF_SIZE + 128];
-	int status;
 
 	if (opt->iface) {
 		if (hsa_capture_open_live(cap, opt->iface, opt->snaplen,
@@ -489,28 +518,157 @@ static int open_capture(const struct options *opt, struct hsa_capture *cap)
 		    hsa_capture_link_name(cap), cap->dlt);
 		return EXIT_FAIL;
 	}
-	if (opt->filter && hsa_capture_set_filter(cap, opt->filter, err, sizeof(err)) != 0) {
-		status = usage_error("bad filter expression '%s': %s", opt->filter, err);
-		return status;
-	}
-	if (opt->write_file &&
-	    !(cap->dumper = pcap_dump_open(cap->pcap, opt->write_file))) {
-		fail("%s: cannot write the packets: %s", opt->write_file,
-		    pcap_geterr(cap->pcap));
+	if (opt->filter && hsa_capture_set_filter(cap, opt->filter, err, sizeof(err)) != 0)
+		return usage_error("bad filter expression '%s': %s", opt->filter, err);
+	return 0;
+}
+
+/* Every file hsanalyze writes, opened together before anything is read,
+ * committed together at the end or abandoned together. */
+struct outputs {
+	struct hsa_output report;	/* -o, or standard output */
+	struct hsa_output packets;	/* -w */
+	struct hsa_output *all[HSA_OUTPUT_MAX];
+	const char *what[HSA_OUTPUT_MAX];	/* "the report", ... */
+	size_t n;
+	bool have_input;		/* -r names a file: its identity */
+	dev_t input_dev;
+	ino_t input_ino;
+};
+
+/* Open one output and check that it overwrites neither the capture being
+ * read nor another output; 0 or an exit status. */
+static int add_output(struct outputs *os, struct hsa_output *o,
+    const char *name, const char *what)
+{
+	char err[256];
+	size_t i;
+
+	if (hsa_output_open(o, name, err, sizeof(err)) != 0) {
+		fail("%s: cannot write %s: %s",
+		    name && strcmp(name, "-") ? name : "standard output", what, err);
 		return EXIT_FAIL;
 	}
+	os->all[os->n] = o;
+	os->what[os->n++] = what;
+	if (os->have_input && hsa_output_is_file(o, os->input_dev, os->input_ino)) {
+		fail("%s: is the capture being read; refusing to write %s over it",
+		    hsa_output_label(o), what);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i + 1 < os->n; i++)
+		if (hsa_output_same(os->all[i], o)) {
+			fail("%s: would receive both %s and %s; give each its own file",
+			    hsa_output_label(o), os->what[i], what);
+			return EXIT_FAIL;
+		}
+	return 0;
+}
+
+/* -o and -w, as the -Z user when there is one (so that a file is created
+ * only where that user may create it), then -Z itself; 0 or an exit
+ * status. */
+static int open_outputs(const struct options *opt, struct hsa_capture *cap,
+    struct outputs *os)
+{
+	char err[PCAP_ERRBUF_SIZE + 128];
+	struct stat st;
+	int status = 0;
+
+	if (opt->read_file && strcmp(opt->read_file, "-") &&
+	    stat(opt->read_file, &st) == 0 && S_ISREG(st.st_mode)) {
+		os->have_input = true;
+		os->input_dev = st.st_dev;
+		os->input_ino = st.st_ino;
+	}
+	if (opt->user && hsa_privileges_borrow(opt->user, err, sizeof(err)) != 0) {
+		fail("%s: cannot run as this user: %s", opt->user, err);
+		return EXIT_FAIL;
+	}
+	status = add_output(os, &os->report, opt->out_path, "the report");
+	if (!status && opt->write_file)
+		status = add_output(os, &os->packets, opt->write_file, "the packets");
+	if (opt->user)
+		hsa_privileges_return();
+	if (status)
+		return status;
 	if (opt->user && hsa_drop_privileges(opt->user, err, sizeof(err)) != 0) {
 		fail("%s: cannot run as this user: %s", opt->user, err);
 		return EXIT_FAIL;
 	}
+	if (opt->write_file &&
+	    !(cap->dumper = pcap_dump_fopen(cap->pcap, os->packets.fp))) {
+		fail("%s: cannot write the packets: %s", opt->write_file,
+		    pcap_geterr(cap->pcap));
+		return EXIT_FAIL;
+	}
 	return 0;
+}
+
+/* The first output whose writes failed, or NULL. */
+static const struct hsa_output *failed_output(const struct outputs *os,
+    const char **what)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++)
+		if (hsa_output_failed(os->all[i])) {
+			*what = os->what[i];
+			return os->all[i];
+		}
+	return NULL;
+}
+
+/* -w's stream belongs to libpcap's dumper: close it through the dumper. */
+static void close_packets(struct hsa_capture *cap, struct outputs *os)
+{
+	if (!cap->dumper)
+		return;
+	pcap_dump_close(cap->dumper);
+	cap->dumper = NULL;
+	hsa_output_closed_by_writer(&os->packets);
+}
+
+/* Commit every output; 0, or EXIT_FAIL after saying which failed. */
+static int commit_outputs(struct hsa_capture *cap, struct outputs *os)
+{
+	char err[256];
+	int status = 0;
+	size_t i;
+
+	if (cap->dumper)
+		pcap_dump_flush(cap->dumper);
+	close_packets(cap, os);
+	/* The report last: it is what a script waits for. */
+	for (i = os->n; i-- > 0;) {
+		if (status) {
+			hsa_output_abort(os->all[i]);
+			continue;
+		}
+		if (hsa_output_commit(os->all[i], err, sizeof(err)) != 0) {
+			fail("%s: cannot write %s: %s",
+			    hsa_output_label(os->all[i]), os->what[i], err);
+			status = EXIT_FAIL;
+		}
+	}
+	outputs_committed = 1;
+	return status;
+}
+
+static void abort_outputs(struct hsa_capture *cap, struct outputs *os)
+{
+	size_t i;
+
+	close_packets(cap, os);
+	for (i = 0; i < os->n; i++)
+		hsa_output_abort(os->all[i]);
 }
 
 int main(int argc, char **argv)
 {
 	struct options opt;
 	struct hsa_capture cap;
-	struct hsa_output out = { 0 };
+	static struct outputs outs;
 	struct hsa_tracker_config tc = { 0 };
 	struct hsa_tracker *tracker = NULL;
 	struct hsa_reader *reader = NULL;
@@ -518,9 +676,11 @@ int main(int argc, char **argv)
 	struct hsa_packet pkt;
 	struct hsa_run run = { 0 };
 	static struct run_ctx rc;
-	char err[PCAP_ERRBUF_SIZE + 128];
+	const struct hsa_output *bad_out;
+	const char *bad_what = NULL;
 	double start = 0, next_status = 0, last_status = 0;
 	uint64_t last_handshakes = 0;
+	FILE *out;
 	int status, r;
 
 	status = parse_options(argc, argv, &opt);
@@ -529,24 +689,21 @@ int main(int argc, char **argv)
 
 	memset(&cap, 0, sizeof(cap));
 	cap.live_fd = -1;
-	if ((status = open_capture(&opt, &cap)) != 0) {
+	catch_signals();
+	if ((status = open_capture(&opt, &cap)) != 0 ||
+	    (status = open_outputs(&opt, &cap, &outs)) != 0) {
+		abort_outputs(&cap, &outs);
 		hsa_capture_close(&cap);
 		free(opt.filter);
 		return status;
 	}
-	if (hsa_output_open(&out, opt.out_path, err, sizeof(err)) != 0) {
-		fail("%s: cannot write the report: %s", opt.out_path, err);
-		hsa_capture_close(&cap);
-		free(opt.filter);
-		return EXIT_FAIL;
-	}
-	pending_tmp = out.tmp;
+	out = outs.report.fp;
 
 	hsa_summary_init(&rc.summary);
 	rc.nano = cap.nano;
 	if (opt.json) {
-		rc.json_out = out.fp;
-		hsa_json_begin(out.fp);
+		rc.json_out = out;
+		hsa_json_begin(out);
 	}
 	if (opt.ladder && !(rc.ladder = hsa_ladder_new(opt.ladder_id, cap.nano))) {
 		fail("out of memory");
@@ -572,7 +729,6 @@ int main(int argc, char **argv)
 
 	if (cap.live) {
 		live_capture = &cap;
-		catch_signals();
 		fprintf(stderr, "%s: listening on %s, link type %s, snapshot length %u bytes\n",
 		    progname, opt.iface, hsa_capture_link_name(&cap), cap.snaplen);
 		start = now_seconds();
@@ -584,9 +740,15 @@ int main(int argc, char **argv)
 		const struct hsa_packet *batch;
 		size_t n, i;
 
-		while ((batch = hsa_reader_next(reader, &n)))
+		while ((batch = hsa_reader_next(reader, &n))) {
 			for (i = 0; i < n; i++)
 				hsa_tracker_segment(tracker, &batch[i]);
+			/* A report nobody will receive is not worth finishing. */
+			if (hsa_output_failed(&outs.report)) {
+				hsa_reader_stop(reader);
+				break;
+			}
+		}
 		hsa_reader_finish(reader);
 	}
 	while (!reader && !stop_requested && (r = hsa_capture_next(&cap, &pkt)) >= 0) {
@@ -595,6 +757,8 @@ int main(int argc, char **argv)
 			hsa_tracker_segment(tracker, &pkt);
 		}
 		if (opt.count && cap.stats.packets >= (unsigned long long)opt.count)
+			break;
+		if (hsa_output_failed(&outs.report))
 			break;
 		if (cap.live && (opt.duration || opt.interval)) {
 			double elapsed = now_seconds() - start;
@@ -608,6 +772,11 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
+	if ((bad_out = failed_output(&outs, &bad_what))) {
+		fail("%s: cannot write %s: %s", hsa_output_label(bad_out), bad_what,
+		    strerror(bad_out->err));
+		goto failed;
+	}
 	if (cap.live)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
@@ -619,39 +788,30 @@ int main(int argc, char **argv)
 	run.pressure = pressure;
 	status = EXIT_OK;
 	if (opt.json) {
-		if (hsa_json_end(out.fp, &run) != 0)
+		if (hsa_json_end(out, &run) != 0)
 			rc.out_of_memory = true;
 	} else if (opt.ladder) {
-		if (hsa_ladder_print(out.fp, rc.ladder) == 0) {
+		if (hsa_ladder_print(out, rc.ladder) == 0) {
 			if (opt.ladder_id)
 				fail("%s: no connection with id %llu (the capture has %llu)",
 				    source_name(&opt), (unsigned long long)opt.ladder_id,
 				    (unsigned long long)rc.summary.connections);
 			else
 				fail("%s: no TCP connections to draw", source_name(&opt));
-			status = EXIT_FAIL;
+			goto failed;
 		}
 	} else
-		hsa_text_report(out.fp, &run);
+		hsa_text_report(out, &run);
 	if (rc.out_of_memory) {
 		fail("out of memory while writing the report");
 		goto failed;
 	}
-	if (hsa_output_commit(&out, err, sizeof(err)) != 0) {
-		fail("%s: cannot write the report: %s",
-		    opt.out_path ? opt.out_path : "standard output", err);
+	if (commit_outputs(&cap, &outs) != 0)
 		status = EXIT_FAIL;
-	}
-	pending_tmp = NULL;
 	if (cap.stats.cut_short) {
 		fail("%s: the capture ends inside a packet record (%s); the report covers the %llu packets before it",
 		    source_name(&opt), cap.stats.cut_reason,
 		    (unsigned long long)cap.stats.packets);
-		status = EXIT_FAIL;
-	}
-	if (cap.dumper && (pcap_dump_flush(cap.dumper) != 0 ||
-	    ferror(pcap_dump_file(cap.dumper)))) {
-		fail("%s: cannot write the packets: %s", opt.write_file, strerror(errno));
 		status = EXIT_FAIL;
 	}
 	live_capture = NULL;
@@ -663,9 +823,8 @@ int main(int argc, char **argv)
 	return status;
 
 failed:
-	pending_tmp = NULL;
 	live_capture = NULL;
-	hsa_output_abort(&out);
+	abort_outputs(&cap, &outs);
 	hsa_tracker_free(tracker);
 	hsa_pressure_free(pressure);
 	hsa_ladder_free(rc.ladder);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -34,6 +35,7 @@ struct hsa_reader {
 	size_t ready;			/* batches ready to consume */
 	bool done;			/* the reader has finished */
 	bool consuming;			/* the consumer holds batches[head] */
+	atomic_bool stop;		/* hsa_reader_stop(): read no more */
 };
 
 static void *reader_main(void *arg)
@@ -46,8 +48,15 @@ static void *reader_main(void *arg)
 
 	while (!end) {
 		pthread_mutex_lock(&r->lock);
-		while (r->ready + (r->consuming ? 1 : 0) == NBATCH)
+		while (r->ready + (r->consuming ? 1 : 0) == NBATCH &&
+		    !atomic_load(&r->stop))
 			pthread_cond_wait(&r->emptied, &r->lock);
+		if (atomic_load(&r->stop)) {
+			r->done = true;
+			pthread_cond_signal(&r->filled);
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
 		slot = (r->head + r->ready + (r->consuming ? 1 : 0)) % NBATCH;
 		pthread_mutex_unlock(&r->lock);
 
@@ -64,7 +73,8 @@ static void *reader_main(void *arg)
 					r->prepare(r->ctx, &b->pkt[b->n]);
 				b->n++;
 			}
-			if (r->count && r->cap->stats.packets >= r->count) {
+			if ((r->count && r->cap->stats.packets >= r->count) ||
+			    atomic_load_explicit(&r->stop, memory_order_relaxed)) {
 				end = true;
 				break;
 			}
@@ -126,6 +136,14 @@ const struct hsa_packet *hsa_reader_next(struct hsa_reader *r, size_t *n)
 		return NULL;
 	*n = b->n;
 	return b->pkt;
+}
+
+void hsa_reader_stop(struct hsa_reader *r)
+{
+	pthread_mutex_lock(&r->lock);
+	atomic_store(&r->stop, true);
+	pthread_cond_signal(&r->emptied);
+	pthread_mutex_unlock(&r->lock);
 }
 
 void hsa_reader_finish(struct hsa_reader *r)

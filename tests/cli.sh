@@ -46,6 +46,14 @@ grep -q '"port_range":{"low":40000,"high":40099,"size":100,"source":"option"}' "
 expect "bad ladder id" 2 "--ladder takes a connection id" "$H" --ladder=x -r "$P/client_close.pcap"
 expect "json and ladder" 2 "choose one" "$H" --json --ladder -r "$P/client_close.pcap"
 expect "bad max-flows" 2 "--max-flows needs a number" "$H" --max-flows 1 -r "$P/client_close.pcap"
+expect "max-flows too large" 2 "^hsanalyze: --max-flows needs a number from 2 to 16777216, not '16777217'" "$H" --max-flows 16777217 -r "$P/client_close.pcap"
+expect "time-wait too long" 2 "^hsanalyze: --time-wait needs seconds from 0.001 to 86400, not '1e9'" "$H" --time-wait 1e9 -r "$P/client_close.pcap"
+expect "time-wait too short" 2 "^hsanalyze: --time-wait needs seconds from 0.001 to 86400, not '0.0001'" "$H" --time-wait 0.0001 -r "$P/client_close.pcap"
+expect "time-wait not a number" 2 "^hsanalyze: --time-wait needs seconds from 0.001 to 86400, not 'nan'" "$H" --time-wait nan -r "$P/client_close.pcap"
+expect "close-wait too long" 2 "^hsanalyze: --close-wait needs seconds from 0.001 to 86400, not '86401'" "$H" --close-wait 86401 -r "$P/client_close.pcap"
+expect "interval too long" 2 "^hsanalyze: --interval needs seconds from 0.001 to 86400, not 'inf'" "$H" --interval inf -i lo
+expect "duration too long" 2 "^hsanalyze: --duration needs seconds from 0.001 to 31536000, not '1e300'" "$H" --duration 1e300 -i lo
+expect "time-wait at the limit" 0 "" "$H" --time-wait 86400 -r "$P/client_close.pcap"
 expect "bad filter" 2 "bad filter expression 'tcp port eighty': .*" "$H" -r "$P/client_close.pcap" tcp port eighty
 expect "help" 0 "" "$H" --help
 grep -q "^Usage: hsanalyze -r FILE" "$work/out" && ok "help text" || bad "help text"

@@ -4,6 +4,7 @@ TESTS += \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/cli.sh \
+	tests/outputs.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
 	tests/live_options.sh \
@@ -30,6 +31,7 @@ EXTRA_DIST += \
 	tests/mutated_captures.sh \
 	tests/mutate_captures.py \
 	tests/cli.sh \
+	tests/outputs.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
 	tests/live_options.sh \
