@@ -13,6 +13,34 @@
 
 struct hsa_ladder;
 
+/* One logged segment: what the ladder and the HTML report draw. */
+struct hsa_ladder_seg {
+	int64_t ts;
+	struct hsa_addr src;
+	uint16_t sport;
+	uint8_t flags;
+	uint8_t role;		/* enum hsa_segment_role */
+	uint8_t state[2];	/* client, server, after this segment */
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len;
+	uint16_t window;
+};
+
+/* A connection kept for drawing.  Its segments, in capture order, are
+ * hsa_ladder_seg_at(ex, 0 .. n - 1); when there were too many to keep,
+ * not_drawn segments are missing before index gap_at (else gap_at == n). */
+struct hsa_ladder_example {
+	const char *kind;	/* "client closes first", ...; NULL for --ladder ID */
+	const struct hsa_conn *conn;
+	const struct hsa_verdict *v;
+	uint32_t base[2];	/* each side's ISN, or its first sequence number */
+	size_t n;
+	size_t gap_at;
+	uint64_t not_drawn;
+	const struct hsa_ladder_log *log;
+};
+
 /* id 0: draw one representative connection of each kind seen. */
 struct hsa_ladder *hsa_ladder_new(uint64_t id, bool nano);
 /* The tracker's segment hook: log the segment of a connection of interest. */
@@ -24,5 +52,21 @@ void hsa_ladder_connection(struct hsa_ladder *l, struct hsa_conn *c,
 /* Draw what was kept; returns the number of connections drawn. */
 int hsa_ladder_print(FILE *out, const struct hsa_ladder *l);
 void hsa_ladder_free(struct hsa_ladder *l);
+
+/* The connections kept, in drawing order: fills at most max examples and
+ * returns how many there are. */
+size_t hsa_ladder_examples(const struct hsa_ladder *l,
+    struct hsa_ladder_example *ex, size_t max);
+const struct hsa_ladder_seg *hsa_ladder_seg_at(
+    const struct hsa_ladder_example *ex, size_t i);
+/* True when side closed first (or at once with the other) yet is drawn in
+ * CLOSE-WAIT on some row: in capture order the peer's FIN came first, but
+ * the sequence numbers show side had sent its own already. */
+bool hsa_ladder_close_wait_misdrawn(const struct hsa_ladder_example *ex,
+    int side);
+/* Which side sent s: HSA_CLIENT or HSA_SERVER. */
+int hsa_ladder_sender(const struct hsa_conn *c, const struct hsa_ladder_seg *s);
+/* Flags in tcpdump's letters ("S.", "F.", "R"); buf holds at least 10. */
+void hsa_ladder_flags(uint8_t flags, char *buf);
 
 #endif

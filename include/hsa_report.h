@@ -1,6 +1,6 @@
 /*
  * hsa_report.h - the last stage: the text report for a person, the JSON
- * report for tickets and scripts, and the ladder diagram.
+ * report for tickets and scripts, the HTML page, and the ladder diagram.
  */
 #ifndef HSA_REPORT_H
 #define HSA_REPORT_H
@@ -24,6 +24,8 @@ struct hsa_run {
 	unsigned long long kernel_drops;	/* live only */
 	unsigned long long interface_drops;
 	bool stats_available;
+	const char *filter;	/* the BPF expression, or NULL */
+	const char *host;	/* where hsanalyze ran */
 };
 
 /* JSON (report_json.c).  Connections are streamed as they are reported. */
@@ -35,5 +37,12 @@ int hsa_json_end(FILE *out, const struct hsa_run *run);
 
 /* Text (report_text.c). */
 void hsa_text_report(FILE *out, const struct hsa_run *run);
+
+struct hsa_ladder;
+/* HTML (report_html.c): one self-contained page, with sequence diagrams of
+ * the ladder's example connections (ladder may be NULL).  Returns 0; write
+ * errors show when the output is committed. */
+int hsa_html_report(FILE *out, const struct hsa_run *run,
+    const struct hsa_ladder *ladder);
 
 #endif

@@ -27,5 +27,8 @@ void hsa_sketch_init(struct hsa_sketch *s);
 void hsa_sketch_add(struct hsa_sketch *s, int64_t ns);
 /* The nearest-rank q-quantile (0 < q <= 1), in nanoseconds; 0 when empty. */
 double hsa_sketch_quantile(const struct hsa_sketch *s, double q);
+/* The value, in nanoseconds, that stands for the samples in bucket i
+ * (before clamping to [min, max]); for drawing the distribution. */
+double hsa_sketch_bucket_value(int i);
 
 #endif

@@ -17,23 +17,10 @@
 #include "hsa_format.h"
 #include "hsa_ladder.h"
 
-struct ladder_seg {
-	int64_t ts;
-	struct hsa_addr src;
-	uint16_t sport;
-	uint8_t flags;
-	uint8_t role;
-	uint8_t state[2];	/* client, server, after this segment */
-	uint32_t seq;
-	uint32_t ack;
-	uint32_t len;
-	uint16_t window;
-};
-
 struct hsa_ladder_log {
 	uint64_t total;		/* segments seen */
 	int edge;		/* first `edge` kept, then a ring of `edge` */
-	struct ladder_seg seg[];	/* 2 * edge */
+	struct hsa_ladder_seg seg[];	/* 2 * edge */
 };
 
 enum kind {
@@ -79,7 +66,7 @@ void hsa_ladder_segment(struct hsa_ladder *l, struct hsa_conn *c,
     const struct hsa_packet *p, enum hsa_segment_role role)
 {
 	struct hsa_ladder_log *log = c->log;
-	struct ladder_seg *s;
+	struct hsa_ladder_seg *s;
 	uint64_t i;
 
 	if (l->id && c->id != l->id)
@@ -151,7 +138,7 @@ void hsa_ladder_connection(struct hsa_ladder *l, struct hsa_conn *c,
 	c->log = NULL;
 }
 
-static void flags_text(uint8_t f, char *buf)
+void hsa_ladder_flags(uint8_t f, char *buf)
 {
 	/* tcpdump's letters: S F R P U E W, '.' for ACK. */
 	char *p = buf;
@@ -175,20 +162,17 @@ static const char *endpoint_text(const struct hsa_conn *c, int side,
 	    c->ep[side].port, buf, len);
 }
 
-static void print_segment(FILE *out, const struct kept *k,
-    const struct ladder_seg *s, const struct ladder_seg *prev,
+static void print_segment(FILE *out, const struct hsa_conn *c,
+    const struct hsa_ladder_seg *s, const struct hsa_ladder_seg *prev,
     const uint32_t base[2], int64_t t0)
 {
-	const struct hsa_conn *c = &k->conn;
-	int from = (s->sport == c->ep[HSA_CLIENT].port &&
-	    memcmp(s->src.bytes, c->ep[HSA_CLIENT].addr.bytes, 16) == 0) ?
-	    HSA_CLIENT : HSA_SERVER;
+	int from = hsa_ladder_sender(c, s);
 	char fl[12], mid[64], line[128];
 	const char *cs = "", *ss = "";
 	static const char dashes[] = "----------------------------------------------";
 	int pad;
 
-	flags_text(s->flags, fl);
+	hsa_ladder_flags(s->flags, fl);
 	snprintf(mid, sizeof(mid), "%s seq=%u ack=%u len=%u", fl,
 	    s->seq - base[from],
 	    (s->flags & HSA_TCP_ACK) ? s->ack - base[1 - from] : 0, s->len);
@@ -240,11 +224,9 @@ static void explain_rst(FILE *out, const struct hsa_conn *c,
 	    from, to);
 }
 
-static void explain_time_wait(FILE *out, const struct kept *k,
-    const uint32_t base[2])
+static void explain_time_wait(FILE *out, const struct hsa_conn *c,
+    const struct hsa_verdict *v, const uint32_t base[2])
 {
-	const struct hsa_conn *c = &k->conn;
-	const struct hsa_verdict *v = &k->v;
 	char a[80], b[80];
 	int side;
 
@@ -297,94 +279,150 @@ static void explain_time_wait(FILE *out, const struct kept *k,
 }
 
 static void print_one(FILE *out, const struct hsa_ladder *l,
-    const struct kept *k, const char *kind)
+    const struct hsa_ladder_example *ex)
 {
-	const struct hsa_conn *c = &k->conn;
-	const struct hsa_ladder_log *log = k->log;
-	const struct ladder_seg *prev = NULL;
-	uint64_t shown = log->total < 2 * (uint64_t)log->edge ? log->total :
-	    2 * (uint64_t)log->edge, i;
-	uint32_t base[2];
+	const struct hsa_conn *c = ex->conn;
+	const struct hsa_verdict *v = ex->v;
+	const struct hsa_ladder_seg *prev = NULL, *s;
 	char a[80], b[80], tb[HSA_TIME_STRLEN];
 	int side;
-	int64_t t0 = log->seg[0].ts;
+	size_t i;
+	int64_t t0 = hsa_ladder_seg_at(ex, 0)->ts;
 
-	/* Relative numbering: from the ISN, else the first number seen. */
-	for (side = 0; side < 2; side++) {
-		base[side] = c->ep[side].isn;
-		if (!c->ep[side].isn_seen)
-			for (i = 0; i < shown; i++)
-				if (log->seg[i].sport == c->ep[side].port &&
-				    memcmp(log->seg[i].src.bytes, c->ep[side].addr.bytes, 16) == 0) {
-					base[side] = log->seg[i].seq;
-					break;
-				}
-	}
 	fprintf(out, "Connection #%llu%s%s%s: %s (client) -> %s (server)%s\n",
-	    (unsigned long long)c->id, kind ? " (" : "", kind ? kind : "",
-	    kind ? ")" : "", endpoint_text(c, HSA_CLIENT, a, sizeof(a)),
+	    (unsigned long long)c->id, ex->kind ? " (" : "",
+	    ex->kind ? ex->kind : "", ex->kind ? ")" : "",
+	    endpoint_text(c, HSA_CLIENT, a, sizeof(a)),
 	    endpoint_text(c, HSA_SERVER, b, sizeof(b)),
 	    c->roles_guessed ? " [roles guessed from the ports]" : "");
 	fprintf(out, "first packet %s; handshake %s",
 	    hsa_format_time(t0, l->nano, tb, sizeof(tb)),
-	    hsa_handshake_name(k->v.handshake));
-	if (k->v.syn_to_synack_valid && k->v.synack_to_ack_valid)
+	    hsa_handshake_name(v->handshake));
+	if (v->syn_to_synack_valid && v->synack_to_ack_valid)
 		fprintf(out, ", RTT %.3f + %.3f = %.3f ms",
-		    hsa_ms(k->v.syn_to_synack_ns), hsa_ms(k->v.synack_to_ack_ns),
-		    hsa_ms(k->v.syn_to_synack_ns + k->v.synack_to_ack_ns));
-	fprintf(out, "; close %s\n\n", hsa_close_name(k->v.close));
+		    hsa_ms(v->syn_to_synack_ns), hsa_ms(v->synack_to_ack_ns),
+		    hsa_ms(v->syn_to_synack_ns + v->synack_to_ack_ns));
+	fprintf(out, "; close %s\n\n", hsa_close_name(v->close));
 	fprintf(out, "%10s  %-12s %-47s %-12s %s\n", "ms", "client", "", "server", "role");
-	for (i = 0; i < shown; i++) {
-		uint64_t j = i;
-
-		if (i == (uint64_t)log->edge && log->total > shown)
+	for (i = 0; i < ex->n; i++) {
+		if (i == ex->gap_at)
 			fprintf(out, "%10s  ... %llu segments not drawn ...\n", "",
-			    (unsigned long long)(log->total - shown));
-		if (i >= (uint64_t)log->edge && log->total > shown)
-			j = (uint64_t)log->edge + (log->total - (uint64_t)log->edge + (i - (uint64_t)log->edge)) % (uint64_t)log->edge;
-		print_segment(out, k, &log->seg[j], prev, base, t0);
-		prev = &log->seg[j];
+			    (unsigned long long)ex->not_drawn);
+		s = hsa_ladder_seg_at(ex, i);
+		print_segment(out, c, s, prev, ex->base, t0);
+		prev = s;
 	}
 	fprintf(out, "%10s  %-12s %-47s %-12s\n\n", "end",
-	    hsa_state_name(k->v.state[HSA_CLIENT]), "",
-	    hsa_state_name(k->v.state[HSA_SERVER]));
-	explain_time_wait(out, k, base);
+	    hsa_state_name(v->state[HSA_CLIENT]), "",
+	    hsa_state_name(v->state[HSA_SERVER]));
+	explain_time_wait(out, c, v, ex->base);
+	for (side = 0; side < 2; side++)
+		if (hsa_ladder_close_wait_misdrawn(ex, side))
+			fprintf(out,
+			    "Note: the rows are in capture order, where the %s's FIN comes after the %s's;\n"
+			    "  the sequence numbers show the %s had sent it before it received the %s's FIN,\n"
+			    "  so the %s was in FIN-WAIT-1, not CLOSE-WAIT, on the rows drawn CLOSE-WAIT.\n",
+			    side == HSA_CLIENT ? "client" : "server",
+			    side == HSA_CLIENT ? "server" : "client",
+			    side == HSA_CLIENT ? "client" : "server",
+			    side == HSA_CLIENT ? "server" : "client",
+			    side == HSA_CLIENT ? "client" : "server");
+}
+
+bool hsa_ladder_close_wait_misdrawn(const struct hsa_ladder_example *ex,
+    int side)
+{
+	const struct hsa_verdict *v = ex->v;
+	bool active = v->active_closer == HSA_WHO_BOTH ||
+	    v->active_closer == (side == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
+	size_t i;
+
 	/* States are drawn row by row in capture order.  A side drawn in
 	 * CLOSE-WAIT that the sequence numbers show closing first had in
 	 * fact sent its FIN already (the FINs crossed, or the capture's
 	 * timestamps disagree with the sequence numbers). */
-	for (side = 0; side < 2; side++) {
-		bool active = k->v.active_closer == HSA_WHO_BOTH ||
-		    k->v.active_closer == (side == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
+	for (i = 0; active && i < ex->n; i++)
+		if (hsa_ladder_seg_at(ex, i)->state[side] == HSA_ST_CLOSE_WAIT)
+			return true;
+	return false;
+}
 
-		for (i = 0; active && i < shown; i++)
-			if (log->seg[i].state[side] == HSA_ST_CLOSE_WAIT) {
-				fprintf(out,
-				    "Note: the rows are in capture order, where the %s's FIN comes after the %s's;\n"
-				    "  the sequence numbers show the %s had sent it before it received the %s's FIN,\n"
-				    "  so the %s was in FIN-WAIT-1, not CLOSE-WAIT, on the rows drawn CLOSE-WAIT.\n",
-				    side == HSA_CLIENT ? "client" : "server",
-				    side == HSA_CLIENT ? "server" : "client",
-				    side == HSA_CLIENT ? "client" : "server",
-				    side == HSA_CLIENT ? "server" : "client",
-				    side == HSA_CLIENT ? "client" : "server");
+int hsa_ladder_sender(const struct hsa_conn *c, const struct hsa_ladder_seg *s)
+{
+	return (s->sport == c->ep[HSA_CLIENT].port &&
+	    memcmp(s->src.bytes, c->ep[HSA_CLIENT].addr.bytes, 16) == 0) ?
+	    HSA_CLIENT : HSA_SERVER;
+}
+
+const struct hsa_ladder_seg *hsa_ladder_seg_at(
+    const struct hsa_ladder_example *ex, size_t i)
+{
+	const struct hsa_ladder_log *log = ex->log;
+	uint64_t edge = (uint64_t)log->edge, j = i;
+
+	/* Past the first `edge`, the kept ones are a ring of the latest. */
+	if (ex->not_drawn && j >= edge)
+		j = edge + (log->total - edge + (j - edge)) % edge;
+	return &log->seg[j];
+}
+
+static void fill_example(const struct hsa_ladder *l, int k,
+    struct hsa_ladder_example *ex)
+{
+	const struct kept *kp = &l->kept[k];
+	const struct hsa_ladder_log *log = kp->log;
+	uint64_t cap = 2 * (uint64_t)log->edge;
+	size_t i;
+	int side;
+
+	memset(ex, 0, sizeof(*ex));
+	ex->kind = l->id ? NULL : kind_names[k];
+	ex->conn = &kp->conn;
+	ex->v = &kp->v;
+	ex->log = log;
+	ex->n = (size_t)(log->total < cap ? log->total : cap);
+	ex->not_drawn = log->total - ex->n;
+	ex->gap_at = ex->not_drawn ? (size_t)log->edge : ex->n;
+	/* Relative numbering: from the ISN, else the first number seen. */
+	for (side = 0; side < 2; side++) {
+		ex->base[side] = kp->conn.ep[side].isn;
+		if (kp->conn.ep[side].isn_seen)
+			continue;
+		for (i = 0; i < ex->n; i++)
+			if (hsa_ladder_sender(&kp->conn, hsa_ladder_seg_at(ex, i)) == side) {
+				ex->base[side] = hsa_ladder_seg_at(ex, i)->seq;
 				break;
 			}
 	}
 }
 
-int hsa_ladder_print(FILE *out, const struct hsa_ladder *l)
+size_t hsa_ladder_examples(const struct hsa_ladder *l,
+    struct hsa_ladder_example *ex, size_t max)
 {
-	int k, n = 0;
+	size_t n = 0;
+	int k;
 
 	for (k = 0; k < K_COUNT; k++) {
 		if (!l->have[k])
 			continue;
-		if (n++)
-			fputs("\n\n", out);
-		print_one(out, l, &l->kept[k], l->id ? NULL : kind_names[k]);
+		if (n < max)
+			fill_example(l, k, &ex[n]);
+		n++;
 	}
 	return n;
+}
+
+int hsa_ladder_print(FILE *out, const struct hsa_ladder *l)
+{
+	struct hsa_ladder_example ex[K_COUNT];
+	size_t n = hsa_ladder_examples(l, ex, K_COUNT), i;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs("\n\n", out);
+		print_one(out, l, &ex[i]);
+	}
+	return (int)n;
 }
 
 void hsa_ladder_free(struct hsa_ladder *l)

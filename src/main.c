@@ -51,6 +51,7 @@ struct options {
 	long long count;		/* 0: no limit */
 	bool json;
 	const char *out_path;
+	const char *html_path;		/* --html */
 	bool ladder;
 	uint64_t ladder_id;		/* 0: one of each kind */
 	size_t max_flows;
@@ -89,6 +90,7 @@ static void usage(FILE *out)
 	    "  -Z USER            live: run as USER once the interface is open\n"
 	    "      --json         write the JSON report (doc/json-report.md)\n"
 	    "  -o FILE            write the report to FILE, atomically\n"
+	    "      --html FILE    also write the report as one HTML page, atomically\n"
 	    "      --ladder [ID]  draw connection ID as a sequence diagram, or\n"
 	    "                     one connection of each kind without ID\n"
 	    "      --max-flows N  track at most N connections at once (default %d)\n"
@@ -185,7 +187,7 @@ static char *join_words(char **words, int n)
 }
 
 enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL,
-	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT };
+	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT, OPT_HTML };
 
 /* Linux's ephemeral port range, when it can be read. */
 static void read_local_port_range(struct hsa_pressure_config *pc)
@@ -261,6 +263,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
 		{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
 		{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long v;
@@ -344,6 +347,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_HTML:
+			if (!*optarg)
+				return usage_error("--html needs a file name");
+			o->html_path = optarg;
+			break;
 		case OPT_LADDER:
 			o->ladder = true;
 			if (!optarg && all_digits(argv[optind]))
@@ -386,6 +394,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		read_local_port_range(&o->pressure);
 	if (o->json && o->ladder)
 		return usage_error("--json and --ladder are different reports; choose one");
+	if (o->html_path && names_stdout(o->html_path) &&
+	    (!o->out_path || names_stdout(o->out_path)))
+		return usage_error("--html %s and the report would both go to standard output: give the report a file with -o",
+		    o->html_path);
 	if (o->write_file && names_stdout(o->write_file) &&
 	    (!o->out_path || names_stdout(o->out_path)))
 		return usage_error("-w %s and the report would both go to standard output: give the report a file with -o",
@@ -528,6 +540,7 @@ static int open_capture(const struct options *opt, struct hsa_capture *cap)
 struct outputs {
 	struct hsa_output report;	/* -o, or standard output */
 	struct hsa_output packets;	/* -w */
+	struct hsa_output html;		/* --html */
 	struct hsa_output *all[HSA_OUTPUT_MAX];
 	const char *what[HSA_OUTPUT_MAX];	/* "the report", ... */
 	size_t n;
@@ -588,6 +601,8 @@ static int open_outputs(const struct options *opt, struct hsa_capture *cap,
 	status = add_output(os, &os->report, opt->out_path, "the report");
 	if (!status && opt->write_file)
 		status = add_output(os, &os->packets, opt->write_file, "the packets");
+	if (!status && opt->html_path)
+		status = add_output(os, &os->html, opt->html_path, "the HTML report");
 	if (opt->user)
 		hsa_privileges_return();
 	if (status)
@@ -681,6 +696,7 @@ int main(int argc, char **argv)
 	double start = 0, next_status = 0, last_status = 0;
 	uint64_t last_handshakes = 0;
 	FILE *out;
+	char host[256];
 	int status, r;
 
 	status = parse_options(argc, argv, &opt);
@@ -705,7 +721,9 @@ int main(int argc, char **argv)
 		rc.json_out = out;
 		hsa_json_begin(out);
 	}
-	if (opt.ladder && !(rc.ladder = hsa_ladder_new(opt.ladder_id, cap.nano))) {
+	/* The HTML report draws the ladder's example connections. */
+	if ((opt.ladder || opt.html_path) &&
+	    !(rc.ladder = hsa_ladder_new(opt.ladder_id, cap.nano))) {
 		fail("out of memory");
 		goto failed;
 	}
@@ -786,6 +804,11 @@ int main(int argc, char **argv)
 	run.tracker = hsa_tracker_stats(tracker);
 	run.summary = &rc.summary;
 	run.pressure = pressure;
+	run.filter = opt.filter;
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		run.host = host;
+	}
 	status = EXIT_OK;
 	if (opt.json) {
 		if (hsa_json_end(out, &run) != 0)
@@ -802,6 +825,8 @@ int main(int argc, char **argv)
 		}
 	} else
 		hsa_text_report(out, &run);
+	if (opt.html_path)
+		hsa_html_report(outs.html.fp, &run, rc.ladder);
 	if (rc.out_of_memory) {
 		fail("out of memory while writing the report");
 		goto failed;

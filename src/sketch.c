@@ -46,10 +46,17 @@ void hsa_sketch_add(struct hsa_sketch *s, int64_t ns)
 	s->buckets[i]++;
 }
 
+double hsa_sketch_bucket_value(int i)
+{
+	double g = gamma_value();
+
+	return 2.0 * pow(g, i) / (g + 1.0);
+}
+
 double hsa_sketch_quantile(const struct hsa_sketch *s, double q)
 {
 	uint64_t rank, seen;
-	double g = gamma_value(), v;
+	double v;
 	int i;
 
 	if (s->count == 0)
@@ -67,7 +74,7 @@ double hsa_sketch_quantile(const struct hsa_sketch *s, double q)
 		if (seen >= rank)
 			break;
 	}
-	v = 2.0 * pow(g, i) / (g + 1.0);
+	v = hsa_sketch_bucket_value(i);
 	if (v < (double)s->min_ns)
 		v = (double)s->min_ns;
 	if (v > (double)s->max_ns)

@@ -9,7 +9,8 @@ TESTS += \
 	tests/live_capture.sh \
 	tests/live_options.sh \
 	tests/pressure_load.sh \
-	tests/walkthrough.sh
+	tests/walkthrough.sh \
+	tests/html.sh
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
@@ -37,6 +38,9 @@ EXTRA_DIST += \
 	tests/live_options.sh \
 	tests/pressure_load.sh \
 	tests/walkthrough.sh \
+	tests/html.sh \
+	tests/html_browser.py \
+	tests/check_html.py \
 	doc/time-wait.md \
 	doc/make-time-wait-captures.sh \
 	tests/check_report.py \
@@ -50,3 +54,9 @@ EXTRA_DIST += \
 	bench/run.sh \
 	bench/floor.c \
 	bench/measure.c
+
+# tests/html.sh keeps a screenshot of each HTML report it checked.
+clean-local: clean-html-screenshots
+clean-html-screenshots:
+	rm -rf tests/html-screenshots
+.PHONY: clean-html-screenshots

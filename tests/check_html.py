@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""check_html.py - what must hold for every HTML report, for tests/html.sh.
+
+    check_html.py FACTS.jsonl
+
+FACTS.jsonl holds html_browser.py's lines; next to each page NAME.html lies
+NAME.json, the JSON report hsanalyze wrote in the same run (--json -o
+NAME.json --html NAME.html).  The JSON report is the oracle for what the page
+must show: the same findings, one diagram per kind of connection, one chart
+per TIME-WAIT group drawn.  Prints "ok TEXT" and "bad TEXT" lines
+(testlib.sh's relay_checks counts them).
+
+Checked for every page:
+  - Chromium saw no console error or warning and no request but the page;
+    the page has no script and no external resource;
+  - every <svg> in the file is well-formed XML (xml.etree);
+  - the header counts the JSON report's packets;
+  - the findings: the JSON report's, most severe first, same code, same
+    message text;
+  - the diagrams: one per kind of connection in the JSON report, of those
+    kinds;
+  - the TIME-WAIT groups: one figure per group (at most GROUPS_DRAWN),
+    captioned with the group's holder and client -> server;
+  - the RTT table: the JSON report's counts.
+"""
+import json
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+GROUPS_DRAWN = 5
+
+# Exact content of the diagrams of crafted traces, from how they were built
+# (tests/pcaps/README) and RFC 9293's state diagram: the states each side
+# passes through, in order, and the TIME-WAIT interval(s) drawn.
+CLIENT_CLOSE = {
+    'client': ['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT'],
+    'server': ['LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSED'],
+}
+CRAFTED = {
+    # The client's FIN at 1041.100 ms, the server's FIN at 1061.500 ms: the
+    # client holds TIME-WAIT from then on for --time-wait.
+    'client_close': dict(CLIENT_CLOSE, kind='client closes first', notes=0, time_wait=[
+        ('client', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1061.500 ms to +61061.500 ms')]),
+    'client_close_tw30': dict(CLIENT_CLOSE, kind='client closes first', notes=0, time_wait=[
+        ('client', 'TIME-WAIT 30 s (2MSL)', '30000000000', '+1061.500 ms to +31061.500 ms')]),
+    # Both FINs cross: each side goes FIN-WAIT-1 -> CLOSING -> TIME-WAIT,
+    # entering TIME-WAIT when the ACK of its own FIN arrives: the server at
+    # the client's ACK (1051.200 ms), the client at the server's (1061.300).
+    # In capture order the server is drawn in CLOSE-WAIT until its FIN,
+    # which the page explains in a note.
+    'simultaneous_close': {
+        'kind': 'simultaneous close',
+        'client': ['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'CLOSING', 'TIME-WAIT'],
+        'server': ['LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'CLOSING', 'TIME-WAIT'],
+        'notes': 1,
+        'time_wait': [('client', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1061.300 ms to +61061.300 ms'),
+                      ('server', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1051.200 ms to +61051.200 ms')]},
+}
+SEVERITY_ORDER = {'high': 0, 'warning': 1, 'info': 2}
+
+
+def kind(c):
+    """The ladder's kind of a JSON connection (src/ladder.c kind_of)."""
+    hs, cl = c['handshake']['status'], c['close']
+    if hs == 'refused':
+        return 'refused'
+    if hs == 'unanswered':
+        return 'unanswered'
+    if cl['kind'] == 'rst':
+        return 'reset'
+    if cl['kind'] == 'half_closed':
+        return 'half closed'
+    if cl['kind'] == 'open':
+        return 'still open'
+    return {'both': 'simultaneous close',
+            'server': 'server closes first'}.get(cl['time_wait'], 'client closes first')
+
+
+def endpoint(ip, port):
+    return ('[%s]:%d' if ':' in ip else '%s:%d') % (ip, port)
+
+
+class Checker:
+    def __init__(self):
+        self.failed = 0
+
+    def check(self, cond, text, detail=''):
+        if cond:
+            print('ok ' + text)
+        else:
+            self.failed += 1
+            print('bad ' + text + (': ' + detail if detail else ''))
+
+    def page(self, facts):
+        path = facts['page']
+        name = os.path.basename(path)
+        html = open(path, encoding='utf-8').read()
+        report = json.load(open(path[:-len('.html')] + '.json'))
+        dom = facts['dom']
+        self.check(not facts['console'], name + ': no console errors', repr(facts['console']))
+        self.check(not facts['requests'], name + ': no network requests', repr(facts['requests']))
+        self.check(dom['scripts'] == 0 and not dom['external'],
+                   name + ': no script, no external resource', repr(dom['external']))
+
+        svgs = re.findall(r'<svg\b.*?</svg>', html, re.S)
+        bad = []
+        for s in svgs:
+            try:
+                ET.fromstring(s)
+            except ET.ParseError as e:
+                bad.append(str(e))
+        self.check(len(svgs) == dom['svgs'] and not bad,
+                   name + ': %d SVG pictures, well-formed XML' % len(svgs), '; '.join(bad))
+
+        cap = dict(dom['capture'])
+        want = '%d packets, %d TCP segments' % (report['capture']['packets'],
+                                                report['capture']['tcp_segments'])
+        self.check(cap.get('Packets', '').startswith(want), name + ': header says ' + want,
+                   cap.get('Packets'))
+
+        findings = sorted(report.get('findings', []),
+                          key=lambda f: SEVERITY_ORDER[f['severity']])
+        want = [(f['severity'], f['code'], f['message']) for f in findings]
+        got = [(f['severity'].lower(), f['code'], f['message']) for f in dom['findings']]
+        self.check(got == want, name + ': %d findings, most severe first' % len(want),
+                   'got %r, want %r' % (got, want))
+
+        kinds = []
+        for c in report['connections']:
+            if kind(c) not in kinds:
+                kinds.append(kind(c))
+        got = sorted(d['kind'] for d in dom['diagrams'])
+        self.check(got == sorted(kinds), name + ': diagrams %s' % sorted(kinds), repr(got))
+
+        groups = report['time_wait_pressure']['groups'][:GROUPS_DRAWN]
+        charts = dom['tw_charts']
+        self.check(len(charts) == len(groups), name + ': %d TIME-WAIT groups' % len(groups),
+                   '%d drawn' % len(charts))
+        for i, (g, ch) in enumerate(zip(groups, charts)):
+            pair = '%s -> %s' % (g['client_ip'], endpoint(g['server_ip'], g['server_port']))
+            want = 'Group %d: %s holds TIME-WAIT, %s' % (i + 1, g['holder'], pair)
+            self.check(ch['caption'] == want, name + ': group caption ' + want, ch['caption'])
+
+        want = CRAFTED.get(name[:-len('.html')])
+        if want:
+            self.crafted(name, dom['diagrams'], want)
+
+        rtt = report['summary']['rtt_ms']
+        got = [row[1] for row in dom['rtt_table'][1:]]
+        want = [str(rtt[k]['count']) for k in ('syn_to_synack', 'synack_to_ack', 'total')]
+        self.check(got == want, name + ': RTT counts %s' % want, repr(got))
+
+
+    def crafted(self, name, diagrams, want):
+        d = diagrams[0] if len(diagrams) == 1 else {}
+        self.check(d.get('kind') == want['kind'], name + ': one diagram, ' + want['kind'],
+                   repr([x['kind'] for x in diagrams]))
+        for side in ('client', 'server'):
+            got = d.get(side + '_states')
+            self.check(got == want[side], name + ': %s states %s' % (side, ' '.join(want[side])),
+                       repr(got))
+        got = [(t['side'], t['text'], t['ns'], t['span']) for t in d.get('time_wait', [])]
+        self.check(got == want['time_wait'], name + ': TIME-WAIT drawn %r' % (want['time_wait'],),
+                   repr(got))
+        self.check(len(d.get('notes', [])) == want['notes'],
+                   name + ': %d notes on states drawn in capture order' % want['notes'],
+                   repr(d.get('notes')))
+
+
+def main():
+    c = Checker()
+    for line in open(sys.argv[1]):
+        c.page(json.loads(line))
+    sys.exit(1 if c.failed else 0)
+
+
+if __name__ == '__main__':
+    main()

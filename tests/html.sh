@@ -1,0 +1,100 @@
+#!/bin/sh
+# html.sh - the HTML report (--html) in a real browser.  Every bundled
+# capture in tests/pcaps is reported as HTML and JSON in one run; each page
+# must pass `tidy -errors`, load in headless Chromium with no console error
+# and no network request, and show what the JSON report says (check_html.py);
+# a screenshot of each is kept in tests/html-screenshots/ of the build
+# directory.  On crafted traces the diagrams are checked exactly: the states
+# drawn along a client close and a simultaneous close, and the TIME-WAIT
+# interval's length.  The page of a generated proxy trace stays small.
+set -u
+srcdir=${srcdir:-.}
+H=${HSANALYZE:-./src/hsanalyze}
+GEN=${GEN_TRACE:-./bench/gen_trace}
+PY=${PYTHON3:-/usr/bin/python3}
+CHROMIUM=${CHROMIUM:-chromium}
+P=$srcdir/tests/pcaps
+SHOTS=${HTML_SCREENSHOTS:-tests/html-screenshots}
+test_name=html
+# shellcheck source=tests/live/testlib.sh
+. "$srcdir/tests/live/testlib.sh"
+command -v "$CHROMIUM" >/dev/null 2>&1 || skip "no $CHROMIUM (scripts/setup-debian.sh installs it)"
+command -v tidy >/dev/null 2>&1 || skip "no tidy (scripts/setup-debian.sh installs it)"
+work_dir
+# The page of a 2M-packet trace must stay under this (it does not grow with
+# the capture: the same bound holds for the small trace made here).
+MAX_BYTES=1048576
+
+# expect NAME STATUS TEXT CMD...: exit STATUS and TEXT in its one stderr line.
+expect() {
+	name=$1 want=$2 text=$3; shift 3
+	"$@" >/dev/null 2>"$work/err"; got=$?
+	if [ "$got" = "$want" ] && grep -q -- "$text" "$work/err" && [ "$(wc -l <"$work/err")" = 1 ]; then
+		ok "$name: exit $got, $(cat "$work/err")"
+	else
+		bad "$name: exit $got (want $want)"; show "$work/err" stderr
+	fi
+}
+expect "--html needs a name" 2 "--html needs a file name" "$H" -r "$P/client_close.pcap" --html ''
+expect "-o and --html the same" 2 "name the same file" "$H" -r "$P/client_close.pcap" -o "$work/x" --html "$work/x"
+expect "--html in a missing directory" 1 "cannot write the HTML report" "$H" -r "$P/client_close.pcap" --html "$work/none/r.html"
+expect "--html of a bad capture" 1 "not_a_capture.pcap" "$H" -r "$P/not_a_capture.pcap" --html "$work/bad.html"
+if ls "$work"/bad.html* >/dev/null 2>&1; then bad "a failed run left an HTML file"; else ok "a failed run leaves no HTML file"; fi
+
+pages=''
+for pcap in "$P"/*.pcap "$P"/*.pcapng; do
+	name=$(basename "$pcap"); name=${name%.*}
+	"$H" -r "$pcap" --json -o "$work/$name.json" --html "$work/$name.html" \
+	    >/dev/null 2>"$work/$name.err"
+	st=$?
+	if [ -f "$work/$name.html" ]; then
+		pages="$pages $work/$name.html"
+	elif [ "$st" = 0 ]; then
+		bad "$name: exit 0 but no HTML report"
+	elif ls "$work/$name".html.* >/dev/null 2>&1; then
+		bad "$name: exit $st left a temporary file"
+	fi
+done
+# The TIME-WAIT interval is drawn with the length given by --time-wait.
+"$H" -r "$P/client_close.pcap" --time-wait 30 --html "$work/client_close_tw30.html" >"$work/client_close_tw30.txt" &&
+    "$H" -r "$P/client_close.pcap" --time-wait 30 --json -o "$work/client_close_tw30.json" ||
+    bad "client_close with --time-wait 30"
+# The text report in the same run is the one written without --html.
+"$H" -r "$P/client_close.pcap" --time-wait 30 >"$work/plain.txt"
+if cmp -s "$work/plain.txt" "$work/client_close_tw30.txt"; then
+	ok "--html leaves the text report as it is"
+else
+	bad "--html changed the text report"
+fi
+pages="$pages $work/client_close_tw30.html"
+
+# A page of a generated proxy trace: many connections, a few groups.
+"$GEN" -n 4000 --seed 3 -o "$work/proxy.pcap" >/dev/null || exit 99
+"$H" -r "$work/proxy.pcap" --json -o "$work/proxy.json" --html "$work/proxy.html" >/dev/null ||
+    bad "proxy trace: exit $?"
+size=$(wc -c <"$work/proxy.html")
+if [ "$size" -le "$MAX_BYTES" ]; then ok "proxy trace page: $size bytes"; else bad "proxy trace page: $size bytes"; fi
+pages="$pages $work/proxy.html"
+
+n=0 tidy_bad=0
+for page in $pages; do
+	n=$((n + 1))
+	# Status 0: neither errors nor warnings.
+	if ! tidy -errors -q "$page" >"$work/tidy.out" 2>&1; then
+		tidy_bad=$((tidy_bad + 1))
+		bad "tidy -errors: $(basename "$page")"; show "$work/tidy.out" tidy
+	fi
+done
+[ "$tidy_bad" = 0 ] && ok "tidy -errors: nothing to say about $n pages"
+
+mkdir -p "$SHOTS" || exit 99
+# shellcheck disable=SC2086  # one word per page
+if "$PY" "$srcdir/tests/html_browser.py" "$CHROMIUM" "$SHOTS" $pages >"$work/facts.jsonl" 2>"$work/browser.err"; then
+	ok "chromium loaded $n pages, screenshots in $SHOTS"
+else
+	bad "chromium driver failed"; show "$work/browser.err" chromium
+	finish
+fi
+"$PY" "$srcdir/tests/check_html.py" "$work/facts.jsonl" >"$work/checks" 2>&1
+relay_checks "$work/checks" echo "    "
+finish
