@@ -52,6 +52,7 @@ EXTRA_DIST += \
 	bench/README \
 	bench/Makefile \
 	bench/run.sh \
+	bench/make_real_trace.sh \
 	bench/floor.c \
 	bench/measure.c
 
