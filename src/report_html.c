@@ -394,14 +394,16 @@ static void rtt_histogram(FILE *out, const struct hsa_sketch *s)
 	}
 	hsa_svg_text(out, (H_L + H_R) / 2, H_H - 6, "middle", "muted",
 	    "SYN to final ACK, ms%s", a.log ? " (logarithmic)" : "");
-	hsa_svg_text(out, 14, (H_T + H_B) / 2, "middle", "muted", "n");
+	hsa_svg_text(out, 4, H_T - 8, "start", "muted", "handshakes");
 	for (m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
 		double v = hsa_sketch_quantile(s, marks[m].q);
 
 		x = H_L + h_pos(&a, v) * (H_R - H_L);
 		hsa_svg_line(out, x, H_T - 4, x, H_B, "pct");
-		hsa_svg_text(out, x, H_T - 8 - 11.0 * (double)m, "middle", "pctl",
-		    "%s %.3f ms", marks[m].name, v / 1e6);
+		/* Near an edge the label runs inwards, not off the picture. */
+		hsa_svg_text(out, x, H_T - 8 - 11.0 * (double)m,
+		    x > H_R - 60 ? "end" : x < H_L + 60 ? "start" : "middle",
+		    "pctl", "%s %.3f ms", marks[m].name, v / 1e6);
 	}
 	hsa_svg_end(out);
 }

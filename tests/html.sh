@@ -36,7 +36,8 @@ expect() {
 	fi
 }
 expect "--html needs a name" 2 "--html needs a file name" "$H" -r "$P/client_close.pcap" --html ''
-expect "-o and --html the same" 2 "name the same file" "$H" -r "$P/client_close.pcap" -o "$work/x" --html "$work/x"
+expect "-o and --html the same" 1 "would receive both the report and the HTML report" "$H" -r "$P/client_close.pcap" -o "$work/x" --html "$work/x"
+expect "--html - and the report on stdout" 2 "would both go to standard output" "$H" -r "$P/client_close.pcap" --html -
 expect "--html in a missing directory" 1 "cannot write the HTML report" "$H" -r "$P/client_close.pcap" --html "$work/none/r.html"
 expect "--html of a bad capture" 1 "not_a_capture.pcap" "$H" -r "$P/not_a_capture.pcap" --html "$work/bad.html"
 if ls "$work"/bad.html* >/dev/null 2>&1; then bad "a failed run left an HTML file"; else ok "a failed run leaves no HTML file"; fi
