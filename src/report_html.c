@@ -342,11 +342,12 @@ static void rtt_histogram(FILE *out, const struct hsa_sketch *s)
 	static const struct { double q; const char *name; } marks[] = {
 		{ 0.50, "p50" }, { 0.90, "p90" }, { 0.99, "p99" }
 	};
+	enum { NMARKS = sizeof(marks) / sizeof(marks[0]) };
 	uint64_t bins[H_BINS] = { 0 }, top = 0;
 	struct h_axis a;
 	double bw = (H_R - H_L) / H_BINS, x, y;
 	char label[128];
-	size_t m;
+	size_t m, next, row;
 	int i, b, steps;
 
 	a.lo = (double)s->min_ns;
@@ -395,15 +396,24 @@ static void rtt_histogram(FILE *out, const struct hsa_sketch *s)
 	hsa_svg_text(out, (H_L + H_R) / 2, H_H - 6, "middle", "muted",
 	    "SYN to final ACK, ms%s", a.log ? " (logarithmic)" : "");
 	hsa_svg_text(out, 4, H_T - 8, "start", "muted", "handshakes");
-	for (m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
+	/* One line per distinct percentile; equal ones share a label
+	 * ("p50 = p90 0.080 ms"), stacked upwards. */
+	for (m = 0, row = 0; m < NMARKS; m = next, row++) {
 		double v = hsa_sketch_quantile(s, marks[m].q);
+		char names[32];
 
+		snprintf(names, sizeof(names), "%s", marks[m].name);
+		for (next = m + 1; next < NMARKS &&
+		    hsa_sketch_quantile(s, marks[next].q) == v; next++) {
+			strncat(names, " = ", sizeof(names) - strlen(names) - 1);
+			strncat(names, marks[next].name, sizeof(names) - strlen(names) - 1);
+		}
 		x = H_L + h_pos(&a, v) * (H_R - H_L);
 		hsa_svg_line(out, x, H_T - 4, x, H_B, "pct");
 		/* Near an edge the label runs inwards, not off the picture. */
-		hsa_svg_text(out, x, H_T - 8 - 11.0 * (double)m,
+		hsa_svg_text(out, x, H_T - 8 - 11.0 * (double)row,
 		    x > H_R - 60 ? "end" : x < H_L + 60 ? "start" : "middle",
-		    "pctl", "%s %.3f ms", marks[m].name, v / 1e6);
+		    "pctl", "%s %.3f ms", names, v / 1e6);
 	}
 	hsa_svg_end(out);
 }

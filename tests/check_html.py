@@ -21,7 +21,8 @@ Checked for every page:
     kinds;
   - the TIME-WAIT groups: one figure per group (at most GROUPS_DRAWN),
     captioned with the group's holder and client -> server;
-  - the RTT table: the JSON report's counts.
+  - the RTT table: the JSON report's counts; the histogram: its p50, p90
+    and p99 marks.
 """
 import json
 import os
@@ -151,6 +152,20 @@ class Checker:
         got = [row[1] for row in dom['rtt_table'][1:]]
         want = [str(rtt[k]['count']) for k in ('syn_to_synack', 'synack_to_ack', 'total')]
         self.check(got == want, name + ': RTT counts %s' % want, repr(got))
+        # The histogram marks the JSON report's percentiles of the total.
+        total = rtt['total']
+        if total['count']:
+            marks = {}
+            for label in dom['rtt_labels']:
+                m = re.match(r'^(p\d\d(?: = p\d\d)*) (\d+\.\d{3}) ms$', label)
+                if m:
+                    for p in m.group(1).split(' = '):
+                        marks[p] = float(m.group(2))
+            want = {p: round(total[p], 3) for p in ('p50', 'p90', 'p99')}
+            self.check(marks == want, name + ': histogram marks %s' % want, repr(marks))
+        else:
+            self.check(not dom['rtt_labels'], name + ': no histogram without RTTs',
+                       repr(dom['rtt_labels']))
 
 
     def crafted(self, name, diagrams, want):

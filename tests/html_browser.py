@@ -170,6 +170,7 @@ def start_browser(chromium, profile):
     proc = subprocess.Popen(
         [chromium, '--headless', '--no-sandbox', '--disable-gpu',
          '--no-first-run', '--no-default-browser-check', '--disable-extensions',
+         '--hide-scrollbars',
          '--disable-background-networking', '--disable-sync',
          '--disable-component-update', '--user-data-dir=' + profile,
          '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
@@ -243,6 +244,9 @@ def main():
         dt = DevTools(WebSocket(page_target(port)))
         for domain in ('Page', 'Runtime', 'Log', 'Network'):
             dt.call(domain + '.enable')
+        # The window's size is not the page's: fix the viewport itself.
+        dt.call('Emulation.setDeviceMetricsOverride', width=SHOT_WIDTH,
+                height=SHOT_HEIGHT, deviceScaleFactor=1, mobile=False)
         for path in pages:
             print(json.dumps(load(dt, path, shots)), flush=True)
     finally:
