@@ -5,6 +5,10 @@
  * Timestamps are read at nanosecond resolution whatever the source; the
  * source's own precision (microseconds or nanoseconds) is kept so that
  * reports print as many digits as the capture really has.
+ *
+ * A record whose time is outside the usable range of hsa_time.h (a pcapng
+ * timestamp near 2^64 units, say) is counted and not analysed.  A clock that
+ * steps back by more than HSA_CLOCK_STEP_NS is counted as a step.
  */
 #ifndef HSA_CAPTURE_H
 #define HSA_CAPTURE_H
@@ -16,15 +20,20 @@
 
 #include "hsa_decode.h"
 #include "hsa_packet.h"
+#include "hsa_time.h"
 
 struct hsa_capture_stats {
 	uint64_t packets;			/* records read */
 	uint64_t results[HSA_DECODE_RESULT_COUNT];
 	uint64_t options_truncated;
 	uint64_t options_invalid;
+	uint64_t bad_timestamps;		/* records outside the usable range */
+	uint64_t clock_steps_back;		/* steps back of HSA_CLOCK_STEP_NS or more */
+	int64_t largest_step_back_ns;
 	bool have_ts;
 	int64_t first_ts;
-	int64_t last_ts;
+	int64_t last_ts;			/* the latest seen */
+	int64_t clock_ts;			/* the latest since the last step */
 	bool cut_short;				/* the file ends inside a record */
 	bool save_failed;			/* -w failed: reading stopped */
 	char cut_reason[PCAP_ERRBUF_SIZE];

@@ -156,7 +156,8 @@ struct hsa_conn {
 	struct hsa_conn *prev;		/* lifecycle list */
 	struct hsa_conn *next;
 	uint64_t hash;
-	int64_t queued_ts;	/* last_ts when last moved to its list's tail */
+	int64_t queued_ts;	/* active_ns when last moved to its list's tail */
+	int64_t active_ns;	/* the tracker's clock at its latest segment */
 	int64_t first_ts;
 	int64_t last_ts;
 	uint64_t id;

@@ -4,7 +4,11 @@
  * Segments go in; connections come out, each once, through the sink, when
  * hsanalyze is done with them: closed and quiet for the linger time, idle past
  * their timeout, evicted when the table is full, or at the end of the
- * capture.  Timeouts run on capture time, never on the wall clock.  After a
+ * capture.  Timeouts run on capture time, never on the wall clock: on the
+ * tracker's own clock, which follows the capture's timestamps forward and
+ * does not go back when they step back (NTP, merged files), so that a step
+ * neither freezes expiry (memory would grow) nor expires everything at
+ * once.  Without steps it is the latest timestamp seen.  After a
  * connection is reported, a short history entry of its 4-tuple remains, so
  * that a new SYN on it can be recognised as port reuse.
  */
@@ -50,6 +54,7 @@ struct hsa_tracker_stats {
 	uint64_t evicted;	/* reported early because the table was full */
 	uint64_t late_segments;	/* arrived after their connection was reported */
 	uint64_t peak_flows;	/* most entries held at once */
+	uint64_t alloc_failures;	/* segments dropped: no memory for their connection */
 	uint64_t handshakes;	/* completed, as they complete */
 	uint64_t time_wait_entered[HSA_WHO_COUNT];	/* as connections close */
 };

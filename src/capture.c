@@ -34,6 +34,40 @@ int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
 	return 0;
 }
 
+/* The record's time in nanoseconds, or -1 when it is outside the usable
+ * range (see hsa_capture.h): checked before multiplying, so no value of
+ * the header can overflow. */
+static int usable_timestamp(const struct pcap_pkthdr *h, int64_t *ts)
+{
+	/* With nanosecond precision requested, tv_usec holds nanoseconds. */
+	if (h->ts.tv_sec < 0 || (long long)h->ts.tv_sec > HSA_TS_MAX_SEC ||
+	    h->ts.tv_usec < 0 || h->ts.tv_usec >= 1000000000L)
+		return -1;
+	*ts = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
+	return 0;
+}
+
+/* First and last times, and steps back of the capture's clock. */
+static void note_time(struct hsa_capture_stats *st, int64_t ts)
+{
+	if (!st->have_ts) {
+		st->first_ts = st->last_ts = st->clock_ts = ts;
+		st->have_ts = true;
+		return;
+	}
+	if (ts < st->first_ts)
+		st->first_ts = ts;
+	if (ts > st->last_ts)
+		st->last_ts = ts;
+	if (st->clock_ts - ts > HSA_CLOCK_STEP_NS) {
+		st->clock_steps_back++;
+		if (st->clock_ts - ts > st->largest_step_back_ns)
+			st->largest_step_back_ns = st->clock_ts - ts;
+		st->clock_ts = ts;	/* the clock goes on from here */
+	} else if (ts > st->clock_ts)
+		st->clock_ts = ts;
+}
+
 int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 {
 	struct hsa_capture_stats *st = &cap->stats;
@@ -74,14 +108,12 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 			return -1;
 		}
 	}
-	/* With nanosecond precision requested, tv_usec holds nanoseconds. */
-	ts = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
 	st->packets++;
-	if (!st->have_ts || ts < st->first_ts)
-		st->first_ts = ts;
-	if (!st->have_ts || ts > st->last_ts)
-		st->last_ts = ts;
-	st->have_ts = true;
+	if (usable_timestamp(h, &ts) != 0) {
+		st->bad_timestamps++;
+		return 0;
+	}
+	note_time(st, ts);
 
 	r = hsa_decode_link(cap->dlt, pkt, data, h->caplen, h->len);
 	st->results[r]++;

@@ -188,7 +188,7 @@ static cJSON *capture_json(const struct hsa_run *run)
 	const struct hsa_capture *cap = run->cap;
 	const struct hsa_capture_stats *st = &cap->stats;
 	char tbuf[HSA_TIME_STRLEN];
-	cJSON *o = cJSON_CreateObject(), *opt, *drops;
+	cJSON *o = cJSON_CreateObject(), *opt, *drops, *steps;
 
 	cJSON_AddStringToObject(o, "source", cap->source);
 	cJSON_AddBoolToObject(o, "live", cap->live);
@@ -213,7 +213,14 @@ static cJSON *capture_json(const struct hsa_run *run)
 	cJSON_AddNumberToObject(opt, "truncated", (double)st->options_truncated);
 	cJSON_AddNumberToObject(opt, "invalid", (double)st->options_invalid);
 	cJSON_AddBoolToObject(o, "cut_short", st->cut_short);
+	cJSON_AddNumberToObject(o, "bad_timestamps", (double)st->bad_timestamps);
+	steps = cJSON_AddObjectToObject(o, "clock_steps_back");
+	cJSON_AddNumberToObject(steps, "count", (double)st->clock_steps_back);
+	cJSON_AddNumberToObject(steps, "largest_ms",
+	    (double)st->largest_step_back_ns / 1e6);
 	cJSON_AddNumberToObject(o, "late_segments", (double)run->tracker->late_segments);
+	cJSON_AddNumberToObject(o, "dropped_out_of_memory",
+	    (double)run->tracker->alloc_failures);
 	if (cap->live && run->stats_available) {
 		drops = cJSON_AddObjectToObject(o, "drops");
 		cJSON_AddNumberToObject(drops, "kernel", (double)run->kernel_drops);

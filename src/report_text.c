@@ -46,6 +46,18 @@ static void print_capture(FILE *out, const struct hsa_run *run)
 		fprintf(out, "  TCP options cut by the snaplen: %llu segments, malformed: %llu (fixed header still used)\n",
 		    (unsigned long long)st->options_truncated,
 		    (unsigned long long)st->options_invalid);
+	if (st->bad_timestamps)
+		fprintf(out, "  %llu packets with unusable timestamps (before 1970 or after 2106), not analysed\n",
+		    (unsigned long long)st->bad_timestamps);
+	if (st->clock_steps_back)
+		fprintf(out, "  WARNING: the capture's clock steps back %llu time%s (largest %.3f s): "
+		    "times after a step are as recorded\n",
+		    (unsigned long long)st->clock_steps_back,
+		    st->clock_steps_back == 1 ? "" : "s",
+		    (double)st->largest_step_back_ns / 1e9);
+	if (run->tracker->alloc_failures)
+		fprintf(out, "  WARNING: %llu segments dropped, out of memory for their connection: results are incomplete\n",
+		    (unsigned long long)run->tracker->alloc_failures);
 	if (run->tracker->late_segments)
 		fprintf(out, "  %llu segments arrived after their connection had been reported\n",
 		    (unsigned long long)run->tracker->late_segments);

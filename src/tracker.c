@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsa_time.h"
 #include "hsa_tracker.h"
 #include "flow_hash.h"
 
@@ -53,7 +54,9 @@ struct hsa_tracker {
 	struct conn_list lists[L_COUNT];
 	struct hsa_conn *free_conns;	/* released entries, for reuse */
 	uint64_t next_id;
-	int64_t now;		/* the latest capture time seen */
+	int64_t now;		/* the tracker's clock (see hsa_tracker.h) */
+	int64_t clock_ts;	/* the capture time now last followed */
+	bool started;		/* a segment has set the clock */
 	int64_t next_expire;	/* look at the list heads again from then */
 	struct hsa_tracker_stats stats;
 };
@@ -198,16 +201,18 @@ static void table_grow(struct hsa_tracker *t)
 	t->nslots = n;
 }
 
-static void table_insert(struct hsa_tracker *t, struct hsa_conn *c)
+/* 0, or -1 when the table could not grow and is full. */
+static int table_insert(struct hsa_tracker *t, struct hsa_conn *c)
 {
 	if ((t->count + 1) * 2 > t->nslots)
 		table_grow(t);
 	if (t->count + 1 >= t->nslots)
-		return;		/* cannot happen: max_flows bounds count */
+		return -1;
 	slot_put(t->slots, t->nslots, c->hash, c);
 	t->count++;
 	if (t->count > t->stats.peak_flows)
 		t->stats.peak_flows = t->count;
+	return 0;
 }
 
 /* --- life cycle ------------------------------------------------------- */
@@ -243,7 +248,7 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	report(t, c);
 	list_remove(t, c);
 	list_append(t, c, L_HISTORY);
-	c->queued_ts = c->last_ts;
+	c->queued_ts = c->active_ns;
 }
 
 static void expire(struct hsa_tracker *t)
@@ -256,11 +261,11 @@ static void expire(struct hsa_tracker *t)
 	for (l = 0; l < L_COUNT; l++)
 		while ((c = t->lists[l].head) &&
 		    t->now - c->queued_ts > t->lists[l].timeout_ns) {
-			if (t->now - c->last_ts <= t->lists[l].timeout_ns) {
+			if (t->now - c->active_ns <= t->lists[l].timeout_ns) {
 				/* Active since it was queued: requeue it. */
 				list_remove(t, c);
 				list_append(t, c, l);
-				c->queued_ts = c->last_ts;
+				c->queued_ts = c->active_ns;
 			} else if (l == L_HISTORY)
 				release(t, c);
 			else
@@ -284,7 +289,7 @@ static void evict_one(struct hsa_tracker *t)
 	}
 	hs = t->lists[L_HANDSHAKE].head;
 	est = t->lists[L_ESTABLISHED].head;
-	c = !hs ? est : !est ? hs : (hs->last_ts <= est->last_ts ? hs : est);
+	c = !hs ? est : !est ? hs : (hs->active_ns <= est->active_ns ? hs : est);
 	if (!c)
 		return;
 	c->evicted = true;
@@ -304,10 +309,15 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 		t->free_conns = c->hnext;
 	else if (!(c = malloc(sizeof(*c))))
 		return NULL;
+	c->hash = h;
+	if (table_insert(t, c) != 0) {
+		c->hnext = t->free_conns;
+		t->free_conns = c;
+		return NULL;
+	}
 	hsa_conn_init(c, t->next_id++, p);
 	c->hash = h;
-	c->queued_ts = p->ts_ns;
-	table_insert(t, c);
+	c->queued_ts = c->active_ns = t->now;
 	list_append(t, c, L_HANDSHAKE);
 	return c;
 }
@@ -325,6 +335,22 @@ void hsa_tracker_hash(const struct hsa_tracker *t, struct hsa_packet *p)
 	    p->sport, &p->dst, p->dport);
 }
 
+/* Follow the capture's clock forward from where it was last followed; a
+ * step back by more than HSA_CLOCK_STEP_NS is followed from its new value
+ * without moving the tracker's clock back.  Smaller steps back are
+ * reordering and change nothing. */
+static void advance_clock(struct hsa_tracker *t, int64_t ts)
+{
+	if (!t->started) {
+		t->now = t->clock_ts = ts;
+		t->started = true;
+	} else if (ts > t->clock_ts) {
+		t->now = hsa_ns_add_sat(t->now, ts - t->clock_ts);
+		t->clock_ts = ts;
+	} else if (t->clock_ts - ts > HSA_CLOCK_STEP_NS)
+		t->clock_ts = ts;
+}
+
 void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 {
 	uint64_t h = p->flow_hash;
@@ -332,17 +358,16 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 	struct hsa_conn *c;
 	enum hsa_segment_role role;
 	uint64_t previous_id = 0;
-	int64_t previous_last = 0;
+	int64_t previous_active = 0;
 	bool reuse = false, had_handshake;
 	int which;
 
-	if (p->ts_ns > t->now)
-		t->now = p->ts_ns;
+	advance_clock(t, p->ts_ns);
 	/* Timeouts are seconds long: looking once per millisecond of
 	 * capture time is enough, and spares the list heads' cache lines. */
 	if (t->now >= t->next_expire) {
 		expire(t);
-		t->next_expire = t->now + EXPIRE_EVERY_NS;
+		t->next_expire = hsa_ns_add_sat(t->now, EXPIRE_EVERY_NS);
 	}
 
 	c = table_find(t, h, p);
@@ -360,22 +385,26 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		if (t->cfg.pressure)
 			hsa_pressure_reuse(t->cfg.pressure, c, p->ts_ns);
 		previous_id = c->id;
-		previous_last = c->last_ts;
+		previous_active = c->active_ns;
 		release(t, c);
 		c = NULL;
 	}
 	if (!c) {
 		c = new_conn(t, h, p);
-		if (!c)
+		if (!c) {
+			t->stats.alloc_failures++;
 			return;
+		}
 		if (reuse) {
 			c->has_previous = true;
 			c->previous_id = previous_id;
-			c->reuse_gap_ns = p->ts_ns - previous_last;
+			/* On the tracker's clock: never negative. */
+			c->reuse_gap_ns = t->now - previous_active;
 		}
 	}
 
 	had_handshake = c->ack3_seen;
+	c->active_ns = t->now;
 	role = hsa_conn_segment(c, p);
 	if (t->cfg.segment_hook)
 		t->cfg.segment_hook(t->cfg.ctx, c, p, role);
@@ -392,10 +421,10 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 			hsa_pressure_closed(t->cfg.pressure, c, v.time_wait);
 	}
 	if (which != c->list || (c != t->lists[which].tail &&
-	    c->last_ts - c->queued_ts > t->lists[which].timeout_ns / 8)) {
+	    c->active_ns - c->queued_ts > t->lists[which].timeout_ns / 8)) {
 		list_remove(t, c);
 		list_append(t, c, which);
-		c->queued_ts = c->last_ts;
+		c->queued_ts = c->active_ns;
 	}
 }
 

@@ -5,6 +5,7 @@ TESTS += \
 	tests/mutated_captures.sh \
 	tests/cli.sh \
 	tests/outputs.sh \
+	tests/timestamps.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
 	tests/live_options.sh \
@@ -33,6 +34,7 @@ EXTRA_DIST += \
 	tests/mutate_captures.py \
 	tests/cli.sh \
 	tests/outputs.sh \
+	tests/timestamps.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
 	tests/live_options.sh \
