@@ -236,7 +236,9 @@ int hsa_http_listen(struct hsa_http_server *s, const char *spec,
 	    listen(s->fd, LISTEN_BACKLOG) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		freeaddrinfo(ai);
-		hsa_http_close(s);
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
 		return -1;
 	}
 	freeaddrinfo(ai);
@@ -446,6 +448,8 @@ void hsa_http_close(struct hsa_http_server *s)
 {
 	int i;
 
+	if (s->fd < 0)		/* never listened: the slots were not set up */
+		return;
 	for (i = 0; i < HSA_HTTP_MAX_CLIENTS; i++)
 		if (s->clients[i].fd >= 0)
 			drop_client(&s->clients[i]);

@@ -25,7 +25,9 @@
 #include <string.h>
 
 #include "hsa_capture.h"
+#include "hsa_http.h"
 #include "hsa_ladder.h"
+#include "hsa_metrics.h"
 #include "hsa_output.h"
 #include "hsa_reader.h"
 #include "hsa_report.h"
@@ -38,6 +40,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SIGNAL_BASE = 128 };
 #define DEFAULT_SNAPLEN		256
 /* A busy loopback fills libpcap's 2 MiB default in immediate mode. */
 #define DEFAULT_BUFFER_KIB	32768
+/* --metrics-listen: how often a busy capture stops to answer scrapes. */
+#define HTTP_SERVICE_S		0.02
 
 struct options {
 	const char *read_file;
@@ -56,6 +60,8 @@ struct options {
 	uint64_t ladder_id;		/* 0: one of each kind */
 	size_t max_flows;
 	struct hsa_pressure_config pressure;
+	const char *metrics_listen;	/* --metrics-listen ADDR:PORT */
+	const char *metrics_file;	/* --metrics-file FILE */
 	char *filter;
 };
 
@@ -66,6 +72,13 @@ struct run_ctx {
 	bool nano;
 	bool out_of_memory;
 	struct hsa_ladder *ladder;
+	struct hsa_metrics metrics;
+	/* What a scrape reads (live only). */
+	const struct options *opt;
+	struct hsa_capture *cap;
+	struct hsa_tracker *tracker;
+	struct hsa_pressure *pressure;
+	double start_time;
 };
 
 static const char *progname = "hsanalyze";
@@ -84,6 +97,10 @@ static void usage(FILE *out)
 	    "  -c COUNT           stop after COUNT packets\n"
 	    "      --duration S   stop a live capture after S seconds\n"
 	    "      --interval S   live: a status line on stderr every S seconds\n"
+	    "      --metrics-listen [ADDR:]PORT  live: serve Prometheus metrics at\n"
+	    "                     http://ADDR:PORT/metrics (ADDR 127.0.0.1 if not given)\n"
+	    "      --metrics-file FILE  live: write the metrics to FILE, atomically,\n"
+	    "                     every --interval (node_exporter's textfile collector)\n"
 	    "  -s SNAPLEN         live: bytes kept per packet (default %d)\n"
 	    "  -B KIB             live: kernel buffer size in KiB (default %d)\n"
 	    "  -w FILE            also save the packets read to FILE (pcap)\n"
@@ -187,7 +204,8 @@ static char *join_words(char **words, int n)
 }
 
 enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL,
-	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT, OPT_HTML };
+	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT, OPT_HTML, OPT_METRICS_LISTEN,
+	OPT_METRICS_FILE };
 
 /* Linux's ephemeral port range, when it can be read. */
 static void read_local_port_range(struct hsa_pressure_config *pc)
@@ -264,6 +282,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
 		{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
 		{ "html", required_argument, NULL, OPT_HTML },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long v;
@@ -334,6 +354,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--port-range needs LOW-HIGH with 1 <= LOW <= HIGH <= 65535, not '%s'", optarg);
 			o->pressure.port_range_source = "option";
 			break;
+		case OPT_METRICS_LISTEN:
+			o->metrics_listen = optarg;
+			break;
+		case OPT_METRICS_FILE:
+			if (!*optarg)
+				return usage_error("--metrics-file needs a file name");
+			o->metrics_file = optarg;
+			break;
 		case 'c':
 			if (parse_number(optarg, 1, LLONG_MAX, &v) != 0)
 				return usage_error("-c needs a positive whole number, not '%s'", optarg);
@@ -389,6 +417,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("-r and -i both given: read a file or capture live, not both");
 	if (o->read_file && (o->duration || o->interval || o->user))
 		return usage_error("--duration, --interval and -Z are for live capture (-i)");
+	if (o->read_file && (o->metrics_listen || o->metrics_file))
+		return usage_error("--metrics-listen and --metrics-file are for live capture (-i)");
+	if (o->metrics_file && !o->interval)
+		return usage_error("--metrics-file is written every --interval: give one");
 	/* Live, the connecting side is usually this machine: use its range. */
 	if (o->iface && !strcmp(o->pressure.port_range_source, "default"))
 		read_local_port_range(&o->pressure);
@@ -418,6 +450,7 @@ static void on_connection(void *ctx, struct hsa_conn *c,
 	struct run_ctx *r = ctx;
 
 	hsa_summary_add(&r->summary, c, v);
+	hsa_metrics_connection(&r->metrics, v);
 	if (r->json_out && hsa_json_connection(r->json_out, c, v, r->nano) != 0)
 		r->out_of_memory = true;
 	if (r->ladder)
@@ -503,6 +536,56 @@ static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
 	*last_time = elapsed;
 }
 
+/* The metrics as they stand, for a scrape or the metrics file. */
+static int write_metrics(struct run_ctx *r, FILE *out, enum hsa_expo_format f)
+{
+	struct hsa_metrics_view v = { 0 };
+	unsigned long long drops = 0, ifdrops = 0;
+
+	v.interface = r->opt->iface;
+	v.start_time = r->start_time;
+	v.packets = r->cap->stats.packets;
+	v.drops_valid = hsa_capture_stats_live(r->cap, &drops, &ifdrops) == 0;
+	v.kernel_drops = drops;
+	v.interface_drops = ifdrops;
+	v.tracker = hsa_tracker_stats(r->tracker);
+	v.open_flows = hsa_tracker_open_flows(r->tracker);
+	v.max_flows = r->opt->max_flows;
+	v.pressure = r->pressure;
+	return hsa_metrics_render(out, f, &r->metrics, &v);
+}
+
+/* --metrics-listen: the answer to GET /metrics. */
+static int render_metrics(void *ctx, const char *accept, FILE *body,
+    const char **content_type)
+{
+	enum hsa_expo_format f = hsa_expo_negotiate(accept);
+
+	*content_type = hsa_expo_content_type(f);
+	return write_metrics(ctx, body, f);
+}
+
+/* --metrics-file: replaced atomically, in the text format node_exporter
+ * reads.  A failure is said once per change of error, and the run goes on:
+ * the next interval tries again. */
+static void write_metrics_file(struct run_ctx *r)
+{
+	static char last_err[PCAP_ERRBUF_SIZE];
+	struct hsa_output out;
+	char err[PCAP_ERRBUF_SIZE] = "";
+
+	if (hsa_output_open(&out, r->opt->metrics_file, err, sizeof(err)) == 0) {
+		if (write_metrics(r, out.fp, HSA_EXPO_PROMETHEUS) != 0) {
+			snprintf(err, sizeof(err), "write error");
+			hsa_output_abort(&out);
+		} else
+			hsa_output_commit(&out, err, sizeof(err));
+	}
+	if (*err && strcmp(err, last_err))
+		fail("%s: cannot write the metrics: %s", r->opt->metrics_file, err);
+	snprintf(last_err, sizeof(last_err), "%s", err);
+}
+
 static const char *source_name(const struct options *o)
 {
 	if (o->iface)
@@ -579,10 +662,10 @@ static int add_output(struct outputs *os, struct hsa_output *o,
 }
 
 /* -o and -w, as the -Z user when there is one (so that a file is created
- * only where that user may create it), then -Z itself; 0 or an exit
- * status. */
+ * only where that user may create it), --metrics-listen (before -Z, so that
+ * a port below 1024 can be had), then -Z itself; 0 or an exit status. */
 static int open_outputs(const struct options *opt, struct hsa_capture *cap,
-    struct outputs *os)
+    struct outputs *os, struct hsa_http_server *http, void *metrics_ctx)
 {
 	char err[PCAP_ERRBUF_SIZE + 128];
 	struct stat st;
@@ -607,6 +690,11 @@ static int open_outputs(const struct options *opt, struct hsa_capture *cap,
 		hsa_privileges_return();
 	if (status)
 		return status;
+	if (opt->metrics_listen && hsa_http_listen(http, opt->metrics_listen,
+	    render_metrics, metrics_ctx, err, sizeof(err)) != 0) {
+		fail("--metrics-listen %s: %s", opt->metrics_listen, err);
+		return EXIT_FAIL;
+	}
 	if (opt->user && hsa_drop_privileges(opt->user, err, sizeof(err)) != 0) {
 		fail("%s: cannot run as this user: %s", opt->user, err);
 		return EXIT_FAIL;
@@ -684,6 +772,7 @@ int main(int argc, char **argv)
 	struct options opt;
 	struct hsa_capture cap;
 	static struct outputs outs;
+	struct hsa_http_server http = { .fd = -1 };
 	struct hsa_tracker_config tc = { 0 };
 	struct hsa_tracker *tracker = NULL;
 	struct hsa_reader *reader = NULL;
@@ -693,7 +782,7 @@ int main(int argc, char **argv)
 	static struct run_ctx rc;
 	const struct hsa_output *bad_out;
 	const char *bad_what = NULL;
-	double start = 0, next_status = 0, last_status = 0;
+	double start = 0, next_status = 0, last_status = 0, next_http = 0;
 	uint64_t last_handshakes = 0;
 	FILE *out;
 	char host[256];
@@ -706,9 +795,11 @@ int main(int argc, char **argv)
 	memset(&cap, 0, sizeof(cap));
 	cap.live_fd = -1;
 	catch_signals();
+	hsa_metrics_init(&rc.metrics);
 	if ((status = open_capture(&opt, &cap)) != 0 ||
-	    (status = open_outputs(&opt, &cap, &outs)) != 0) {
+	    (status = open_outputs(&opt, &cap, &outs, &http, &rc)) != 0) {
 		abort_outputs(&cap, &outs);
+		hsa_http_close(&http);
 		hsa_capture_close(&cap);
 		free(opt.filter);
 		return status;
@@ -751,6 +842,11 @@ int main(int argc, char **argv)
 		    progname, opt.iface, hsa_capture_link_name(&cap), cap.snaplen);
 		start = now_seconds();
 		next_status = opt.interval;
+		rc.opt = &opt;
+		rc.cap = &cap;
+		rc.tracker = tracker;
+		rc.pressure = pressure;
+		rc.start_time = (double)time(NULL);
 	}
 	/* A file is read on a second thread while this one tracks. */
 	if (!cap.live && (reader = hsa_reader_start(&cap,
@@ -778,12 +874,20 @@ int main(int argc, char **argv)
 			break;
 		if (hsa_output_failed(&outs.report))
 			break;
-		if (cap.live && (opt.duration || opt.interval)) {
+		if (cap.live && (opt.duration || opt.interval || http.fd >= 0)) {
 			double elapsed = now_seconds() - start;
 
+			/* Scrapes: whenever the capture is quiet, and at least
+			 * every HTTP_SERVICE_S when it is not. */
+			if (http.fd >= 0 && (r == 0 || elapsed >= next_http)) {
+				hsa_http_service(&http, 0);
+				next_http = elapsed + HTTP_SERVICE_S;
+			}
 			if (opt.interval && elapsed >= next_status) {
 				print_status(&cap, tracker, pressure, elapsed,
 				    &last_handshakes, &last_status);
+				if (opt.metrics_file)
+					write_metrics_file(&rc);
 				next_status += opt.interval;
 			}
 			if (opt.duration && elapsed >= opt.duration)
@@ -799,6 +903,9 @@ int main(int argc, char **argv)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
+	if (opt.metrics_file)
+		write_metrics_file(&rc);
+	hsa_http_close(&http);
 
 	run.cap = &cap;
 	run.tracker = hsa_tracker_stats(tracker);
@@ -850,6 +957,7 @@ int main(int argc, char **argv)
 failed:
 	live_capture = NULL;
 	abort_outputs(&cap, &outs);
+	hsa_http_close(&http);
 	hsa_tracker_free(tracker);
 	hsa_pressure_free(pressure);
 	hsa_ladder_free(rc.ladder);

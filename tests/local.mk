@@ -11,7 +11,9 @@ TESTS += \
 	tests/live_options.sh \
 	tests/pressure_load.sh \
 	tests/walkthrough.sh \
-	tests/html.sh
+	tests/html.sh \
+	tests/prometheus_rules.sh \
+	tests/metrics_http.sh
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
@@ -43,7 +45,11 @@ EXTRA_DIST += \
 	tests/html.sh \
 	tests/html_browser.py \
 	tests/check_html.py \
-	doc/time-wait.md \
+	tests/prometheus_rules.sh \
+	tests/metrics_http.sh \
+	doc/hsanalyze.rules.test.yml \
+	tests/slow \
+	debian \
 	doc/make-time-wait-captures.sh \
 	tests/check_report.py \
 	tests/ladder \
