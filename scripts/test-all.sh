@@ -2,7 +2,8 @@
 # test-all.sh - the whole test suite, from a fresh Debian 12 machine:
 # install what is needed, build warning-free, run `make check`, run it again
 # with AddressSanitizer and UndefinedBehaviorSanitizer, a smoke run of the
-# benchmark harness (bench/), and `make distcheck`.
+# benchmark harness (bench/), `make distcheck`, and the slow tests
+# (tests/slow: the Debian package, a long live run).
 # Ends with one line "N passed, N failed" over all three runs.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +71,20 @@ else
 	total_fail=$((total_fail + 1))
 	status=1
 fi
+
+# The slow suite (tests/slow): each test takes minutes, not seconds.
+echo "=== slow tests"
+for t in "$top"/tests/slow/*.sh; do
+	srcdir=$top HSANALYZE=$top/_build/plain/src/hsanalyze sh "$t" >"$top/_build/slow.log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL|SKIP)' "$top/_build/slow.log"
+	case $rc in
+	0) echo "PASS: tests/slow/${t##*/}"; total_pass=$((total_pass + 1)) ;;
+	77) echo "SKIP: tests/slow/${t##*/}" ;;
+	*) tail -n 40 "$top/_build/slow.log"; echo "FAIL: tests/slow/${t##*/}"
+	   total_fail=$((total_fail + 1)); status=1 ;;
+	esac
+done
 
 echo "$total_pass passed, $total_fail failed"
 exit $status
