@@ -13,7 +13,8 @@ TESTS += \
 	tests/walkthrough.sh \
 	tests/html.sh \
 	tests/prometheus_rules.sh \
-	tests/metrics_http.sh
+	tests/metrics_http.sh \
+	tests/prometheus_live.sh
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
@@ -47,6 +48,7 @@ EXTRA_DIST += \
 	tests/check_html.py \
 	tests/prometheus_rules.sh \
 	tests/metrics_http.sh \
+	tests/prometheus_live.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \
 	debian \
