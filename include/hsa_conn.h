@@ -212,6 +212,7 @@ struct hsa_verdict {
 	enum hsa_who active_closer;	/* NONE, CLIENT, SERVER or BOTH */
 	enum hsa_who time_wait;		/* any but PENDING only when half closed */
 	enum hsa_who time_wait_ended_by_rst;	/* NONE, CLIENT, SERVER, BOTH */
+	bool fins_ack_each_other;	/* the capture missed both first FINs */
 	enum hsa_tcp_state state[2];
 };
 

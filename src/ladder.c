@@ -251,6 +251,16 @@ static void explain_time_wait(FILE *out, const struct hsa_conn *c,
 		    side == HSA_CLIENT ? "client" : "server", a, b);
 		break;
 	case HSA_WHO_BOTH:
+		if (v->fins_ack_each_other) {
+			fprintf(out,
+			    "TIME_WAIT: both sides. Each FIN captured acknowledges the other's, so the\n"
+			    "  capture missed their first transmissions.  A FIN is sent again only while\n"
+			    "  unacknowledged, and a side that closes second acknowledges the peer's FIN in\n"
+			    "  every transmission of its own, so neither closed second: each sent its FIN\n"
+			    "  before it had the other's (a simultaneous close), and both hold\n"
+			    "  %s <-> %s for 2*MSL.\n", a, b);
+			break;
+		}
 		fprintf(out,
 		    "TIME_WAIT: both sides. Each FIN went out before its sender had received the\n"
 		    "  other's (neither FIN acknowledges the other): a simultaneous close, after\n"

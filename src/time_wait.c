@@ -27,11 +27,28 @@
 #include "hsa_conn.h"
 #include "seq.h"
 
-/* Side e sent its FIN before it had received the peer's FIN. */
+static bool fin_acks(const struct hsa_endpoint *e,
+    const struct hsa_endpoint *peer)
+{
+	return e->fin.ack_valid && hsa_seq_after(e->fin.ack, peer->fin.seq);
+}
+
+/* Side e sent its FIN before it had received the peer's FIN.
+ *
+ * When each captured FIN acknowledges the other's, the capture missed the
+ * earlier transmissions, and the numbers still decide: a FIN is sent again
+ * only while it is unacknowledged, and a side that sends its first FIN
+ * after the peer's acknowledges the peer's FIN in every transmission of it.
+ * So had one side closed second, the peer's FIN would have been
+ * acknowledged by the time the peer learned of it and never sent again
+ * acknowledging the other; both FINs must have left before their senders
+ * had the other's: a simultaneous close, TIME-WAIT on both sides. */
 static bool fin_went_first(const struct hsa_endpoint *e,
     const struct hsa_endpoint *peer)
 {
-	return !(e->fin.ack_valid && hsa_seq_after(e->fin.ack, peer->fin.seq));
+	if (!fin_acks(e, peer))
+		return true;
+	return peer->fin.seen && fin_acks(peer, e);
 }
 
 /* The peer has acknowledged e's FIN. */
@@ -57,8 +74,11 @@ void hsa_time_wait_verdict(const struct hsa_conn *c, struct hsa_verdict *v)
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
 	bool both = cl->fin.seen && sv->fin.seen;
 
-	if (both)
+	v->fins_ack_each_other = false;
+	if (both) {
 		v->active_closer = who(fin_went_first(cl, sv), fin_went_first(sv, cl));
+		v->fins_ack_each_other = fin_acks(cl, sv) && fin_acks(sv, cl);
+	}
 	else
 		v->active_closer = who(cl->fin.seen, sv->fin.seen);
 	if (c->rst_seen) {

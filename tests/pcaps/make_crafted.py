@@ -1342,6 +1342,33 @@ def syn_storm_crossed():
                             CLIENT_CLOSED, ST_CC)])]
 
 
+# ------------------------------------------- FINs that acknowledge each other
+
+@case
+def fin_cross_acked():
+    """A simultaneous close whose first FIN transmissions (client: seq X,
+    ack Y; server: seq Y, ack X) the capture missed, and whose ACKs were
+    lost: what was captured is each side's retransmitted FIN, and each
+    acknowledges the other's (client seq X ack Y+1, server seq Y ack X+1),
+    then both final ACKs.  A FIN is retransmitted only while unacknowledged
+    and a side closing second acknowledges the peer's FIN in every
+    transmission, so both closed first: TIME-WAIT both."""
+    cap = Capture('fin_cross_acked')
+    f = Flow(cap, C4, 51060, S4, 80, 1_060_000_000, 2_060_000_000)
+    t = handshake(f, BASE)
+    t = exchange(f, t + 125 * US)
+    t += 1 * SEC
+    x, y = f.nxt['c'], f.nxt['s']
+    f.send('c', t, 'FA', record=False, deliver=False)             # missed
+    f.send('s', t + 5 * MS, 'FA', record=False, deliver=False)    # missed
+    f.send('c', t + 220 * MS, 'FA', seq=x, ack=y + 1)
+    f.send('s', t + 225 * MS, 'FA', seq=y, ack=x + 1)
+    f.send('c', t + 225 * MS + 100 * US, 'A', seq=x + 1, ack=y + 1)
+    f.send('s', t + 240 * MS, 'A', seq=y + 1, ack=x + 1)
+    return [(cap, [cap.conn(f, 1, STD_HS, cl('fin', 'both', 'both'),
+                            st('TIME-WAIT', 'TIME-WAIT'))])]
+
+
 # ------------------------------------------------------------------ driver
 
 def write(path, data):
