@@ -72,6 +72,9 @@ enum hsa_who {
 	X(HSA_ROLE_SYN_RETRANSMIT,	"SYN retransmission")		\
 	X(HSA_ROLE_SYNACK,		"handshake 2/3 SYN/ACK")	\
 	X(HSA_ROLE_SYNACK_RETRANSMIT,	"SYN/ACK retransmission")	\
+	X(HSA_ROLE_CROSSING_SYN,	"simultaneous open: the server's SYN") \
+	X(HSA_ROLE_CROSSING_SYNACK,	"simultaneous open: SYN/ACK")	\
+	X(HSA_ROLE_TIME_WAIT_ACK,	"TIME-WAIT: ACK of a SYN it does not accept") \
 	X(HSA_ROLE_HANDSHAKE_ACK,	"handshake 3/3 ACK")		\
 	X(HSA_ROLE_DATA,		"data")				\
 	X(HSA_ROLE_ACK,			"ACK")				\
@@ -119,6 +122,8 @@ struct hsa_endpoint {
 	uint32_t window;	/* last window it advertised, scaled */
 	struct hsa_tcp_options opt;	/* from its SYN or SYN/ACK */
 	struct hsa_fin fin;
+	bool tsval_seen;
+	uint32_t last_tsval;	/* its latest TSval, for PAWS */
 	uint64_t packets;
 	uint64_t bytes;
 };
@@ -184,6 +189,23 @@ struct hsa_conn {
 	struct hsa_hs_history synack_tx;	/* the server's SYN/ACKs */
 	struct hsa_hs_tx syn_echoed;	/* the SYN the first SYN/ACK echoes */
 	bool syn_echoed_valid;
+	/* Simultaneous open (RFC 9293 figure 8): both sides sent a SYN; the
+	 * client is the sender of the first SYN captured.  synack_tx then
+	 * holds the server's SYN and SYN/ACK transmissions, and syn_answer
+	 * the server's first segment acknowledging the client's SYN. */
+	bool simultaneous_open;
+	bool syn_answer_seen;
+	uint8_t synack_sent;		/* bit per side: it sent a SYN/ACK */
+	struct hsa_hs_tx syn_answer;
+	bool fast_open;			/* the client's SYN carried data (TFO) */
+	/* A SYN for the next connection on this 4-tuple that the server, in
+	 * TIME-WAIT, did not accept (hsa_conn_syn_hits_time_wait()): the
+	 * tracker holds it here until the next connection starts (owned by
+	 * the tracker), so that the server's ACK and the client's RST that
+	 * follow are this connection's. */
+	struct hsa_packet *held_syn;
+	int64_t held_gap_ns;		/* since this connection's last segment,
+					 * on the tracker's clock */
 	uint64_t previous_id;
 	int64_t reuse_gap_ns;
 	/* RSTs by what the receiver did with them (RFC 5961, 3.2). */
@@ -233,6 +255,13 @@ bool hsa_conn_closed(const struct hsa_conn *c);
 /* True when a SYN (without ACK) in p starts a new connection on c's 4-tuple
  * rather than belonging to c. */
 bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *p);
+
+/* True when such a SYN from c's client reaches a server still in TIME-WAIT
+ * that does not accept it (Linux's tcp_timewait_state_process(): only a SYN
+ * beyond RCV.NXT, or with a newer timestamp, is taken as a new connection);
+ * the server answers it with an ACK of the old connection instead. */
+bool hsa_conn_syn_hits_time_wait(const struct hsa_conn *c,
+    const struct hsa_packet *p);
 
 /* True when the handshake is done or was never seen (the capture began
  * mid-connection). */

@@ -90,6 +90,8 @@ bool hsa_conn_closed(const struct hsa_conn *c)
 
 bool hsa_conn_established(const struct hsa_conn *c)
 {
+	if (c->simultaneous_open)
+		return c->ack3_seen && c->syn_answer_seen;
 	return c->ack3_seen || (c->n_syn == 0 && c->n_synack == 0);
 }
 
@@ -101,6 +103,12 @@ bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *
 
 	/* A retransmission of the SYN this connection began with. */
 	if (s == HSA_CLIENT && e->isn_seen && p->seq == e->isn)
+		return false;
+	/* The other side's SYN while the first is unanswered: the SYNs
+	 * cross (simultaneous open), or the server's SYN again. */
+	if (s == HSA_SERVER && !c->rst_seen && c->n_syn > 0 &&
+	    (c->simultaneous_open ? e->isn_seen && p->seq == e->isn :
+	    c->n_synack == 0 && !e->seq_known))
 		return false;
 	/* The previous connection has ended: both FINs, or an RST. */
 	if (c->rst_seen || (e->fin.seen && peer->fin.seen))
@@ -114,6 +122,20 @@ bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *
 	/* Outside the window the sender was last allowed to send into. */
 	window = peer->window > MIN_WINDOW ? peer->window : MIN_WINDOW;
 	return hsa_seq_distance(p->seq, e->next_seq) > window;
+}
+
+bool hsa_conn_syn_hits_time_wait(const struct hsa_conn *c,
+    const struct hsa_packet *p)
+{
+	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT];
+
+	if (hsa_conn_sender(c, p) != HSA_CLIENT || !cl->seq_known ||
+	    hsa_endpoint_state(c, HSA_SERVER) != HSA_ST_TIME_WAIT)
+		return false;
+	if (hsa_seq_after(p->seq, cl->next_seq))
+		return false;
+	return !(p->opt.has_timestamps && cl->tsval_seen &&
+	    hsa_seq_after(p->opt.tsval, cl->last_tsval));
 }
 
 static void tx_from(struct hsa_hs_tx *t, const struct hsa_packet *p)
@@ -153,10 +175,11 @@ static const struct hsa_hs_tx *syn_with_tsval(const struct hsa_hs_history *h,
 /* Find the SYN the first SYN/ACK echoes, once both are in. */
 static void match_echoed_syn(struct hsa_conn *c)
 {
-	const struct hsa_hs_tx *synack = &c->synack_tx.first, *syn;
+	const struct hsa_hs_tx *synack = c->simultaneous_open ?
+	    &c->syn_answer : &c->synack_tx.first, *syn;
 
-	if (c->syn_echoed_valid || c->synack_tx.n == 0 || !synack->has_ts ||
-	    synack->tsecr == 0)
+	if (c->syn_echoed_valid || !synack->has_ts || synack->tsecr == 0 ||
+	    (c->simultaneous_open ? !c->syn_answer_seen : c->synack_tx.n == 0))
 		return;
 	if ((syn = syn_with_tsval(&c->syn_tx, synack->tsecr))) {
 		c->syn_echoed = *syn;
@@ -185,6 +208,16 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 			e = &c->ep[s];
 		}
 		c->roles_guessed = false;
+		if (c->simultaneous_open && e->isn_seen && p->seq == e->isn &&
+		    !(c->synack_sent & (1u << s))) {
+			/* Each side answers the other's SYN with a SYN/ACK. */
+			c->synack_sent |= (uint8_t)(1u << s);
+			if (s == HSA_SERVER)
+				record_tx(&c->synack_tx, &c->n_synack, p);
+			else
+				record_tx(&c->syn_tx, &c->n_syn, p);
+			return HSA_ROLE_CROSSING_SYNACK;
+		}
 		if (s != HSA_SERVER)
 			return HSA_ROLE_SYNACK;	/* a SYN/ACK from the client: odd */
 		if (e->isn_seen && p->seq == e->isn) {
@@ -209,6 +242,24 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 		e = &c->ep[s];
 	}
 	c->roles_guessed = false;
+	if (s == HSA_SERVER) {
+		/* The server's own SYN: the SYNs crossed. */
+		c->simultaneous_open = true;
+		if (e->isn_seen && p->seq == e->isn) {
+			c->synack_retransmits++;
+			record_tx(&c->synack_tx, &c->n_synack, p);
+			return HSA_ROLE_SYNACK_RETRANSMIT;
+		}
+		if (!e->isn_seen) {
+			e->isn_seen = true;
+			e->isn = p->seq;
+			record_offer(e, p);
+		}
+		record_tx(&c->synack_tx, &c->n_synack, p);
+		return HSA_ROLE_CROSSING_SYN;
+	}
+	if (p->payload_len > 0)
+		c->fast_open = true;	/* data in the SYN: TCP Fast Open */
 	if (e->isn_seen && p->seq == e->isn) {
 		c->syn_retransmits++;
 		record_tx(&c->syn_tx, &c->n_syn, p);
@@ -373,6 +424,11 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	peer = &c->ep[1 - s];
 	e->packets++;
 	e->bytes += p->payload_len;
+	if (p->opt.has_timestamps &&
+	    (!e->tsval_seen || hsa_seq_after(p->opt.tsval, e->last_tsval))) {
+		e->last_tsval = p->opt.tsval;
+		e->tsval_seen = true;
+	}
 
 	/* An RST changes nothing but what its receiver makes of it. */
 	if (p->flags & HSA_TCP_RST)
@@ -405,15 +461,28 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 			role = HSA_ROLE_CHALLENGE_ACK;
 	}
 
-	/* Handshake 3/3: the client's first ACK of the SYN/ACK. */
-	if (s == HSA_CLIENT && has_ack && !(p->flags & HSA_TCP_SYN) &&
+	/* Handshake 3/3: the client's first ACK of the SYN/ACK (in a
+	 * simultaneous open, of the server's SYN, maybe in its SYN/ACK). */
+	if (s == HSA_CLIENT && has_ack &&
+	    (!(p->flags & HSA_TCP_SYN) || c->simultaneous_open) &&
 	    !c->ack3_seen && peer->isn_seen &&
 	    hsa_seq_after(p->ack, peer->isn)) {
 		c->ack3_seen = true;
 		c->ack3_ts = p->ts_ns;
-		if (!(p->flags & HSA_TCP_FIN))
+		if (!(p->flags & (HSA_TCP_FIN | HSA_TCP_SYN)))
 			role = HSA_ROLE_HANDSHAKE_ACK;
 	}
+	/* In a simultaneous open: the server's first ACK of the client's SYN. */
+	if (s == HSA_SERVER && has_ack && c->simultaneous_open &&
+	    !c->syn_answer_seen && peer->isn_seen &&
+	    hsa_seq_after(p->ack, peer->isn)) {
+		c->syn_answer_seen = true;
+		tx_from(&c->syn_answer, p);
+		match_echoed_syn(c);
+	}
+	/* A TIME-WAIT server answering a SYN it does not accept. */
+	if (c->held_syn && s == HSA_SERVER && role == HSA_ROLE_ACK)
+		role = HSA_ROLE_TIME_WAIT_ACK;
 
 	if (p->flags & HSA_TCP_FIN)
 		return on_fin(c, s, p, acked_peer_fin_before);

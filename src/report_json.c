@@ -112,6 +112,8 @@ int hsa_json_connection(FILE *out, const struct hsa_conn *c,
 	hsa_jw_string(w, "status", hsa_handshake_name(v->handshake));
 	hsa_jw_uint(w, "syn_retransmits", c->syn_retransmits);
 	hsa_jw_uint(w, "synack_retransmits", c->synack_retransmits);
+	hsa_jw_bool(w, "simultaneous_open", c->simultaneous_open);
+	hsa_jw_bool(w, "fast_open", c->fast_open);
 	hsa_jw_open(w, "rtt_ms");
 	ms_or_null(w, "syn_to_synack", v->syn_to_synack_valid, v->syn_to_synack_ns);
 	ms_or_null(w, "synack_to_ack", v->synack_to_ack_valid, v->synack_to_ack_ns);

@@ -118,6 +118,11 @@ enum hsa_tcp_state hsa_endpoint_state(const struct hsa_conn *c, int s)
 		return HSA_ST_CLOSE_WAIT;
 	if (hsa_conn_established(c))
 		return HSA_ST_ESTABLISHED;
+	if (c->simultaneous_open)
+		/* Each side is in SYN-RECEIVED once it has the other's SYN,
+		 * ESTABLISHED once its own SYN is acknowledged as well. */
+		return (s == HSA_CLIENT ? c->syn_answer_seen : c->ack3_seen) ?
+		    HSA_ST_ESTABLISHED : HSA_ST_SYN_RECEIVED;
 	if (s == HSA_CLIENT)
 		/* The client is ESTABLISHED once the SYN/ACK reaches it. */
 		return c->n_synack > 0 ? HSA_ST_ESTABLISHED :

@@ -63,6 +63,7 @@ struct hsa_tracker {
 
 #define INITIAL_SLOTS 2048
 #define EXPIRE_EVERY_NS 1000000LL	/* 1 ms of capture time */
+#define LINUX_TIME_WAIT_NS (60LL * 1000000000LL)	/* TCP_TIMEWAIT_LEN */
 
 struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 {
@@ -223,6 +224,8 @@ static void release(struct hsa_tracker *t, struct hsa_conn *c)
 	table_remove(t, c);
 	free(c->log);
 	c->log = NULL;
+	free(c->held_syn);
+	c->held_syn = NULL;
 	c->hnext = t->free_conns;
 	t->free_conns = c;
 }
@@ -251,6 +254,62 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	c->queued_ts = c->active_ns;
 }
 
+static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
+    const struct hsa_packet *p);
+static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
+    const struct hsa_packet *p);
+
+/* Start the connection whose SYN c holds, reporting c (unless it already
+ * was) and putting the new connection in its place. */
+static void start_held(struct hsa_tracker *t, struct hsa_conn *c)
+{
+	struct hsa_packet *held = c->held_syn;
+	uint64_t previous_id = c->id;
+	int64_t gap = c->held_gap_ns;
+	struct hsa_conn *n;
+
+	c->held_syn = NULL;
+	if (c->list != L_HISTORY)
+		report(t, c);
+	if (t->cfg.pressure)
+		hsa_pressure_reuse(t->cfg.pressure, c, held->ts_ns);
+	release(t, c);
+	if ((n = new_conn(t, held->flow_hash, held))) {
+		n->has_previous = true;
+		n->previous_id = previous_id;
+		n->reuse_gap_ns = gap;
+		apply_segment(t, n, held);
+	} else
+		t->stats.alloc_failures++;
+	free(held);
+}
+
+/* Keep SYN p in c (see hsa_conn.h); false when out of memory. */
+static bool hold_syn(struct hsa_tracker *t, struct hsa_conn *c,
+    const struct hsa_packet *p)
+{
+	if (!(c->held_syn = malloc(sizeof(*p))))
+		return false;
+	*c->held_syn = *p;
+	c->held_gap_ns = t->now - c->active_ns;
+	return true;
+}
+
+/* p belongs to the connection whose SYN c holds: the client's next SYN,
+ * or a SYN/ACK of the held SYN.  The server's ACKs and the client's RST
+ * answering them are still c's. */
+static bool starts_held(const struct hsa_conn *c, const struct hsa_packet *p)
+{
+	int s = hsa_conn_sender(c, p);
+
+	if (!(p->flags & HSA_TCP_SYN))
+		return false;
+	if (!(p->flags & HSA_TCP_ACK))
+		return s == HSA_CLIENT;
+	return s == HSA_SERVER && p->ack == c->held_syn->seq + 1 +
+	    c->held_syn->payload_len;
+}
+
 static void expire(struct hsa_tracker *t)
 {
 	struct hsa_conn *c;
@@ -266,7 +325,9 @@ static void expire(struct hsa_tracker *t)
 				list_remove(t, c);
 				list_append(t, c, l);
 				c->queued_ts = c->active_ns;
-			} else if (l == L_HISTORY)
+			} else if (c->held_syn)
+				start_held(t, c);
+			else if (l == L_HISTORY)
 				release(t, c);
 			else
 				report_to_history(t, c);
@@ -356,11 +417,9 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 	uint64_t h = p->flow_hash;
 	bool syn = (p->flags & (HSA_TCP_SYN | HSA_TCP_ACK)) == HSA_TCP_SYN;
 	struct hsa_conn *c;
-	enum hsa_segment_role role;
 	uint64_t previous_id = 0;
 	int64_t previous_active = 0;
-	bool reuse = false, had_handshake;
-	int which;
+	bool reuse = false;
 
 	advance_clock(t, p->ts_ns);
 	/* Timeouts are seconds long: looking once per millisecond of
@@ -371,13 +430,31 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 	}
 
 	c = table_find(t, h, p);
+	if (c && c->held_syn) {
+		if (starts_held(c, p)) {
+			start_held(t, c);
+			hsa_tracker_segment(t, p);
+			return;
+		}
+		if (c->list == L_HISTORY) {
+			t->stats.late_segments++;
+			return;
+		}
+		apply_segment(t, c, p);
+		return;
+	}
 	if (c && c->list == L_HISTORY) {
 		if (!syn) {
 			t->stats.late_segments++;
 			return;
 		}
+		if (t->now - c->active_ns < LINUX_TIME_WAIT_NS &&
+		    hsa_conn_syn_hits_time_wait(c, p) && hold_syn(t, c, p))
+			return;
 		reuse = true;
 	} else if (c && syn && hsa_conn_syn_starts_new(c, p)) {
+		if (hsa_conn_syn_hits_time_wait(c, p) && hold_syn(t, c, p))
+			return;
 		report(t, c);
 		reuse = true;
 	}
@@ -402,6 +479,15 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 			c->reuse_gap_ns = t->now - previous_active;
 		}
 	}
+	apply_segment(t, c, p);
+}
+
+static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
+    const struct hsa_packet *p)
+{
+	enum hsa_segment_role role;
+	bool had_handshake;
+	int which;
 
 	had_handshake = c->ack3_seen;
 	c->active_ns = t->now;
@@ -436,31 +522,43 @@ static int by_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Report every connection still tracked, in id order; a held SYN starts
+ * its connection, which a second round reports. */
 void hsa_tracker_finish(struct hsa_tracker *t)
 {
 	struct hsa_conn **all, *c;
-	size_t n = 0, i;
+	size_t n, i;
 	int l;
 
-	for (l = 0; l < L_HISTORY; l++)
-		for (c = t->lists[l].head; c; c = c->next)
-			n++;
-	all = malloc((n ? n : 1) * sizeof(*all));
-	if (!all) {
-		/* Out of memory at the very end: report in list order. */
-		for (l = 0; l < L_HISTORY; l++)
-			while ((c = t->lists[l].head))
-				report_to_history(t, c);
-		return;
+	for (;;) {
+		n = 0;
+		for (l = 0; l < L_COUNT; l++)
+			for (c = t->lists[l].head; c; c = c->next)
+				n += l < L_HISTORY || c->held_syn;
+		if (n == 0)
+			return;
+		all = malloc(n * sizeof(*all));
+		if (!all) {
+			/* Out of memory at the very end: report in list order. */
+			for (l = 0; l < L_HISTORY; l++)
+				while ((c = t->lists[l].head))
+					report_to_history(t, c);
+			return;
+		}
+		n = 0;
+		for (l = 0; l < L_COUNT; l++)
+			for (c = t->lists[l].head; c; c = c->next)
+				if (l < L_HISTORY || c->held_syn)
+					all[n++] = c;
+		qsort(all, n, sizeof(*all), by_id);
+		for (i = 0; i < n; i++) {
+			if (all[i]->held_syn)
+				start_held(t, all[i]);
+			else
+				report_to_history(t, all[i]);
+		}
+		free(all);
 	}
-	n = 0;
-	for (l = 0; l < L_HISTORY; l++)
-		for (c = t->lists[l].head; c; c = c->next)
-			all[n++] = c;
-	qsort(all, n, sizeof(*all), by_id);
-	for (i = 0; i < n; i++)
-		report_to_history(t, all[i]);
-	free(all);
 }
 
 const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t)
@@ -485,6 +583,7 @@ void hsa_tracker_free(struct hsa_tracker *t)
 		for (c = t->lists[l].head; c; c = next) {
 			next = c->next;
 			free(c->log);
+			free(c->held_syn);
 			free(c);
 		}
 	for (c = t->free_conns; c; c = next) {

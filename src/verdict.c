@@ -40,9 +40,11 @@ static void handshake_rtt(const struct hsa_conn *c, struct hsa_verdict *v)
 {
 	const struct hsa_hs_tx *synack, *syn, *last;
 
-	if (c->synack_tx.n == 0)
+	if (c->synack_tx.n == 0 || (c->simultaneous_open && !c->syn_answer_seen))
 		return;
-	synack = &c->synack_tx.first;	/* the first SYN/ACK answers the SYN */
+	/* The first SYN/ACK answers the SYN; in a simultaneous open, the
+	 * server's first segment acknowledging it. */
+	synack = c->simultaneous_open ? &c->syn_answer : &c->synack_tx.first;
 	syn = c->syn_echoed_valid ? &c->syn_echoed :
 	    last_before(&c->syn_tx, synack->ts);
 	if (syn && syn->ts <= synack->ts) {
@@ -60,6 +62,9 @@ static void handshake_rtt(const struct hsa_conn *c, struct hsa_verdict *v)
 
 static enum hsa_handshake_status handshake_status(const struct hsa_conn *c)
 {
+	if (c->simultaneous_open && !c->refused)
+		return hsa_conn_established(c) ? HSA_HS_COMPLETE :
+		    HSA_HS_INCOMPLETE;
 	if (c->n_synack > 0 && c->ack3_seen)
 		return HSA_HS_COMPLETE;
 	if (c->refused)

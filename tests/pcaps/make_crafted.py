@@ -251,14 +251,20 @@ class Capture:
 
 
 def hs(status, syn_to_synack=None, synack_to_ack=None, syn_re=0,
-       synack_re=0):
-    """Expected handshake object; RTTs given in integer ns."""
+       synack_re=0, sim=None, tfo=None):
+    """Expected handshake object; RTTs given in integer ns.  sim and tfo,
+    when given, assert simultaneous_open and fast_open."""
     a = None if syn_to_synack is None else ms(syn_to_synack)
     b = None if synack_to_ack is None else ms(synack_to_ack)
     tot = None if a is None or b is None else ms(syn_to_synack + synack_to_ack)
-    return {'status': status, 'syn_retransmits': syn_re,
-            'synack_retransmits': synack_re,
-            'rtt_ms': {'syn_to_synack': a, 'synack_to_ack': b, 'total': tot}}
+    d = {'status': status, 'syn_retransmits': syn_re,
+         'synack_retransmits': synack_re,
+         'rtt_ms': {'syn_to_synack': a, 'synack_to_ack': b, 'total': tot}}
+    if sim is not None:
+        d['simultaneous_open'] = sim
+    if tfo is not None:
+        d['fast_open'] = tfo
+    return d
 
 
 def cl(kind, active, tw, fin_re=0, rsts=None, rst_from=None,
@@ -1367,6 +1373,93 @@ def fin_cross_acked():
     f.send('s', t + 240 * MS, 'A', seq=y + 1, ack=x + 1)
     return [(cap, [cap.conn(f, 1, STD_HS, cl('fin', 'both', 'both'),
                             st('TIME-WAIT', 'TIME-WAIT'))])]
+
+
+# ------------------------------------- simultaneous open, fast open, reuse
+
+@case
+def simultaneous_open():
+    """RFC 9293 figure 8 between two ephemeral ports: A (192.0.2.10:40001)
+    sends its SYN, B (198.51.100.20:40002) its own 10 us later, before A's
+    arrived; each answers the other's SYN with a SYN/ACK (A after 40 us,
+    B after 50 us); then A closes first.  One connection: the client is A,
+    the sender of the first SYN captured; syn_to_synack = B's SYN/ACK - A's
+    SYN = 50 us (B's first acknowledgment of A's SYN, echoing its TSval),
+    synack_to_ack = A's SYN/ACK - B's SYN = 30 us (A's first
+    acknowledgment of B's SYN)."""
+    cap = Capture('simultaneous_open')
+    f = Flow(cap, C4, 40001, S4, 40002, 1_070_000_000, 2_070_000_000)
+    a = f.send('c', BASE, 'S')
+    b = f.send('s', BASE + 10 * US, 'S')
+    f.send('c', BASE + 40 * US, 'SA', seq=a)
+    f.send('s', BASE + 50 * US, 'SA', seq=b)
+    client_close_fast(f, BASE + 100 * MS)
+    return [(cap, [cap.conn(f, 1, hs('complete', 50 * US, 30 * US, sim=True,
+                                     tfo=False),
+                            CLIENT_CLOSED, ST_CC)])]
+
+
+@case
+def fast_open():
+    """TCP Fast Open: the client's SYN carries the 92-byte request; the
+    SYN/ACK 50 us later acknowledges it (ISN + 93); the server sends its
+    177-byte response 20 us after the SYN/ACK, before the client's ACK of
+    the SYN/ACK (30 us after the SYN/ACK), which acknowledges both; then
+    a client close.  The handshake ACK is the client's."""
+    cap = Capture('fast_open')
+    f = Flow(cap, C4, 51090, S4, 80, 1_090_000_000, 2_090_000_000)
+    f.send('c', BASE, 'S', REQUEST)
+    f.send('s', BASE + 50 * US, 'SA')
+    f.send('s', BASE + 70 * US, 'PA', RESPONSE)
+    f.send('c', BASE + 80 * US, 'A')
+    client_close_fast(f, BASE + 100 * MS)
+    return [(cap, [cap.conn(f, 1, hs('complete', 50 * US, 30 * US, sim=False,
+                                     tfo=True),
+                            CLIENT_CLOSED, ST_CC)])]
+
+
+@case
+def syn_to_time_wait():
+    """Timestamps off.  Connection 1: the server closes first and is in
+    TIME-WAIT.  50 ms later the client's new SYN on the same 4-tuple has an
+    ISN (old ISN + 50) below the server's RCV.NXT, so the TIME-WAIT socket
+    does not accept it: it answers with an ACK of the old connection (seq
+    its SND.NXT, ack its RCV.NXT); the client, in SYN-SENT, answers that
+    with an RST (seq = that ack), which ends the server's TIME-WAIT; 1 s
+    later the client retransmits its SYN and connection 2 completes and
+    closes normally (client first).  The ACK and the RST are connection
+    1's; connection 2 begins with the first SYN."""
+    nots = dict(copts=Opts(1460, 7, True, False),
+                sopts=Opts(1380, 9, True, False))
+    cap = Capture('syn_to_time_wait')
+    f1 = Flow(cap, C4, 51100, S4, 80, 1_100_000_000, 2_100_000_000, **nots)
+    t = handshake(f1, BASE)
+    t = exchange(f1, t + 125 * US)
+    t += 1 * SEC
+    f1.send('s', t, 'FA')
+    f1.send('c', t + 100 * US, 'A')
+    f1.send('c', t + 300 * US, 'FA')
+    f1.send('s', t + 20_500 * US, 'A')
+    last1 = f1.last
+    t = last1 + 50 * MS
+    f2 = Flow(cap, C4, 51100, S4, 80, 1_100_000_050, 2_200_000_000, t0=t,
+              **nots)
+    assert f2.isn['c'] < f1.nxt['c']
+    isn = f2.send('c', t, 'S')
+    f1.send('s', t + 30 * US, 'A')                 # TIME-WAIT: ACK
+    f1.send('c', t + 40 * US, 'R', seq=f1.rcv['s'])   # SYN-SENT: RST
+    t += 1 * SEC
+    f2.send('c', t, 'S', seq=isn)
+    f2.send('s', t + 50 * US, 'SA')
+    f2.send('c', t + 80 * US, 'A')
+    client_close_fast(f2, t + 100 * MS)
+    e1 = cap.conn(f1, 1, STD_HS, cl('rst', 'server', 'none', rsts=(1, 0, 0),
+                                    rst_from='client', tw_rst='server'),
+                  st('CLOSED', 'CLOSED'))
+    e2 = cap.conn(f2, 2, hs('complete', 50 * US, 30 * US, 1), CLIENT_CLOSED,
+                  ST_CC, reuse={'previous_id': 1,
+                                'gap_ms': ms(f2.first - last1)})
+    return [(cap, [e1, e2])]
 
 
 # ------------------------------------------------------------------ driver
