@@ -6,12 +6,14 @@
 # and UndefinedBehaviorSanitizer (configure looks for clang).  Run it with
 #	fuzz/fuzz_decode -max_total_time=600 NEW_CORPUS_DIR fuzz/corpus
 # The input format is described at the top of fuzz/fuzz_decode.c.
-# make check runs tests/fuzz-smoke.sh: the same build, 20 s of fuzzing seeded
-# from tests/pcaps and fuzz/corpus, skipped (77) without clang.
+# make check runs tests/fuzz-smoke.sh: the same build, every input seeded
+# from tests/pcaps and fuzz/corpus run once (a replay, no fuzzing), skipped
+# (77) without clang.  `make fuzz-run` fuzzes every target for FUZZ_SECONDS
+# (default 600) each, through the same scripts.
 #
 # fuzz/fuzz_http (also built by `make fuzz`) takes the bytes a client sends;
 #	fuzz/fuzz_http -max_total_time=600 NEW_CORPUS_DIR fuzz/corpus-http
-# make check runs tests/fuzz-http.sh: 10 s of it, seeded from fuzz/corpus-http.
+# make check runs tests/fuzz-http.sh: a replay of fuzz/corpus-http.
 
 FUZZ_DECODE_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -40,7 +42,15 @@ else
 fuzz:
 	@echo "make fuzz: configure found no clang; install clang (with libFuzzer) and rerun configure" >&2; exit 1
 endif
-.PHONY: fuzz
+.PHONY: fuzz fuzz-run
+
+# Timed fuzzing, apart from make check: FUZZ_SECONDS per target.
+fuzz-run:
+	@for t in $(FUZZ_RUN_LIST); do \
+	    srcdir='$(srcdir)' CLANG='$(CLANG)' PYTHON3='$(PYTHON3)' \
+	    FUZZ_SECONDS=$${FUZZ_SECONDS:-600} $(SHELL) $(srcdir)/$$t || exit 1; \
+	done
+FUZZ_RUN_LIST = tests/fuzz-smoke.sh tests/fuzz-http.sh
 
 TESTS += tests/fuzz-smoke.sh tests/fuzz-http.sh
 CLEANFILES += fuzz/fuzz_decode fuzz/fuzz_http

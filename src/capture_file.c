@@ -12,7 +12,9 @@
 #include "config.h"
 
 #include <errno.h>
+#ifdef HAVE___FSETLOCKING
 #include <stdio_ext.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -195,7 +197,9 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 	/* Only one thread reads this stream (the reader thread, or main):
 	 * spare glibc the lock it takes on every fread once threads exist;
 	 * libpcap makes two freads per record. */
+#ifdef HAVE___FSETLOCKING
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
+#endif
 	/* glibc ignores the size unless it is given the buffer. */
 	if ((pf->stdio_buf = malloc(READ_BUFFER)))
 		setvbuf(fp, pf->stdio_buf, _IOFBF, READ_BUFFER);

@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef HAVE_GETRANDOM
 #include <sys/random.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +21,10 @@ void hsa_flow_hash_seed(struct hsa_flow_key_secret *s)
 {
 	uint64_t k[2];
 
-	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
+#ifdef HAVE_GETRANDOM
+	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
+#endif
+	{
 		/* No entropy source: fall back to something per run. */
 		struct timespec ts;
 

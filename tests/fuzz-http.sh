@@ -1,9 +1,9 @@
 #!/bin/sh
-# fuzz-http.sh - a short libFuzzer run of the metrics server's request parser
-# (fuzz/fuzz_http.c), as part of make check.
+# fuzz-http.sh - the libFuzzer target of the metrics server's request parser
+# (fuzz/fuzz_http.c): a replay of its corpus in make check, or fuzzing.
 #
 # Builds fuzz/fuzz_http with clang (-fsanitize=fuzzer,address,undefined) and
-# fuzzes for FUZZ_SECONDS seconds (10), seeded from fuzz/corpus-http (real
+# fuzzes for FUZZ_SECONDS seconds (0: a replay), seeded from fuzz/corpus-http (real
 # requests from Prometheus and curl, and a few bad ones).  A crash or a failed
 # invariant fails the test; the input is kept as fuzz/http-crash-* in the
 # build directory.  Without clang, or with a clang that cannot link libFuzzer,
@@ -12,7 +12,9 @@
 set -u
 
 srcdir=${srcdir:-$(dirname "$0")/..}
-seconds=${FUZZ_SECONDS:-10}
+# make check replays the corpus (FUZZ_SECONDS 0: every input once, no
+# fuzzing); `make fuzz-run` fuzzes for FUZZ_SECONDS (600 by default).
+seconds=${FUZZ_SECONDS:-0}
 bin=fuzz/fuzz_http
 
 skip() { echo "fuzz-http: SKIP: $*"; exit 77; }
@@ -58,11 +60,17 @@ if test "$build" = yes; then
 fi
 
 mkdir -p "$tmp/corpus"
-echo "fuzz-http: fuzzing for $seconds s"
+if test "$seconds" = 0; then
+	echo "fuzz-http: replaying the corpus"
+	budget=-runs=0
+else
+	echo "fuzz-http: fuzzing for $seconds s"
+	budget=-max_total_time=$seconds
+fi
 # libFuzzer's default exit code for a crash is 77, which automake would read
 # as a skip: ask for 1.
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-"./$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
+"./$bin" "$budget" -timeout=10 -rss_limit_mb=1024 \
     -max_len=8192 -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
     -artifact_prefix=fuzz/http- "$tmp/corpus" "$srcdir/fuzz/corpus-http" \
     >"$tmp/fuzz.log" 2>&1

@@ -1,10 +1,11 @@
 #!/bin/sh
-# fuzz-smoke.sh - a short libFuzzer run of the decoders, as part of make check.
+# fuzz-smoke.sh - the decoders' libFuzzer target on its corpus, as part of make
+# check (a replay: every input once), or fuzzing for FUZZ_SECONDS.
 #
 # Builds fuzz/fuzz_decode with clang (-fsanitize=fuzzer,address,undefined),
 # seeds it with every packet of tests/pcaps/*.pcap and *.pcapng (when python3
 # is there to read them) and with the checked-in fuzz/corpus/, and fuzzes for
-# FUZZ_SECONDS seconds (20).  A crash or a failed invariant fails the test; the
+# FUZZ_SECONDS seconds (0: a replay).  A crash or a failed invariant fails the test; the
 # input that did it is kept as fuzz/smoke-crash-* (or -timeout-, -oom-) in the
 # build directory.  Without clang, or with a clang that cannot link libFuzzer,
 # the test is skipped (exit 77).
@@ -14,7 +15,9 @@
 set -u
 
 srcdir=${srcdir:-$(dirname "$0")/..}
-seconds=${FUZZ_SECONDS:-20}
+# make check replays the corpus (FUZZ_SECONDS 0: every input once, no
+# fuzzing); `make fuzz-run` fuzzes for FUZZ_SECONDS (600 by default).
+seconds=${FUZZ_SECONDS:-0}
 bin=fuzz/fuzz_decode
 
 skip() {
@@ -193,11 +196,17 @@ test -d "$srcdir/fuzz/corpus" && corpora="$corpora $srcdir/fuzz/corpus"
 
 # libFuzzer's default exit code for a crash is 77, which automake would read
 # as a skip: ask for 1.
-echo "fuzz-smoke: fuzzing for $seconds s"
+if test "$seconds" = 0; then
+	echo "fuzz-smoke: replaying the corpus"
+	budget=-runs=0
+else
+	echo "fuzz-smoke: fuzzing for $seconds s"
+	budget=-max_total_time=$seconds
+fi
 # shellcheck disable=SC2086
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
-"./$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+"./$bin" "$budget" -timeout=10 -rss_limit_mb=2048 \
     -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
     -artifact_prefix=fuzz/smoke- $corpora >"$tmp/fuzz.log" 2>&1
 status=$?

@@ -8,6 +8,9 @@ H=${HSANALYZE:-./src/hsanalyze}
 test_name='live options'
 # shellcheck source=tests/live/testlib.sh
 . "$srcdir/tests/live/testlib.sh"
+# shellcheck source=tests/live/netns.sh
+. "$srcdir/tests/live/netns.sh"
+netns_enter -- "$@"
 [ "$(id -u)" = 0 ] || skip "live capture needs root"
 id nobody >/dev/null 2>&1 || skip "no user 'nobody' for -Z"
 work_dir

@@ -7,14 +7,20 @@ TESTS += \
 	tests/outputs.sh \
 	tests/timestamps.sh \
 	tests/real_capture.sh \
-	tests/live_capture.sh \
-	tests/live_options.sh \
-	tests/pressure_load.sh \
 	tests/walkthrough.sh \
 	tests/html.sh \
 	tests/prometheus_rules.sh \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh
+
+# Real traffic, each in a network namespace of its own (tests/live/netns.sh);
+# configure --disable-live-tests leaves them out (make distcheck does).
+if LIVE_TESTS
+TESTS += \
+	tests/live_capture.sh \
+	tests/live_options.sh \
+	tests/pressure_load.sh
+endif
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \

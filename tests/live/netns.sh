@@ -27,7 +27,8 @@ netns_enter() {
     fi
     [ "$(id -u)" = 0 ] || skip "a network namespace needs root"
     command -v ip >/dev/null 2>&1 || skip "no ip (iproute2)"
-    _ns_name="hsa-${test_name:-test}-$$"
+    # A name ip(8) takes: test names may have blanks ("live options").
+    _ns_name="hsa-$(printf '%s' "${test_name:-test}" | tr -c 'A-Za-z0-9_-' '-')-$$"
     ip netns add "$_ns_name" 2>/dev/null || skip "cannot create a network namespace"
     if ! ip -n "$_ns_name" link set lo up; then
         ip netns del "$_ns_name"
