@@ -42,6 +42,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SIGNAL_BASE = 128 };
 #define DEFAULT_BUFFER_KIB	32768
 /* --metrics-listen: how often a busy capture stops to answer scrapes. */
 #define HTTP_SERVICE_S		0.02
+/* -C: how often the size of the -w file is looked at, in packets. */
+#define ROTATE_CHECK_PACKETS	64
 
 struct options {
 	const char *read_file;
@@ -49,6 +51,9 @@ struct options {
 	int snaplen;
 	int buffer_kib;
 	const char *write_file;		/* -w */
+	long long rotate_bytes;		/* -C, in bytes; 0: no limit */
+	double rotate_seconds;		/* -G; 0: no limit */
+	long long rotate_files;		/* -W; 0: keep every file */
 	const char *user;		/* -Z */
 	double duration;		/* seconds; 0: until stopped */
 	double interval;		/* seconds; 0: no status line */
@@ -104,6 +109,9 @@ static void usage(FILE *out)
 	    "  -s SNAPLEN         live: bytes kept per packet (default %d)\n"
 	    "  -B KIB             live: kernel buffer size in KiB (default %d)\n"
 	    "  -w FILE            also save the packets read to FILE (pcap)\n"
+	    "  -C MB, -G S        live: start a new -w file, FILE.0, FILE.1, ...,\n"
+	    "                     every MB million bytes or S seconds\n"
+	    "  -W N               with -C or -G: keep N files, reusing their names\n"
 	    "  -Z USER            live: run as USER once the interface is open\n"
 	    "      --json         write the JSON report (doc/json-report.md)\n"
 	    "  -o FILE            write the report to FILE, atomically\n"
@@ -300,7 +308,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->pressure.close_wait_ns = HSA_DEFAULT_CLOSE_WAIT_NS;
 	o->pressure.port_range_source = "default";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:i:c:o:s:B:w:Z:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:c:o:s:B:w:C:G:W:Z:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->read_file = optarg;
@@ -326,6 +334,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'Z':
 			o->user = optarg;
+			break;
+		case 'C':
+			if (parse_number(optarg, 1, 1000000, &v) != 0)
+				return usage_error("-C needs a size in millions of bytes from 1 to 1000000, not '%s'", optarg);
+			o->rotate_bytes = v * 1000000;
+			break;
+		case 'G':
+			if (parse_seconds(optarg, MAX_INTERVAL_SECONDS, &o->rotate_seconds) != 0)
+				return usage_error("-G needs a number of seconds from 0.001 to 86400, not '%s'", optarg);
+			break;
+		case 'W':
+			if (parse_number(optarg, 1, 1000000, &v) != 0)
+				return usage_error("-W needs a number of files from 1 to 1000000, not '%s'", optarg);
+			o->rotate_files = v;
 			break;
 		case OPT_DURATION:
 			if (parse_seconds(optarg, MAX_DURATION_SECONDS, &o->duration) != 0)
@@ -419,6 +441,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("--duration, --interval and -Z are for live capture (-i)");
 	if (o->read_file && (o->metrics_listen || o->metrics_file))
 		return usage_error("--metrics-listen and --metrics-file are for live capture (-i)");
+	if ((o->rotate_bytes || o->rotate_seconds) && (!o->write_file || !o->iface))
+		return usage_error("-C and -G start new -w files during a live capture: give -i and -w");
+	if (o->rotate_files && !o->rotate_bytes && !o->rotate_seconds)
+		return usage_error("-W counts the files of -C or -G: give one of them");
 	if (o->metrics_file && !o->interval)
 		return usage_error("--metrics-file is written every --interval: give one");
 	/* Live, the connecting side is usually this machine: use its range. */
@@ -624,6 +650,8 @@ struct outputs {
 	struct hsa_output report;	/* -o, or standard output */
 	struct hsa_output packets;	/* -w */
 	struct hsa_output html;		/* --html */
+	char *packets_name;		/* -C/-G: this -w file's name */
+	unsigned long long packets_seq;	/* -C/-G: and its number */
 	struct hsa_output *all[HSA_OUTPUT_MAX];
 	const char *what[HSA_OUTPUT_MAX];	/* "the report", ... */
 	size_t n;
@@ -661,6 +689,22 @@ static int add_output(struct outputs *os, struct hsa_output *o,
 	return 0;
 }
 
+/* -C/-G: the name of the seq-th -w file, FILE.N, where N counts up, or
+ * with -W cycles through 0 to W - 1 (the oldest file is replaced, as
+ * tcpdump's -W does).  Allocated; NULL when out of memory. */
+static char *packets_file_name(const struct options *opt,
+    unsigned long long seq)
+{
+	unsigned long long n = opt->rotate_files ?
+	    seq % (unsigned long long)opt->rotate_files : seq;
+	size_t len = strlen(opt->write_file) + 24;
+	char *name = malloc(len);
+
+	if (name)
+		snprintf(name, len, "%s.%llu", opt->write_file, n);
+	return name;
+}
+
 /* -o and -w, as the -Z user when there is one (so that a file is created
  * only where that user may create it), --metrics-listen (before -Z, so that
  * a port below 1024 can be had), then -Z itself; 0 or an exit status. */
@@ -682,7 +726,13 @@ static int open_outputs(const struct options *opt, struct hsa_capture *cap,
 		return EXIT_FAIL;
 	}
 	status = add_output(os, &os->report, opt->out_path, "the report");
-	if (!status && opt->write_file)
+	if (!status && opt->write_file && (opt->rotate_bytes || opt->rotate_seconds)) {
+		if (!(os->packets_name = packets_file_name(opt, 0))) {
+			fail("out of memory");
+			status = EXIT_FAIL;
+		} else
+			status = add_output(os, &os->packets, os->packets_name, "the packets");
+	} else if (!status && opt->write_file)
 		status = add_output(os, &os->packets, opt->write_file, "the packets");
 	if (!status && opt->html_path)
 		status = add_output(os, &os->html, opt->html_path, "the HTML report");
@@ -730,6 +780,54 @@ static void close_packets(struct hsa_capture *cap, struct outputs *os)
 	pcap_dump_close(cap->dumper);
 	cap->dumper = NULL;
 	hsa_output_closed_by_writer(&os->packets);
+}
+
+/* -C/-G: commit the current -w file (it appears under its name only now,
+ * whole) and go on in the next one; 0, or EXIT_FAIL after saying why. */
+static int next_packets_file(const struct options *opt,
+    struct hsa_capture *cap, struct outputs *os)
+{
+	char err[256];
+	char *name;
+
+	if (pcap_dump_flush(cap->dumper) != 0) {
+		fail("%s: cannot write the packets: %s",
+		    hsa_output_label(&os->packets), strerror(errno));
+		return EXIT_FAIL;
+	}
+	close_packets(cap, os);
+	if (hsa_output_commit(&os->packets, err, sizeof(err)) != 0) {
+		fail("%s: cannot write the packets: %s", os->packets_name, err);
+		return EXIT_FAIL;
+	}
+	if (!(name = packets_file_name(opt, os->packets_seq + 1))) {
+		fail("out of memory");
+		return EXIT_FAIL;
+	}
+	free(os->packets_name);
+	os->packets_name = name;
+	os->packets_seq++;
+	if (hsa_output_open(&os->packets, name, err, sizeof(err)) != 0) {
+		fail("%s: cannot write the packets: %s", name, err);
+		return EXIT_FAIL;
+	}
+	if (!(cap->dumper = pcap_dump_fopen(cap->pcap, os->packets.fp))) {
+		fail("%s: cannot write the packets: %s", name,
+		    pcap_geterr(cap->pcap));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* -C: how many bytes the current -w file holds (its stream cannot tell:
+ * the output layer's stream does not seek). */
+static long long packets_file_size(struct hsa_capture *cap, struct outputs *os)
+{
+	struct stat st;
+
+	if (pcap_dump_flush(cap->dumper) != 0 || fstat(os->packets.fd, &st) != 0)
+		return 0;
+	return (long long)st.st_size;
 }
 
 /* Commit every output; 0, or EXIT_FAIL after saying which failed. */
@@ -783,6 +881,7 @@ int main(int argc, char **argv)
 	const struct hsa_output *bad_out;
 	const char *bad_what = NULL;
 	double start = 0, next_status = 0, last_status = 0, next_http = 0;
+	double next_rotation = 0;
 	uint64_t last_handshakes = 0;
 	FILE *out;
 	char host[256];
@@ -842,6 +941,7 @@ int main(int argc, char **argv)
 		    progname, opt.iface, hsa_capture_link_name(&cap), cap.snaplen);
 		start = now_seconds();
 		next_status = opt.interval;
+		next_rotation = opt.rotate_seconds;
 		rc.opt = &opt;
 		rc.cap = &cap;
 		rc.tracker = tracker;
@@ -874,8 +974,21 @@ int main(int argc, char **argv)
 			break;
 		if (hsa_output_failed(&outs.report))
 			break;
-		if (cap.live && (opt.duration || opt.interval || http.fd >= 0)) {
+		/* -C: the size is looked at every ROTATE_CHECK_PACKETS. */
+		if (opt.rotate_bytes && cap.dumper && r >= 0 &&
+		    cap.stats.packets % ROTATE_CHECK_PACKETS == 0 &&
+		    packets_file_size(&cap, &outs) >= opt.rotate_bytes &&
+		    next_packets_file(&opt, &cap, &outs) != 0)
+			goto failed;
+		if (cap.live && (opt.duration || opt.interval || http.fd >= 0 ||
+		    opt.rotate_seconds)) {
 			double elapsed = now_seconds() - start;
+
+			if (opt.rotate_seconds && elapsed >= next_rotation) {
+				if (next_packets_file(&opt, &cap, &outs) != 0)
+					goto failed;
+				next_rotation += opt.rotate_seconds;
+			}
 
 			/* Scrapes: whenever the capture is quiet, and at least
 			 * every HTTP_SERVICE_S when it is not. */
@@ -951,6 +1064,7 @@ int main(int argc, char **argv)
 	hsa_pressure_free(pressure);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
+	free(outs.packets_name);
 	free(opt.filter);
 	return status;
 
@@ -962,6 +1076,7 @@ failed:
 	hsa_pressure_free(pressure);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
+	free(outs.packets_name);
 	free(opt.filter);
 	return EXIT_FAIL;
 }

@@ -9,9 +9,7 @@ TESTS += \
 	tests/real_capture.sh \
 	tests/walkthrough.sh \
 	tests/html.sh \
-	tests/prometheus_rules.sh \
-	tests/metrics_http.sh \
-	tests/prometheus_live.sh
+	tests/prometheus_rules.sh
 
 # Real traffic, each in a network namespace of its own (tests/live/netns.sh);
 # configure --disable-live-tests leaves them out (make distcheck does).
@@ -19,7 +17,10 @@ if LIVE_TESTS
 TESTS += \
 	tests/live_capture.sh \
 	tests/live_options.sh \
-	tests/pressure_load.sh
+	tests/pressure_load.sh \
+	tests/metrics_http.sh \
+	tests/prometheus_live.sh \
+	tests/rotate.sh
 endif
 
 AM_TESTS_ENVIRONMENT = \
@@ -55,6 +56,7 @@ EXTRA_DIST += \
 	tests/prometheus_rules.sh \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
+	tests/rotate.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \
 	debian \
