@@ -14,6 +14,13 @@
 # fuzz/fuzz_http (also built by `make fuzz`) takes the bytes a client sends;
 #	fuzz/fuzz_http -max_total_time=600 NEW_CORPUS_DIR fuzz/corpus-http
 # make check runs tests/fuzz-http.sh: a replay of fuzz/corpus-http.
+#
+# fuzz/fuzz_pipeline (also built by `make fuzz`, and by make check when
+# clang is there) takes two option bytes and a capture file, and runs the
+# whole pipeline into every report (fuzz/fuzz_pipeline.c);
+#	fuzz/fuzz_pipeline -max_total_time=600 NEW_CORPUS_DIR SEEDS
+# make check runs tests/fuzz-pipeline.sh: every bundled capture with a few
+# option combinations, once each.
 
 FUZZ_DECODE_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -23,7 +30,18 @@ FUZZ_DECODE_DEPS = fuzz/fuzz_decode.c $(HSA_DECODE_SOURCES) \
 FUZZ_HTTP_DEPS = fuzz/fuzz_http.c src/http_server.c include/hsa_http.h
 
 if HAVE_CLANG
-fuzz: fuzz/fuzz_decode fuzz/fuzz_http
+fuzz: fuzz/fuzz_decode fuzz/fuzz_http fuzz/fuzz_pipeline
+
+# The whole pipeline: every source of the program but main.c.
+fuzz/fuzz_pipeline: fuzz/fuzz_pipeline.c $(HSA_CORE_SOURCES) $(noinst_HEADERS) config.h
+	@$(MKDIR_P) fuzz
+	$(AM_V_CCLD)srcs=; for f in $(HSA_CORE_SOURCES); do \
+	    case $$f in *.c) srcs="$$srcs $(srcdir)/$$f" ;; esac; done; \
+	    $(CLANG) $(FUZZ_DECODE_CFLAGS) -pthread $(WARN_CFLAGS) \
+	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) $(CJSON_CFLAGS) \
+	    -o $@ $(srcdir)/fuzz/fuzz_pipeline.c $$srcs \
+	    $(PCAP_LIBS) $(CJSON_LIBS) -lm
+check_SCRIPTS = fuzz/fuzz_pipeline
 
 fuzz/fuzz_http: $(FUZZ_HTTP_DEPS) config.h
 	@$(MKDIR_P) fuzz
@@ -50,9 +68,10 @@ fuzz-run:
 	    srcdir='$(srcdir)' CLANG='$(CLANG)' PYTHON3='$(PYTHON3)' \
 	    FUZZ_SECONDS=$${FUZZ_SECONDS:-600} $(SHELL) $(srcdir)/$$t || exit 1; \
 	done
-FUZZ_RUN_LIST = tests/fuzz-smoke.sh tests/fuzz-http.sh
+FUZZ_RUN_LIST = tests/fuzz-smoke.sh tests/fuzz-http.sh tests/fuzz-pipeline.sh
 
-TESTS += tests/fuzz-smoke.sh tests/fuzz-http.sh
-CLEANFILES += fuzz/fuzz_decode fuzz/fuzz_http
+TESTS += tests/fuzz-smoke.sh tests/fuzz-http.sh tests/fuzz-pipeline.sh
+CLEANFILES += fuzz/fuzz_decode fuzz/fuzz_http fuzz/fuzz_pipeline
 EXTRA_DIST += fuzz/fuzz_decode.c fuzz/corpus tests/fuzz-smoke.sh \
-	fuzz/fuzz_http.c fuzz/corpus-http tests/fuzz-http.sh
+	fuzz/fuzz_http.c fuzz/corpus-http tests/fuzz-http.sh \
+	fuzz/fuzz_pipeline.c tests/fuzz-pipeline.sh
