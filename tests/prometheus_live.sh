@@ -11,7 +11,7 @@
 # Prometheus's HTTP API and checks, for both jobs:
 #   - hsanalyze_handshakes_completed_total = the connections made (ss's
 #     TIME-WAIT sockets: each connection leaves one; at least the requests
-#     nginx logged);
+#     nginx logged; and the ticker's, which keeps the capture clock going);
 #   - hsanalyze_time_wait_sockets = ss's TIME-WAIT count;
 #   - hsanalyze_time_wait_entered_total by holder side = ss's TIME-WAIT
 #     sockets on the server's ports and on the clients' (HTTP/1.0 through
@@ -19,7 +19,7 @@
 #   - the samples are at most one scrape interval old;
 # and that the 4 alerting rules are loaded and healthy, and that no alert
 # fires on this healthy traffic.  Needs root, nginx, ab, prometheus and
-# prometheus-node-exporter; else skipped (77).  About 15 s.
+# prometheus-node-exporter; else skipped (77).  About 20 s.
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -37,7 +37,7 @@ done
 work_dir -k /tmp/hsa-prometheus.XXXXXX
 
 # The namespace is the test's own: fixed ports cannot collide.
-F=8080 B=8081 M=9813 P=9090 N=9100
+F=8080 B=8081 K=8082 M=9813 P=9090 N=9100
 REQUESTS=300
 SCRAPE=1
 
@@ -47,7 +47,7 @@ nginx_dir=$work/nginx
 
 mkdir "$work/textfile" "$work/tsdb"
 "$H" -i lo --metrics-listen $M --metrics-file "$work/textfile/hsanalyze.prom" \
-    --interval 0.5 "tcp port $F or tcp port $B" >"$work/h.out" 2>"$work/h.err" &
+    --interval 0.5 "tcp port $F or tcp port $B or tcp port $K" >"$work/h.out" 2>"$work/h.err" &
 bg_pid=$!
 wait_listening "$bg_pid" "$work/h.err" || { bad "hsanalyze did not start"; show "$work/h.err" stderr; finish; }
 
@@ -70,7 +70,8 @@ EOF_CONF
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
     --web.listen-address=127.0.0.1:$P >"$work/prometheus.log" 2>&1 &
 prom_pid=$!
-trap 'kill $prom_pid $node_pid 2>/dev/null; wait $prom_pid $node_pid 2>/dev/null; _tl_cleanup' EXIT
+ticker_pid=''
+trap 'kill $prom_pid $node_pid $ticker_pid 2>/dev/null; wait $prom_pid $node_pid 2>/dev/null; _tl_cleanup' EXIT
 
 # api PATH: Prometheus's answer, or empty.
 api() { curl -s -m 5 "http://127.0.0.1:$P$1"; }
@@ -88,8 +89,30 @@ done
 
 ab -q -n $REQUESTS -c 4 "http://127.0.0.1:$F/" >"$work/ab.log" 2>&1 ||
 	{ bad "ab failed"; show "$work/ab.log" ab; }
-# Let the last FINs and ACKs through, then the ground truth.
-sleep 0.5
+# hsanalyze runs on the capture's clock: a connection is reported, and its
+# TIME-WAIT counted in the gauge, once packets show that its linger time
+# (4 s) has passed.  A ticker (one connection of its own, open to the end,
+# a byte every 100 ms) keeps that clock going after ab is done.
+"$PY" - $K 30 >"$work/ticker.log" 2>&1 <<'EOF_PY' &
+import socket, sys, threading, time
+K, secs = int(sys.argv[1]), float(sys.argv[2])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", K))
+srv.listen(1)
+def sink():
+    c, _ = srv.accept()
+    while c.recv(100):
+        pass
+threading.Thread(target=sink, daemon=True).start()
+c = socket.create_connection(("127.0.0.1", K))
+end = time.time() + secs
+while time.time() < end:
+    c.send(b".")
+    time.sleep(0.1)
+EOF_PY
+ticker_pid=$!
+sleep 6
 # A TIME-WAIT socket on the server's port is the server's; on the other
 # end, the client's.
 tw_server=$(ss -tanH state time-wait "( sport = :$F or sport = :$B )" | wc -l)
@@ -120,12 +143,13 @@ def say(good, text):
 # than requests and close them itself.  Each connection, closed with FINs,
 # leaves exactly one TIME-WAIT socket: ss's count is the number made.
 tw = tw_server + tw_client
+made = tw + 1      # and the ticker's, still open
 say(logged == 2 * requests, "nginx logged %d requests (front and backend: %d)" % (logged, 2 * requests))
 say(tw >= logged, "ss: %d TIME-WAIT sockets for %d logged requests" % (tw, logged))
 for job in ("hsanalyze", "node"):
     sel = '{job="%s"}' % job
     hs = query("hsanalyze_handshakes_completed_total" + sel)
-    say(hs == tw, "%s: hsanalyze_handshakes_completed_total %s = %d connections (ss)" % (job, hs, tw))
+    say(hs == made, "%s: hsanalyze_handshakes_completed_total %s = %d connections (ss's TIME-WAIT and the ticker)" % (job, hs, made))
     now = query("hsanalyze_time_wait_sockets" + sel)
     say(now == tw, "%s: hsanalyze_time_wait_sockets %s = ss's %d TIME-WAIT sockets" % (job, now, tw))
     for holder, want in (("server", tw_server), ("client", tw_client)):
