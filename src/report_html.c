@@ -196,6 +196,18 @@ static void print_findings(FILE *out, const struct hsa_run *run,
 			fputs("</p>\n<p class=\"hint\"><b>What to do:</b> ", out);
 			hsa_html_escape(out, f[i].hint);
 			fputs("</p>\n", out);
+			if (f[i].n_groups) {
+				fputs("<p class=\"evidence groups\">TIME-WAIT groups:", out);
+				for (j = 0; j < f[i].n_groups; j++) {
+					size_t g = f[i].groups[j] + 1;
+
+					if (g <= GROUPS_DRAWN)
+						fprintf(out, " <a href=\"#tw-group-%zu\">%zu</a>", g, g);
+					else
+						fprintf(out, " %zu", g);
+				}
+				fputs("</p>\n", out);
+			}
 			if (f[i].n_conns) {
 				fputs("<p class=\"evidence\">Connections:", out);
 				for (j = 0; j < f[i].n_conns; j++) {

@@ -16,7 +16,7 @@ Checked for every page:
   - every <svg> in the file is well-formed XML (xml.etree);
   - the header counts the JSON report's packets;
   - the findings: the JSON report's, most severe first, same code, same
-    message text;
+    message text, same groups and example connections;
   - the diagrams: one per kind of connection in the JSON report, of those
     kinds;
   - the TIME-WAIT groups: one figure per group (at most GROUPS_DRAWN),
@@ -127,6 +127,18 @@ class Checker:
         got = [(f['severity'].lower(), f['code'], f['message']) for f in dom['findings']]
         self.check(got == want, name + ': %d findings, most severe first' % len(want),
                    'got %r, want %r' % (got, want))
+        # Each finding's evidence: its groups (numbered from 1) and its
+        # example connections.
+        want = []
+        for f in findings:
+            ev = []
+            if f.get('groups'):
+                ev.append('TIME-WAIT groups: ' + ' '.join(str(g + 1) for g in f['groups']))
+            if f.get('connections'):
+                ev.append('Connections: ' + ' '.join('#%d' % c for c in f['connections']))
+            want.append(ev)
+        got = [f['evidence'] for f in dom['findings']]
+        self.check(got == want, name + ': the findings\' evidence', 'got %r, want %r' % (got, want))
 
         kinds = []
         for c in report['connections']:

@@ -48,7 +48,7 @@ DOM_FACTS = r"""
       severity: txt(a.querySelector('.sev')),
       code: txt(a.querySelector('code')),
       message: txt(a.querySelector('.message')),
-      evidence: a.querySelector('.evidence') ? txt(a.querySelector('.evidence')) : null})),
+      evidence: all('.evidence', a).map(txt)})),
     tw_charts: all('figure.twgroup').map(f => ({
       caption: txt(f.querySelector('figcaption')),
       labels: all('svg text', f).map(txt)})),
