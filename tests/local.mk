@@ -20,7 +20,8 @@ TESTS += \
 	tests/pressure_load.sh \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
-	tests/rotate.sh
+	tests/rotate.sh \
+	tests/verdicts_live.sh
 endif
 
 AM_TESTS_ENVIRONMENT = \
@@ -57,6 +58,7 @@ EXTRA_DIST += \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
 	tests/rotate.sh \
+	tests/verdicts_live.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \
 	debian \

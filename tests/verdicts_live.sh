@@ -1,0 +1,96 @@
+#!/bin/sh
+# verdicts_live.sh - hsanalyze's per-connection verdicts against the Linux
+# kernel on real loopback traffic: RSTs in and out of the window, an RST
+# that ends a TIME-WAIT, an RST from the side that closed first, a SYN that
+# meets a server in TIME-WAIT, a simultaneous open, five SYNs before an
+# answer, TCP Fast Open.  Each case runs in a network namespace of its own
+# (tests/live/netns.sh) with the sysctls it needs; its traffic comes from
+# tests/live/verdict_cases.py, lost segments from tests/live/
+# drop_segments.bpf.c (compiled here with clang -target bpf, on lo's tc
+# ingress, after the capture tap), and the ground truth is `ss -tanoH` in
+# the namespace right after the traffic.  About 15 s in all.
+set -u
+srcdir=${srcdir:-.}
+HSANALYZE=${HSANALYZE:-./src/hsanalyze}
+PY=${PYTHON3:-/usr/bin/python3}
+CLANG=${CLANG:-clang}
+live=$srcdir/tests/live
+test_name=verdicts_live
+# shellcheck source=tests/live/testlib.sh
+. "$live/testlib.sh"
+# shellcheck source=tests/live/netns.sh
+. "$live/netns.sh"
+
+CASES='rst_stray rst_tw_kill rst_first_closer syn_tw simopen synstorm tfo'
+SERVER_PORT=5000 CLIENT_PORT=40000 PEER_PORT=40001	# as in verdict_cases.py
+
+if [ $# -eq 0 ]; then
+    [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, tcpdump, tc)"
+    for tool in tcpdump tc ss ip "$CLANG"; do
+        command -v "$tool" >/dev/null 2>&1 || skip "no $tool"
+    done
+    "$PY" -c 'import scapy' 2>/dev/null || skip "no scapy for $PY"
+    work_dir
+    for c in $CASES; do
+        sh "$0" "$c" >"$work/$c.out" 2>&1
+        echo "rc $?" >>"$work/$c.out"
+        relay_checks "$work/$c.out" echo "  $c: "
+        grep -q '^rc 0$' "$work/$c.out" || bad "$c: the case did not finish (see above)"
+    done
+    finish
+fi
+
+case=$1
+case $case in
+    rst_first_closer) set -- net.ipv4.tcp_fin_timeout=1 ;;
+    syn_tw) set -- net.ipv4.tcp_timestamps=0 ;;
+    synstorm) set -- net.ipv4.tcp_syn_linear_timeouts=4 ;;
+    tfo) set -- net.ipv4.tcp_fastopen=3 ;;
+    *) set -- ;;
+esac
+netns_enter "$@" -- "$case"
+
+# Inside the namespace from here on: lines "ok TEXT" / "bad TEXT" for the
+# caller, anything else is its log.
+work_dir
+fail_case() { echo "bad $case: $1"; exit 1; }
+
+drop=''
+case $case in
+    simopen) drop="-DDROP_PORT_A=$CLIENT_PORT -DDROP_PORT_B=$PEER_PORT -DDROP_COUNT=1" ;;
+    synstorm) drop="-DDROP_PORT_A=$SERVER_PORT -DDROP_COUNT=4" ;;
+esac
+if [ -n "$drop" ]; then
+    # shellcheck disable=SC2086  # the -D options are separate words
+    "$CLANG" -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu $drop \
+        -c "$live/drop_segments.bpf.c" -o "$work/drop.o" 2>"$work/clang.err" ||
+        { show "$work/clang.err" clang; fail_case "clang -target bpf failed"; }
+    tc qdisc add dev lo clsact &&
+        tc filter add dev lo ingress bpf direct-action obj "$work/drop.o" sec tc \
+        2>"$work/tc.err" || { show "$work/tc.err" tc; fail_case "cannot attach the eBPF program"; }
+fi
+
+tcpdump -i lo -s 200 -U --immediate-mode -B 8192 -w "$work/cap.pcap" tcp \
+    2>"$work/tcpdump.err" &
+bg_pid=$!
+wait_listening "$bg_pid" "$work/tcpdump.err" || { show "$work/tcpdump.err" tcpdump; fail_case "tcpdump did not start"; }
+if ! "$PY" "$live/verdict_cases.py" run "$case" "$work" 2>"$work/run.err"; then
+    show "$work/run.err" traffic
+    fail_case "the traffic failed"
+fi
+ss -tanoH >"$work/ss.txt"
+sleep 0.2
+stop_pid "$bg_pid" INT 3
+bg_pid=''
+grep -q '^0 packets dropped by kernel' "$work/tcpdump.err" ||
+    { show "$work/tcpdump.err" tcpdump; fail_case "tcpdump dropped packets"; }
+"$HSANALYZE" --json -r "$work/cap.pcap" >"$work/report.json" 2>"$work/hsa.err" ||
+    { show "$work/hsa.err" hsanalyze; fail_case "hsanalyze failed"; }
+"$PY" "$live/verdict_cases.py" check "$case" "$work" >"$work/check.out" 2>&1
+cat "$work/check.out"
+if grep -q '^bad ' "$work/check.out" || ! grep -q '^ok ' "$work/check.out"; then
+    show "$work/ss.txt" ss
+    tcpdump -nn -r "$work/cap.pcap" 2>/dev/null | sed 's/^/    capture: /'
+    exit 1
+fi
+exit 0
