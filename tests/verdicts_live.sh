@@ -65,9 +65,12 @@ if [ -n "$drop" ]; then
     "$CLANG" -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu $drop \
         -c "$live/drop_segments.bpf.c" -o "$work/drop.o" 2>"$work/clang.err" ||
         { show "$work/clang.err" clang; fail_case "clang -target bpf failed"; }
-    tc qdisc add dev lo clsact &&
-        tc filter add dev lo ingress bpf direct-action obj "$work/drop.o" sec tc \
-        2>"$work/tc.err" || { show "$work/tc.err" tc; fail_case "cannot attach the eBPF program"; }
+    if ! { tc qdisc add dev lo clsact &&
+        tc filter add dev lo ingress bpf direct-action obj "$work/drop.o" sec tc; } \
+        2>"$work/tc.err"; then
+        show "$work/tc.err" tc
+        fail_case "cannot attach the eBPF program"
+    fi
 fi
 
 tcpdump -i lo -s 200 -U --immediate-mode -B 8192 -w "$work/cap.pcap" tcp \
