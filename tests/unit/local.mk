@@ -13,7 +13,9 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_decode_ipv6 \
 	tests/unit/test_decode_tcp \
 	tests/unit/test_exposition \
-	tests/unit/test_http_parse
+	tests/unit/test_http_parse \
+	tests/unit/test_seq_sketch \
+	tests/unit/test_verdicts
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -53,4 +55,17 @@ tests_unit_test_http_parse_SOURCES = tests/unit/test_http_parse.c \
 	src/http_server.c include/hsa_http.h
 tests_unit_test_http_parse_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_http_parse_LDADD = $(CMOCKA_LIBS)
+# Sequence arithmetic and the percentile sketch: header and source under
+# test only.
+tests_unit_test_seq_sketch_SOURCES = tests/unit/test_seq_sketch.c src/seq.h \
+	src/sketch.c
+tests_unit_test_seq_sketch_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_seq_sketch_LDADD = $(CMOCKA_LIBS) -lm
+
+# The verdicts, through their public functions (hsa_conn.h): segments in,
+# verdicts out.
+tests_unit_test_verdicts_SOURCES = tests/unit/test_verdicts.c src/seq.h \
+	src/conn.c src/verdict.c src/time_wait.c
+tests_unit_test_verdicts_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_verdicts_LDADD = $(CMOCKA_LIBS)
 endif
