@@ -25,6 +25,7 @@ struct hsa_run {
 	unsigned long long interface_drops;
 	bool stats_available;
 	const char *filter;	/* the BPF expression, or NULL */
+	size_t max_flows;	/* --max-flows, for the eviction notice */
 	const char *host;	/* where hsanalyze ran */
 };
 

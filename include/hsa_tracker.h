@@ -48,6 +48,8 @@ struct hsa_tracker_config {
 #define HSA_DEFAULT_LINGER_NS			(4LL * 1000000000LL)
 #define HSA_DEFAULT_HISTORY_NS			(120LL * 1000000000LL)
 #define HSA_DEFAULT_MAX_FLOWS			65536
+/* --max-flows at most: at about 200 bytes each, 16M connections are 3 GiB. */
+#define HSA_MAX_FLOWS_LIMIT			16777216
 
 struct hsa_tracker_stats {
 	uint64_t connections;	/* reported */

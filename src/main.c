@@ -256,8 +256,6 @@ static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 #define MAX_STATE_SECONDS	86400.0		/* --time-wait, --close-wait: a day */
 #define MAX_INTERVAL_SECONDS	86400.0		/* --interval: a day */
 #define MAX_DURATION_SECONDS	31536000.0	/* --duration: a year */
-/* --max-flows: at about 200 bytes each, 16M connections are 3 GiB. */
-#define MAX_FLOWS_LIMIT		16777216LL
 
 /* Seconds from MIN_SECONDS to max, with an optional fraction; -1 when not. */
 static int parse_seconds(const char *s, double max, double *out)
@@ -413,9 +411,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_MAX_FLOWS:
-			if (parse_number(optarg, 2, MAX_FLOWS_LIMIT, &v) != 0)
-				return usage_error("--max-flows needs a number from 2 to %lld, not '%s'",
-				    MAX_FLOWS_LIMIT, optarg);
+			if (parse_number(optarg, 2, HSA_MAX_FLOWS_LIMIT, &v) != 0)
+				return usage_error("--max-flows needs a number from 2 to %d, not '%s'",
+				    HSA_MAX_FLOWS_LIMIT, optarg);
 			o->max_flows = (size_t)v;
 			break;
 		case 'h':
@@ -1025,6 +1023,7 @@ int main(int argc, char **argv)
 	run.summary = &rc.summary;
 	run.pressure = pressure;
 	run.filter = opt.filter;
+	run.max_flows = opt.max_flows;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		run.host = host;

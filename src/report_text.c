@@ -218,6 +218,13 @@ void hsa_text_report(FILE *out, const struct hsa_run *run)
 		    (unsigned long long)s->roles_guessed,
 		    (unsigned long long)s->evicted);
 	fputc('\n', out);
+	/* An evicted connection that goes on comes back as a new one, so
+	 * connections are counted (and judged) in pieces. */
+	if (s->evicted && run->max_flows)
+		fprintf(out, "  WARNING: %llu connections were evicted to stay within --max-flows %zu;\n"
+		    "  those still active were reported in pieces (each later segment starts a\n"
+		    "  new connection): raise --max-flows (at most %d) to follow them whole\n",
+		    (unsigned long long)s->evicted, run->max_flows, HSA_MAX_FLOWS_LIMIT);
 	print_counts(out, "handshake", s->handshake, HSA_HS_COUNT, hs_name);
 	print_counts(out, "close", s->close, HSA_CLOSE_COUNT, close_name);
 	print_counts(out, "TIME_WAIT", s->time_wait, HSA_WHO_COUNT, tw_name);

@@ -29,6 +29,13 @@ check "flood: 20000 connections reported" "r['summary']['connections'] == 20000 
 check "flood: all unanswered" "r['summary']['handshake']['unanswered'] == 20000" "$work/flood.json"
 check "flood: 19000 evicted, marked per connection" "r['summary']['evicted'] == 19000 and sum(c['evicted'] for c in r['connections']) == 19000" "$work/flood.json"
 check "flood: never more than 1000 tracked" "r['summary']['peak_tracked'] == 1000" "$work/flood.json"
+"$H" --max-flows 1000 -r "$work/flood.pcap" >"$work/flood.txt" 2>&1
+if grep -qx "  WARNING: 19000 connections were evicted to stay within --max-flows 1000;" "$work/flood.txt" &&
+    grep -q "raise --max-flows (at most 16777216) to follow them whole" "$work/flood.txt"; then
+	ok "flood: the text report says raising --max-flows would follow them whole"
+else
+	bad "flood: no eviction notice in the text report"; show "$work/flood.txt" text
+fi
 
 "$GEN" -n 4000 --seed 3 -o "$work/proxy.pcap" >/dev/null || exit 99
 "$H" --json -r "$work/proxy.pcap" >"$work/proxy.json" || { bad "proxy: exit $?"; exit 1; }
