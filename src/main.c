@@ -516,6 +516,28 @@ static void on_signal(int sig)
 	_exit(EXIT_SIGNAL_BASE + sig);
 }
 
+/* SIGHUP during a live capture: say how things stand (the --interval line,
+ * and the metrics file if there is one) without stopping.  Without this a
+ * SIGHUP would end the capture with no report at all. */
+static volatile sig_atomic_t status_requested;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	status_requested = 1;
+}
+
+static void catch_hup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -940,6 +962,7 @@ int main(int argc, char **argv)
 		start = now_seconds();
 		next_status = opt.interval;
 		next_rotation = opt.rotate_seconds;
+		catch_hup();
 		rc.opt = &opt;
 		rc.cap = &cap;
 		rc.tracker = tracker;
@@ -972,6 +995,13 @@ int main(int argc, char **argv)
 			break;
 		if (hsa_output_failed(&outs.report))
 			break;
+		if (status_requested) {
+			status_requested = 0;
+			print_status(&cap, tracker, pressure, now_seconds() - start,
+			    &last_handshakes, &last_status);
+			if (opt.metrics_file)
+				write_metrics_file(&rc);
+		}
 		/* -C: the size is looked at every ROTATE_CHECK_PACKETS. */
 		if (opt.rotate_bytes && cap.dumper && r >= 0 &&
 		    cap.stats.packets % ROTATE_CHECK_PACKETS == 0 &&

@@ -5,6 +5,7 @@
 # for garbage and for an endless head, connections past the limit turned
 # away, a silent client timed out), that it listens on 127.0.0.1 when given
 # only a port, that the page and the file pass `promtool check metrics`, and
+# that SIGHUP prints the status line without stopping the capture, and
 # that they count 10 handshakes made by a client of this test (and the
 # file, at the end, 10 connections closed with FINs).  Needs root
 # (skipped, 77, without it).  About 10 s.
@@ -32,6 +33,23 @@ M=9813 T=8080
 "$H" -i lo --metrics-listen 'a:b:c' >/dev/null 2>"$work/e3"
 [ $? = 1 ] && [ "$(cat "$work/e3")" = "hsanalyze: --metrics-listen a:b:c: not PORT, ADDRESS:PORT or [IPV6]:PORT" ] &&
 	ok "a bad listen address: one line, exit 1" || { bad "bad listen address"; show "$work/e3" stderr; }
+
+# SIGHUP: the status line at once, the capture goes on to its report.
+"$H" -i lo --duration 2 tcp port $T >"$work/hup.out" 2>"$work/hup.err" &
+hup_pid=$!
+if wait_listening "$hup_pid" "$work/hup.err"; then
+	kill -HUP "$hup_pid"
+	sleep 0.5
+	lines=$(grep -c 'packets .*, open .*, handshakes/s' "$work/hup.err")
+	kill -0 "$hup_pid" 2>/dev/null && [ "$lines" = 1 ] &&
+		ok "SIGHUP: one status line, still capturing" ||
+		{ bad "SIGHUP: $lines status lines"; show "$work/hup.err" stderr; }
+	stop_pid "$hup_pid" - 5
+	[ "$status" = 0 ] && grep -q . "$work/hup.out" && ok "after SIGHUP: the report at the end, exit 0" ||
+		bad "after SIGHUP: exit $status"
+else
+	bad "hsanalyze for SIGHUP did not start"
+fi
 
 "$H" -i lo --metrics-listen $M --metrics-file "$work/m.prom" --interval 0.5 \
     tcp port $T >"$work/run.out" 2>"$work/run.err" &
