@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "hsa_capture.h"
+#include "hsa_findings.h"
 #include "hsa_ladder.h"
 #include "hsa_pressure.h"
 #include "hsa_report.h"
@@ -39,6 +40,8 @@ enum { REPORT_TEXT, REPORT_JSON, REPORT_LADDER, REPORT_LADDER_ID };
 
 struct ctx {
 	struct hsa_summary summary;
+	struct hsa_tracker *tracker;
+	struct hsa_pressure *pressure;
 	struct hsa_ladder *ladder;
 	FILE *json_out;
 	bool nano;
@@ -54,10 +57,19 @@ static void on_connection(void *p, struct hsa_conn *c,
 	struct ctx *x = p;
 
 	hsa_summary_add(&x->summary, c, v);
+	hsa_pressure_connection(x->pressure, c, v,
+	    hsa_tracker_capture_time(x->tracker));
 	if (x->json_out)
 		hsa_json_connection(x->json_out, c, v, x->nano);
 	if (x->ladder)
 		hsa_ladder_connection(x->ladder, c, v);
+}
+
+static void on_progress(void *p, int64_t horizon)
+{
+	struct ctx *x = p;
+
+	hsa_pressure_progress(x->pressure, horizon);
 }
 
 static void on_segment(void *p, struct hsa_conn *c,
@@ -78,7 +90,8 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 		.port_low = HSA_DEFAULT_PORT_LOW,
 		.port_high = HSA_DEFAULT_PORT_HIGH,
 		.close_wait_ns = HSA_DEFAULT_CLOSE_WAIT_NS,
-		.port_range_source = "default",
+		.port_range_source = HSA_RANGE_DEFAULT,
+		.tw_reuse = -1,
 	};
 	struct hsa_tracker_config tc = {
 		.handshake_timeout_ns = HSA_DEFAULT_HANDSHAKE_TIMEOUT_NS,
@@ -87,10 +100,12 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 		.history_ns = HSA_DEFAULT_HISTORY_NS,
 		.max_flows = HSA_DEFAULT_MAX_FLOWS,
 		.sink = on_connection,
+		.progress = on_progress,
 	};
 	struct hsa_tracker *t = NULL;
 	struct hsa_pressure *pr = NULL;
 	struct hsa_run run = { 0 };
+	struct hsa_findings findings = { 0 };
 	struct hsa_packet pkt;
 	struct ctx x;
 	char err[PCAP_ERRBUF_SIZE + 128];
@@ -133,19 +148,24 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 	tc.ctx = &x;
 	if (!(pr = hsa_pressure_new(&pc)))
 		goto out;
-	tc.pressure = pr;
+	x.pressure = pr;
 	if (!(t = hsa_tracker_new(&tc)))
 		goto out;
+	x.tracker = t;
 	while ((r = hsa_capture_next(&cap, &pkt)) >= 0)
 		if (r == 1) {
 			hsa_tracker_hash(t, &pkt);
 			hsa_tracker_segment(t, &pkt);
 		}
 	hsa_tracker_finish(t);
+	if (hsa_pressure_finish(pr, hsa_tracker_capture_time(t)) != 0 ||
+	    hsa_findings_compose(&findings, pr) != 0)
+		goto out;
 	run.cap = &cap;
 	run.tracker = hsa_tracker_stats(t);
 	run.summary = &x.summary;
 	run.pressure = pr;
+	run.findings = &findings;
 	run.filter = (opts & 128) ? "tcp port 80" : NULL;
 	if (report == REPORT_JSON)
 		hsa_json_end(devnull, &run);
@@ -158,6 +178,7 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 out:
 	hsa_tracker_free(t);
 	hsa_pressure_free(pr);
+	hsa_findings_free(&findings);
 	hsa_ladder_free(x.ladder);
 	hsa_capture_close(&cap);
 }

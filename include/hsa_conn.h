@@ -181,7 +181,7 @@ struct hsa_conn {
 	uint32_t fin_retransmits;
 	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
 
-	/* Cold: the handshake, reuse, TIME-WAIT pressure, the ladder. */
+	/* Cold: the handshake, reuse, the ladder. */
 	uint32_t syn_retransmits;
 	uint32_t synack_retransmits;
 	int64_t ack3_ts;
@@ -216,11 +216,6 @@ struct hsa_conn {
 					 * that side's TIME-WAIT (RFC 1337) */
 	uint8_t challenge_due;		/* bit per side: it owes a challenge ACK */
 	struct hsa_ladder_log *log;	/* only with --ladder */
-	bool tw_registered;
-	uint8_t tw_who;			/* enum hsa_who */
-	uint32_t tw_pair;		/* index of its client/server pair */
-	int64_t tw_start;
-	uint64_t tw_seq;		/* its interval(s) in the end queue */
 };
 
 /* What hsanalyze concludes about a connection. */

@@ -1,8 +1,13 @@
 /*
- * hsa_pressure.h - TIME-WAIT pressure: who holds the TIME-WAIT sockets, how
- * many at once, how close the connecting side is to running out of ports,
- * TIME-WAIT reuse and sockets left in CLOSE-WAIT; and the findings drawn
- * from that for a person.
+ * hsa_pressure.h - TIME-WAIT pressure, the analysis stage after the tracker:
+ * who holds the TIME-WAIT sockets, how many at once, how close the
+ * connecting side is to running out of ports, TIME-WAIT reuse and sockets
+ * left in CLOSE-WAIT.
+ *
+ * It consumes finished connections (the tracker's sink) and the tracker's
+ * progress (a time before which nothing more will be reported), and hands
+ * figures to the findings (hsa_findings.h) and the reports.  It never calls
+ * back into the tracker, and the reports never call into it except to read.
  */
 #ifndef HSA_PRESSURE_H
 #define HSA_PRESSURE_H
@@ -13,18 +18,38 @@
 
 #include "hsa_conn.h"
 
+/* Where the port range came from (JSON time_wait_pressure.port_range.source). */
+#define HSA_PORT_RANGE_SOURCES(X)					\
+	X(HSA_RANGE_DEFAULT,	"default")	/* Linux's default */	\
+	X(HSA_RANGE_OPTION,	"option")	/* --port-range */	\
+	X(HSA_RANGE_MACHINE,	"machine")	/* live: this machine */	\
+	X(HSA_RANGE_CAPTURE,	"capture")	/* recorded in the -w file */	\
+	X(HSA_RANGE_INFERRED,	"inferred")	/* from the client ports seen */
+
+enum hsa_port_range_source {
+#define HSA_X(name, text) name,
+	HSA_PORT_RANGE_SOURCES(HSA_X)
+#undef HSA_X
+};
+
 struct hsa_pressure_config {
 	int64_t time_wait_ns;		/* --time-wait, 60 s on Linux */
 	uint16_t port_low;		/* --port-range */
 	uint16_t port_high;
 	int64_t close_wait_ns;		/* --close-wait */
-	const char *port_range_source;	/* "option", "machine" or "default" */
+	enum hsa_port_range_source port_range_source;
+	int tw_reuse;			/* net.ipv4.tcp_tw_reuse, -1 unknown */
 };
 
 #define HSA_DEFAULT_TIME_WAIT_NS	(60LL * 1000000000LL)
 #define HSA_DEFAULT_PORT_LOW		32768
 #define HSA_DEFAULT_PORT_HIGH		60999
 #define HSA_DEFAULT_CLOSE_WAIT_NS	(10LL * 1000000000LL)
+/* Linux lets tcp_tw_reuse take a TIME-WAIT port once its last timestamp
+ * is older than 1 s (tcp_twsk_unique()). */
+#define HSA_TW_REUSE_DELAY_NS		1000000000LL
+
+#define HSA_GROUP_EXAMPLES 10
 
 /* One client/server pair seen from one holder side. */
 struct hsa_tw_group {
@@ -33,45 +58,52 @@ struct hsa_tw_group {
 	struct hsa_addr client;
 	struct hsa_addr server;
 	uint16_t server_port;
-	uint64_t connections;
-	uint64_t entries;
-	uint64_t peak;
+	uint64_t connections;		/* of the pair, whoever holds TIME-WAIT */
+	uint64_t entries;		/* TIME-WAITs this side entered */
+	uint64_t peak;			/* most of them at once */
 	int64_t peak_at;
+	uint64_t active_at_end;		/* alive at the end of the capture */
+	/* The rate at which this side entered TIME-WAIT: (entries - 1) over
+	 * the span of their start times. */
 	bool rate_valid;
-	double rate;			/* connections per second */
-	bool client_side;		/* the figures below apply */
-	double port_share;
-	bool projected_valid;		/* the rate was sustained (1 s of SYNs) */
+	double rate;			/* TIME-WAIT entries per second */
+	double span;			/* seconds from first to last entry */
+	bool client_side;		/* the port figures below apply */
+	double port_share;		/* peak / range size */
+	bool projected_valid;		/* the rate was sustained for 1 s */
 	double projected_share;		/* rate * time_wait / range size */
-	double syn_span;		/* seconds from first to last SYN */
-	double exhaustion_rate;
-	bool exhaustion_valid;
-	double time_to_exhaustion;
+	double exhaustion_rate;		/* range size / time_wait */
+	bool exhaustion_valid;		/* projected past the range, not full */
+	double time_to_exhaustion;	/* from the ports free at the end */
+	bool exhausted;			/* peak reached the range size */
+	int64_t exhausted_at;		/* when it first did */
+	bool syn_seen;			/* SYN times of the pair */
+	int64_t last_syn;
 	uint64_t reuse_count;
-	int64_t reuse_min_gap;
+	int64_t reuse_min_gap;		/* never negative */
 	int n_examples;			/* connections that entered TIME-WAIT */
-	uint64_t examples[10];
+	uint64_t examples[HSA_GROUP_EXAMPLES];
 	int n_reuse_examples;		/* connections whose TIME-WAIT was cut */
-	uint64_t reuse_examples[10];
+	uint64_t reuse_examples[HSA_GROUP_EXAMPLES];
 };
 
-enum hsa_severity { HSA_SEV_HIGH, HSA_SEV_WARNING, HSA_SEV_INFO };
+/* What the model could not count, and why: every loss is shown. */
+struct hsa_pressure_losses {
+	uint64_t pairs_full;		/* connections of pairs past the limit */
+	uint64_t out_of_memory;		/* TIME-WAITs not counted */
+	uint64_t clock_steps;		/* restarts at a clock step back */
+	uint64_t late;			/* counted from the latest time instead */
+	uint64_t saturated;		/* start + time_wait past the end of time */
+};
 
-#define HSA_FINDING_MAX_GROUPS 10
-#define HSA_FINDING_MAX_CONNS 10
-#define HSA_FINDING_MAX_NUMBERS 8
-
-struct hsa_finding {
-	enum hsa_severity severity;
-	const char *code;
-	char message[320];
-	char hint[768];
-	int n_numbers;
-	struct { const char *name; double value; bool integer; } numbers[HSA_FINDING_MAX_NUMBERS];
-	int n_groups;
-	size_t groups[HSA_FINDING_MAX_GROUPS];	/* indexes into the group list */
-	int n_conns;
-	uint64_t conns[HSA_FINDING_MAX_CONNS];
+/* CLOSE-WAIT suspicion: one side's FIN was not answered for close_wait. */
+#define HSA_CLOSE_WAIT_EXAMPLES 10
+struct hsa_close_wait {
+	uint64_t count;
+	int64_t longest;
+	uint64_t stuck[2];		/* HSA_CLIENT, HSA_SERVER */
+	int n_examples;
+	uint64_t examples[HSA_CLOSE_WAIT_EXAMPLES];
 };
 
 struct hsa_pressure;
@@ -79,32 +111,46 @@ struct hsa_pressure;
 struct hsa_pressure *hsa_pressure_new(const struct hsa_pressure_config *cfg);
 void hsa_pressure_free(struct hsa_pressure *p);
 
-/* c has just closed and who (its verdict's time_wait) enters TIME-WAIT:
- * register it, if anyone does. */
-void hsa_pressure_closed(struct hsa_pressure *p, struct hsa_conn *c,
-    enum hsa_who who);
-/* A SYN at syn_ns reuses the 4-tuple of prev; now is the capture clock. */
-void hsa_pressure_reuse(struct hsa_pressure *p, const struct hsa_conn *prev,
-    int64_t syn_ns);
-/* c is being reported with verdict v at capture time now. */
-void hsa_pressure_connection(struct hsa_pressure *p, struct hsa_conn *c,
+/* c was reported with its final verdict v at capture time now: register
+ * its TIME-WAIT (once), its pair, its reuse of an earlier 4-tuple and its
+ * CLOSE-WAIT.  Returns 0, or -ENOMEM (counted in the losses). */
+int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now);
-/* Let capture time run to now: TIME-WAIT intervals that ended are closed. */
-void hsa_pressure_advance(struct hsa_pressure *p, int64_t now);
 
-/* Live status: TIME-WAIT sockets now, and the largest peak share of the
- * port range on a connecting side so far. */
-uint64_t hsa_pressure_active(const struct hsa_pressure *p);
-double hsa_pressure_peak_share(const struct hsa_pressure *p);
+/* Nothing reported from now on has a TIME-WAIT start or a SYN before
+ * horizon: the model counts everything before it. */
+void hsa_pressure_progress(struct hsa_pressure *p, int64_t horizon);
 
-/* At the end: the groups to report (sorted as documented) and the
- * findings.  Valid until hsa_pressure_free(). */
-size_t hsa_pressure_groups(struct hsa_pressure *p,
+/* Everything has been reported; capture_end is the capture's last
+ * timestamp (the "now" of the time to exhaustion).  Builds the groups. */
+int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end);
+
+/* Live status: how things stand at the model's horizon. */
+struct hsa_pressure_status {
+	uint64_t active[2];		/* TIME-WAIT now, per holder side */
+	uint64_t busiest;		/* the most one connecting side holds to
+					 * one destination now */
+	double busiest_share;		/* of the port range */
+	bool full;			/* busiest reached the range size */
+	bool tte_valid;			/* busiest's rate would fill it */
+	double tte_s;			/* seconds until then */
+	double peak_share;		/* the largest share so far */
+};
+void hsa_pressure_status(const struct hsa_pressure *p,
+    struct hsa_pressure_status *st);
+
+/* After hsa_pressure_finish(): the groups, most concurrent first.  Valid
+ * until hsa_pressure_free(). */
+size_t hsa_pressure_groups(const struct hsa_pressure *p,
     const struct hsa_tw_group **groups);
-size_t hsa_pressure_findings(struct hsa_pressure *p,
-    const struct hsa_finding **findings);
+const struct hsa_close_wait *hsa_pressure_close_wait(const struct hsa_pressure *p);
+const struct hsa_pressure_losses *hsa_pressure_losses(const struct hsa_pressure *p);
 const struct hsa_pressure_config *hsa_pressure_config(const struct hsa_pressure *p);
+uint32_t hsa_pressure_range_size(const struct hsa_pressure_config *cfg);
+const char *hsa_port_range_source_name(enum hsa_port_range_source s);
 
-const char *hsa_severity_name(enum hsa_severity s);
+/* The most pairs the model follows; connections beyond are counted as
+ * lost (losses.pairs_full). */
+#define HSA_PRESSURE_MAX_PAIRS 65536
 
 #endif

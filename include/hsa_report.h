@@ -10,6 +10,7 @@
 
 #include "hsa_capture.h"
 #include "hsa_conn.h"
+#include "hsa_findings.h"
 #include "hsa_pressure.h"
 #include "hsa_summary.h"
 #include "hsa_tracker.h"
@@ -19,7 +20,8 @@ struct hsa_run {
 	const struct hsa_capture *cap;
 	const struct hsa_tracker_stats *tracker;
 	const struct hsa_summary *summary;
-	struct hsa_pressure *pressure;
+	const struct hsa_pressure *pressure;	/* finished, or NULL */
+	const struct hsa_findings *findings;
 	bool live;
 	unsigned long long kernel_drops;	/* live only */
 	unsigned long long interface_drops;

@@ -20,12 +20,17 @@
 
 #include "hsa_conn.h"
 #include "hsa_packet.h"
-#include "hsa_pressure.h"
 
 /* Called once per connection when it is reported.  The sink may take c->log
  * (and set it to NULL); c itself is reused after the call. */
 typedef void (*hsa_conn_sink)(void *ctx, struct hsa_conn *c,
     const struct hsa_verdict *v);
+
+/* Called as capture time passes, with a horizon in capture time: no
+ * connection reported from now on has a TIME-WAIT start (its later FIN) or
+ * a SYN reusing an earlier 4-tuple before it, unless the capture's clock
+ * steps back.  The analysis stage counts up to it. */
+typedef void (*hsa_progress_hook)(void *ctx, int64_t horizon);
 
 /* Called after each segment has been applied, with its role (--ladder). */
 typedef void (*hsa_segment_hook)(void *ctx, struct hsa_conn *c,
@@ -39,8 +44,8 @@ struct hsa_tracker_config {
 	size_t max_flows;		/* tracked connections and history */
 	hsa_conn_sink sink;
 	hsa_segment_hook segment_hook;
+	hsa_progress_hook progress;	/* or NULL */
 	void *ctx;
-	struct hsa_pressure *pressure;	/* TIME-WAIT pressure, or NULL */
 };
 
 #define HSA_DEFAULT_HANDSHAKE_TIMEOUT_NS	(60LL * 1000000000LL)
@@ -73,6 +78,9 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
 /* Report every connection still tracked, in id order. */
 void hsa_tracker_finish(struct hsa_tracker *t);
 const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t);
+/* The capture time the tracker's clock last followed: the latest
+ * timestamp seen, or the new time after a step back. */
+int64_t hsa_tracker_capture_time(const struct hsa_tracker *t);
 /* Connections being tracked now (not counting history entries). */
 size_t hsa_tracker_open_flows(const struct hsa_tracker *t);
 void hsa_tracker_free(struct hsa_tracker *t);

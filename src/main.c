@@ -82,7 +82,7 @@ struct run_ctx {
 	const struct options *opt;
 	struct hsa_capture *cap;
 	struct hsa_tracker *tracker;
-	struct hsa_pressure *pressure;
+	struct hsa_pressure *pressure;	/* the analysis stage */
 	double start_time;
 };
 
@@ -226,7 +226,7 @@ static void read_local_port_range(struct hsa_pressure_config *pc)
 	if (fscanf(f, "%u %u", &lo, &hi) == 2 && lo >= 1 && lo <= hi && hi <= 65535) {
 		pc->port_low = (uint16_t)lo;
 		pc->port_high = (uint16_t)hi;
-		pc->port_range_source = "machine";
+		pc->port_range_source = HSA_RANGE_MACHINE;
 	}
 	fclose(f);
 }
@@ -304,7 +304,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->pressure.port_low = HSA_DEFAULT_PORT_LOW;
 	o->pressure.port_high = HSA_DEFAULT_PORT_HIGH;
 	o->pressure.close_wait_ns = HSA_DEFAULT_CLOSE_WAIT_NS;
-	o->pressure.port_range_source = "default";
+	o->pressure.port_range_source = HSA_RANGE_DEFAULT;
+	o->pressure.tw_reuse = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:i:c:o:s:B:w:C:G:W:Z:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -372,7 +373,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_PORT_RANGE:
 			if (parse_port_range(optarg, &o->pressure.port_low, &o->pressure.port_high) != 0)
 				return usage_error("--port-range needs LOW-HIGH with 1 <= LOW <= HIGH <= 65535, not '%s'", optarg);
-			o->pressure.port_range_source = "option";
+			o->pressure.port_range_source = HSA_RANGE_OPTION;
 			break;
 		case OPT_METRICS_LISTEN:
 			o->metrics_listen = optarg;
@@ -446,7 +447,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->metrics_file && !o->interval)
 		return usage_error("--metrics-file is written every --interval: give one");
 	/* Live, the connecting side is usually this machine: use its range. */
-	if (o->iface && !strcmp(o->pressure.port_range_source, "default"))
+	if (o->iface && o->pressure.port_range_source == HSA_RANGE_DEFAULT)
 		read_local_port_range(&o->pressure);
 	if (o->json && o->ladder)
 		return usage_error("--json and --ladder are different reports; choose one");
@@ -475,10 +476,19 @@ static void on_connection(void *ctx, struct hsa_conn *c,
 
 	hsa_summary_add(&r->summary, c, v);
 	hsa_metrics_connection(&r->metrics, v);
+	/* A loss here is counted by the model and shown in the report. */
+	(void)hsa_pressure_connection(r->pressure, c, v, hsa_tracker_capture_time(r->tracker));
 	if (r->json_out && hsa_json_connection(r->json_out, c, v, r->nano) != 0)
 		r->out_of_memory = true;
 	if (r->ladder)
 		hsa_ladder_connection(r->ladder, c, v);
+}
+
+static void on_progress(void *ctx, int64_t horizon)
+{
+	struct run_ctx *r = ctx;
+
+	hsa_pressure_progress(r->pressure, horizon);
 }
 
 static void prepare_segment(void *ctx, struct hsa_packet *p)
@@ -563,12 +573,25 @@ static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
     double *last_time)
 {
 	const struct hsa_tracker_stats *st = hsa_tracker_stats(t);
+	struct hsa_pressure_status ps;
 	unsigned long long drops = 0, ifdrops = 0;
 	double dt = elapsed - *last_time;
+	char ports[96] = "";
 
 	hsa_capture_stats_live(cap, &drops, &ifdrops);
+	hsa_pressure_status(pr, &ps);
+	if (ps.full)
+		snprintf(ports, sizeof(ports), " (%llu to one destination: range full)",
+		    (unsigned long long)ps.busiest);
+	else if (ps.busiest && ps.tte_valid)
+		snprintf(ports, sizeof(ports), " (%llu to one destination, %.1f%% of the range, full in %.0f s)",
+		    (unsigned long long)ps.busiest, ps.busiest_share * 100, ps.tte_s);
+	else if (ps.busiest)
+		snprintf(ports, sizeof(ports), " (%llu to one destination, %.1f%% of the range)",
+		    (unsigned long long)ps.busiest, ps.busiest_share * 100);
 	fprintf(stderr, "%s: %.0fs packets %llu, open %zu, handshakes/s %.1f, "
-	    "TIME_WAIT entered client %llu server %llu both %llu, in TIME_WAIT now %llu, "
+	    "TIME_WAIT entered client %llu server %llu both %llu, "
+	    "in TIME_WAIT now client %llu%s server %llu, "
 	    "peak port share %.1f%%, drops %llu\n",
 	    progname, elapsed, (unsigned long long)cap->stats.packets,
 	    hsa_tracker_open_flows(t),
@@ -576,8 +599,9 @@ static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
 	    (unsigned long long)st->time_wait_entered[HSA_WHO_CLIENT],
 	    (unsigned long long)st->time_wait_entered[HSA_WHO_SERVER],
 	    (unsigned long long)st->time_wait_entered[HSA_WHO_BOTH],
-	    (unsigned long long)hsa_pressure_active(pr),
-	    hsa_pressure_peak_share(pr) * 100, drops + ifdrops);
+	    (unsigned long long)ps.active[HSA_CLIENT], ports,
+	    (unsigned long long)ps.active[HSA_SERVER],
+	    ps.peak_share * 100, drops + ifdrops);
 	*last_handshakes = st->handshakes;
 	*last_time = elapsed;
 }
@@ -895,6 +919,7 @@ int main(int argc, char **argv)
 	struct hsa_tracker *tracker = NULL;
 	struct hsa_reader *reader = NULL;
 	struct hsa_pressure *pressure = NULL;
+	struct hsa_findings findings = { 0 };
 	struct hsa_packet pkt;
 	struct hsa_run run = { 0 };
 	static struct run_ctx rc;
@@ -944,16 +969,18 @@ int main(int argc, char **argv)
 	tc.max_flows = opt.max_flows;
 	tc.sink = on_connection;
 	tc.segment_hook = rc.ladder ? on_segment : NULL;
+	tc.progress = on_progress;
 	tc.ctx = &rc;
 	if (!(pressure = hsa_pressure_new(&opt.pressure))) {
 		fail("out of memory");
 		goto failed;
 	}
-	tc.pressure = pressure;
+	rc.pressure = pressure;
 	if (!(tracker = hsa_tracker_new(&tc))) {
 		fail("out of memory");
 		goto failed;
 	}
+	rc.tracker = tracker;
 
 	if (cap.live) {
 		live_capture = &cap;
@@ -965,8 +992,6 @@ int main(int argc, char **argv)
 		catch_hup();
 		rc.opt = &opt;
 		rc.cap = &cap;
-		rc.tracker = tracker;
-		rc.pressure = pressure;
 		rc.start_time = (double)time(NULL);
 	}
 	/* A file is read on a second thread while this one tracks. */
@@ -1044,6 +1069,14 @@ int main(int argc, char **argv)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
+	/* Analyse: the pressure figures, then the findings drawn from them. */
+	/* "Now", for the time to exhaustion, is the last packet's time. */
+	if (hsa_pressure_finish(pressure, cap.stats.have_ts ? cap.stats.last_ts :
+	    hsa_tracker_capture_time(tracker)) != 0 ||
+	    hsa_findings_compose(&findings, pressure) != 0) {
+		fail("out of memory");
+		goto failed;
+	}
 	if (opt.metrics_file)
 		write_metrics_file(&rc);
 	hsa_http_close(&http);
@@ -1052,6 +1085,7 @@ int main(int argc, char **argv)
 	run.tracker = hsa_tracker_stats(tracker);
 	run.summary = &rc.summary;
 	run.pressure = pressure;
+	run.findings = &findings;
 	run.filter = opt.filter;
 	run.max_flows = opt.max_flows;
 	if (gethostname(host, sizeof(host)) == 0) {
@@ -1091,6 +1125,7 @@ int main(int argc, char **argv)
 	live_capture = NULL;
 	hsa_tracker_free(tracker);
 	hsa_pressure_free(pressure);
+	hsa_findings_free(&findings);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
 	free(outs.packets_name);
@@ -1103,6 +1138,7 @@ failed:
 	hsa_http_close(&http);
 	hsa_tracker_free(tracker);
 	hsa_pressure_free(pressure);
+	hsa_findings_free(&findings);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
 	free(outs.packets_name);

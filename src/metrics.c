@@ -122,13 +122,16 @@ static void render_connections(struct hsa_expo *e, const struct hsa_metrics *m)
 
 static void render_pressure(struct hsa_expo *e, const struct hsa_pressure *p)
 {
+	struct hsa_pressure_status st;
+
+	hsa_pressure_status(p, &st);
 	one(e, "hsanalyze_time_wait_sockets", HSA_EXPO_GAUGE,
 	    "Sockets in TIME-WAIT now, by the capture's clock, on either side.",
-	    (double)hsa_pressure_active(p));
+	    (double)(st.active[HSA_CLIENT] + st.active[HSA_SERVER]));
 	one(e, "hsanalyze_port_range_peak_share", HSA_EXPO_GAUGE,
 	    "The largest share of the ephemeral port range that one connecting "
 	    "side held in TIME-WAIT towards one server so far (1: exhausted).",
-	    hsa_pressure_peak_share(p));
+	    st.peak_share);
 }
 
 int hsa_metrics_render(FILE *out, enum hsa_expo_format f,

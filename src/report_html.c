@@ -56,9 +56,9 @@ static const char style[] =
 "vertical-align:top;margin-right:2em}th,td{padding:.15em .6em;"
 "text-align:left;border-bottom:1px solid var(--grid)}td.n,th.n{text-align:right}\n"
 "article.finding{border-left:4px solid var(--info);background:var(--panel);"
-"padding:.4em .9em;margin:.8em 0}article.high{border-color:var(--high)}"
+"padding:.4em .9em;margin:.8em 0}article.high,article.critical{border-color:var(--high)}"
 "article.warning{border-color:var(--warning)}\n"
-".sev{font-weight:bold;text-transform:uppercase}.high .sev{color:var(--high)}"
+".sev{font-weight:bold;text-transform:uppercase}.high .sev,.critical .sev{color:var(--high)}"
 ".warning .sev{color:var(--warning)}.info .sev{color:var(--info)}\n"
 ".muted{color:var(--muted)}figure{margin:1em 0}figcaption{font-weight:bold}\n"
 "svg{max-width:100%;height:auto;font-family:ui-monospace,monospace;font-size:11px}\n"
@@ -175,8 +175,8 @@ static void conn_ref(FILE *out, uint64_t id,
 static void print_findings(FILE *out, const struct hsa_run *run,
     const struct hsa_ladder_example *ex, size_t nex)
 {
-	const struct hsa_finding *f;
-	size_t nf = run->pressure ? hsa_pressure_findings(run->pressure, &f) : 0;
+	const struct hsa_finding *f = run->findings ? run->findings->list : NULL;
+	size_t nf = run->findings ? run->findings->n : 0;
 	size_t i, shown = 0;
 	int sev, j;
 
@@ -184,7 +184,7 @@ static void print_findings(FILE *out, const struct hsa_run *run,
 	if (!nf)
 		fputs("<p>No findings: nothing in this capture points at a TIME-WAIT, port or CLOSE-WAIT problem.</p>\n", out);
 	/* Most severe first, in their order within a severity. */
-	for (sev = HSA_SEV_HIGH; sev <= HSA_SEV_INFO; sev++) {
+	for (sev = HSA_SEV_CRITICAL; sev <= HSA_SEV_INFO; sev++) {
 		for (i = 0; i < nf && shown < FINDINGS_SHOWN; i++) {
 			if ((int)f[i].severity != sev)
 				continue;
@@ -244,8 +244,8 @@ static void group_figures(FILE *out, const struct hsa_run *run,
 		    g->port_share * 100, cfg->port_high - cfg->port_low + 1);
 	fputs("</dd>\n", out);
 	if (g->rate_valid)
-		fprintf(out, "<dt>Rate</dt><dd>%.1f new connections/s over %.3f s</dd>\n",
-		    g->rate, g->syn_span);
+		fprintf(out, "<dt>Rate</dt><dd>%.1f TIME-WAIT entries/s over %.3f s</dd>\n",
+		    g->rate, g->span);
 	if (g->client_side)
 		fprintf(out, "<dt>Exhaustion rate</dt><dd>%.1f connections/s run the range out</dd>\n",
 		    g->exhaustion_rate);
@@ -253,8 +253,10 @@ static void group_figures(FILE *out, const struct hsa_run *run,
 		fprintf(out, "<dt>Projected</dt><dd>%.1f%% of the range if the rate is kept up for %.0f s</dd>\n",
 		    g->projected_share * 100, (double)cfg->time_wait_ns / 1e9);
 	if (g->exhaustion_valid)
-		fprintf(out, "<dt>Time to exhaustion</dt><dd>%.1f s</dd>\n",
-		    g->time_to_exhaustion);
+		fprintf(out, "<dt>Time to exhaustion</dt><dd>%.1f s, from the %llu ports in TIME-WAIT at the end</dd>\n",
+		    g->time_to_exhaustion, (unsigned long long)g->active_at_end);
+	if (g->exhausted)
+		fputs("<dt>Exhausted</dt><dd>the whole range was in TIME-WAIT</dd>\n", out);
 	if (g->reuse_count)
 		fprintf(out, "<dt>Reused in TIME-WAIT</dt><dd>%llu, the soonest %.3f ms after it began</dd>\n",
 		    (unsigned long long)g->reuse_count, hsa_ms(g->reuse_min_gap));
@@ -275,9 +277,7 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 	fputs("<section id=\"time-wait\">\n<h2>TIME-WAIT pressure</h2>\n", out);
 	fprintf(out, "<p>TIME-WAIT held for %.0f s; the connecting side's ports %u-%u (%s).</p>\n",
 	    (double)cfg->time_wait_ns / 1e9, cfg->port_low, cfg->port_high,
-	    cfg->port_range_source && !strcmp(cfg->port_range_source, "machine") ?
-	    "this machine's" : cfg->port_range_source && !strcmp(cfg->port_range_source, "option") ?
-	    "from --port-range" : "Linux's default");
+	    hsa_port_range_source_name(cfg->port_range_source));
 	if (!n) {
 		fputs("<p>No connection entered TIME-WAIT.</p>\n</section>\n", out);
 		return;

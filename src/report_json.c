@@ -311,18 +311,26 @@ static void add_number_or_null(cJSON *o, const char *name, bool valid, double v)
 static cJSON *pressure_json(const struct hsa_run *run, bool nano)
 {
 	const struct hsa_pressure_config *cfg = hsa_pressure_config(run->pressure);
+	const struct hsa_pressure_losses *l = hsa_pressure_losses(run->pressure);
 	const struct hsa_tw_group *g;
 	size_t n = hsa_pressure_groups(run->pressure, &g), i;
-	cJSON *o = cJSON_CreateObject(), *range, *groups, *go, *reuse;
+	cJSON *o = cJSON_CreateObject(), *range, *groups, *go, *reuse, *lo;
 	char buf[HSA_ADDR_STRLEN], tbuf[HSA_TIME_STRLEN];
 
 	cJSON_AddNumberToObject(o, "time_wait_seconds", (double)cfg->time_wait_ns / 1e9);
 	range = cJSON_AddObjectToObject(o, "port_range");
 	cJSON_AddNumberToObject(range, "low", cfg->port_low);
 	cJSON_AddNumberToObject(range, "high", cfg->port_high);
-	cJSON_AddNumberToObject(range, "size", (double)cfg->port_high - cfg->port_low + 1);
-	cJSON_AddStringToObject(range, "source", cfg->port_range_source ?
-	    cfg->port_range_source : "default");
+	cJSON_AddNumberToObject(range, "size", hsa_pressure_range_size(cfg));
+	cJSON_AddStringToObject(range, "source",
+	    hsa_port_range_source_name(cfg->port_range_source));
+	lo = cJSON_AddObjectToObject(o, "losses");
+	cJSON_AddNumberToObject(lo, "pairs_limit", HSA_PRESSURE_MAX_PAIRS);
+	cJSON_AddNumberToObject(lo, "connections_past_pairs_limit", (double)l->pairs_full);
+	cJSON_AddNumberToObject(lo, "out_of_memory", (double)l->out_of_memory);
+	cJSON_AddNumberToObject(lo, "clock_steps_back", (double)l->clock_steps);
+	cJSON_AddNumberToObject(lo, "late_entries", (double)l->late);
+	cJSON_AddNumberToObject(lo, "saturated_ends", (double)l->saturated);
 	groups = cJSON_AddArrayToObject(o, "groups");
 	for (i = 0; i < n; i++, g++) {
 		go = cJSON_CreateObject();
@@ -335,11 +343,16 @@ static cJSON *pressure_json(const struct hsa_run *run, bool nano)
 		cJSON_AddNumberToObject(go, "time_wait_entries", (double)g->entries);
 		cJSON_AddNumberToObject(go, "peak_concurrent", (double)g->peak);
 		cJSON_AddStringToObject(go, "peak_at", hsa_format_time(g->peak_at, nano, tbuf, sizeof(tbuf)));
-		add_number_or_null(go, "connection_rate_per_s", g->rate_valid, g->rate);
+		cJSON_AddNumberToObject(go, "active_at_end", (double)g->active_at_end);
+		add_number_or_null(go, "time_wait_rate_per_s", g->rate_valid, g->rate);
 		add_number_or_null(go, "port_range_share", g->client_side, g->port_share);
 		add_number_or_null(go, "projected_share", g->projected_valid, g->projected_share);
 		add_number_or_null(go, "exhaustion_rate_per_s", g->client_side, g->exhaustion_rate);
 		add_number_or_null(go, "time_to_exhaustion_s", g->exhaustion_valid, g->time_to_exhaustion);
+		if (g->exhausted)
+			cJSON_AddStringToObject(go, "exhausted_at", hsa_format_time(g->exhausted_at, nano, tbuf, sizeof(tbuf)));
+		else
+			cJSON_AddNullToObject(go, "exhausted_at");
 		reuse = cJSON_AddObjectToObject(go, "reuse_in_time_wait");
 		cJSON_AddNumberToObject(reuse, "count", (double)g->reuse_count);
 		add_number_or_null(reuse, "min_gap_ms", g->reuse_count > 0, hsa_ms(g->reuse_min_gap));
@@ -347,19 +360,23 @@ static cJSON *pressure_json(const struct hsa_run *run, bool nano)
 	return o;
 }
 
-static cJSON *findings_json(const struct hsa_run *run)
+static cJSON *findings_json(const struct hsa_run *run, bool nano)
 {
-	const struct hsa_finding *f;
-	size_t n = hsa_pressure_findings(run->pressure, &f), i;
 	cJSON *a = cJSON_CreateArray(), *fo, *nums, *list;
+	char tbuf[HSA_TIME_STRLEN];
+	size_t i;
 	int k;
 
-	for (i = 0; i < n; i++, f++) {
+	for (i = 0; run->findings && i < run->findings->n; i++) {
+		const struct hsa_finding *f = &run->findings->list[i];
+
 		fo = cJSON_CreateObject();
 		cJSON_AddItemToArray(a, fo);
 		cJSON_AddStringToObject(fo, "severity", hsa_severity_name(f->severity));
 		cJSON_AddStringToObject(fo, "code", f->code);
 		cJSON_AddStringToObject(fo, "message", f->message);
+		if (f->at_valid)
+			cJSON_AddStringToObject(fo, "at", hsa_format_time(f->at, nano, tbuf, sizeof(tbuf)));
 		nums = cJSON_AddObjectToObject(fo, "numbers");
 		for (k = 0; k < f->n_numbers; k++)
 			cJSON_AddNumberToObject(nums, f->numbers[k].name, f->numbers[k].value);
@@ -382,7 +399,7 @@ int hsa_json_end(FILE *out, const struct hsa_run *run)
 		return -1;
 	if (run->pressure &&
 	    (print_member(out, "time_wait_pressure", pressure_json(run, run->cap->nano)) != 0 ||
-	    print_member(out, "findings", findings_json(run)) != 0))
+	    print_member(out, "findings", findings_json(run, run->cap->nano)) != 0))
 		return -1;
 	fputs("}\n", out);
 	hsa_jw_free(&writer);

@@ -151,22 +151,38 @@ static void print_notable(FILE *out, const struct hsa_summary *s,
 
 #define GROUPS_SHOWN 5
 
+static void print_losses(FILE *out, const struct hsa_pressure_losses *l)
+{
+	if (l->pairs_full)
+		fprintf(out, "  WARNING: %llu connections not counted: more than %d client/server pairs\n",
+		    (unsigned long long)l->pairs_full, HSA_PRESSURE_MAX_PAIRS);
+	if (l->out_of_memory)
+		fprintf(out, "  WARNING: %llu TIME-WAIT entries not counted: out of memory\n",
+		    (unsigned long long)l->out_of_memory);
+	if (l->clock_steps)
+		fprintf(out, "  the capture's clock stepped back %llu times: counted again from zero at each step\n",
+		    (unsigned long long)l->clock_steps);
+	if (l->late)
+		fprintf(out, "  %llu TIME-WAIT entries stamped out of order, counted from the latest time seen\n",
+		    (unsigned long long)l->late);
+	if (l->saturated)
+		fprintf(out, "  %llu TIME-WAIT entries would end past the last representable time: counted until then\n",
+		    (unsigned long long)l->saturated);
+}
+
 static void print_pressure(FILE *out, const struct hsa_run *run)
 {
 	const struct hsa_pressure_config *cfg = hsa_pressure_config(run->pressure);
 	const struct hsa_tw_group *g;
-	const struct hsa_finding *f;
 	size_t n = hsa_pressure_groups(run->pressure, &g), i;
-	size_t nf = hsa_pressure_findings(run->pressure, &f);
 	char c[HSA_ADDR_STRLEN], s[HSA_ENDPOINT_STRLEN], rate[16], share[16];
 
 	if (n) {
-		fprintf(out, "\nTIME_WAIT pressure (%.0f s TIME-WAIT, ports %u-%u%s)\n",
+		fprintf(out, "\nTIME_WAIT pressure (%.0f s TIME-WAIT, ports %u-%u, %s)\n",
 		    (double)cfg->time_wait_ns / 1e9, cfg->port_low, cfg->port_high,
-		    cfg->port_range_source && !strcmp(cfg->port_range_source, "machine") ?
-		    ", this machine's" : "");
+		    hsa_port_range_source_name(cfg->port_range_source));
 		fprintf(out, "  %-7s %-42s %7s %7s %6s %8s %7s\n", "holder",
-		    "client -> server", "conns", "entries", "peak", "conn/s", "ports");
+		    "client -> server", "conns", "entries", "peak", "TW/s", "ports");
 		for (i = 0; i < n && i < GROUPS_SHOWN; i++) {
 			char pairbuf[128];
 
@@ -194,13 +210,22 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 		if (n > GROUPS_SHOWN)
 			fprintf(out, "  ... %zu more groups in the JSON report\n", n - GROUPS_SHOWN);
 	}
-	if (!nf)
+	print_losses(out, hsa_pressure_losses(run->pressure));
+}
+
+static void print_findings(FILE *out, const struct hsa_findings *fs)
+{
+	size_t i;
+
+	if (!fs || !fs->n)
 		return;
 	fprintf(out, "\nFindings\n");
-	for (i = 0; i < nf; i++) {
-		fprintf(out, "  [%s] %s: %s\n", hsa_severity_name(f[i].severity),
-		    f[i].code, f[i].message);
-		fprintf(out, "    hint: %s\n", f[i].hint);
+	for (i = 0; i < fs->n; i++) {
+		const struct hsa_finding *f = &fs->list[i];
+
+		fprintf(out, "  [%s] %s: %s\n", hsa_severity_name(f->severity),
+		    f->code, f->message);
+		fprintf(out, "    hint: %s\n", f->hint);
 	}
 }
 
@@ -249,6 +274,7 @@ void hsa_text_report(FILE *out, const struct hsa_run *run)
 	}
 	if (run->pressure)
 		print_pressure(out, run);
+	print_findings(out, run->findings);
 	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone one of each kind;\n"
 	    "--json lists every connection.\n");
 }

@@ -10,38 +10,51 @@
  *
  * The model: a holder enters TIME-WAIT when it has both sent and received a
  * FIN (the later FIN's capture time) and leaves it time_wait seconds later,
- * or when a new SYN reuses the 4-tuple.  Intervals are kept in a queue in the
- * order they start; with one fixed duration they end in the same order, so
- * ending them as capture time passes is a pop from the front.  Per
- * client/server pair and holder side the number alive is counted, and its
- * peak kept.  Nothing here grows with the number of connections: the queue
- * holds the intervals alive now, and pairs are bounded.
+ * or when a new SYN reuses the 4-tuple.  Each TIME-WAIT is registered once,
+ * when its connection is reported with its final verdict.  Connections are
+ * reported out of time order (a closed one after a few seconds of linger,
+ * one whose final ACK was lost only when idle), so the intervals go into a
+ * min-heap of start and end events, and the events are counted in time
+ * order up to the tracker's horizon: the time before which nothing more
+ * will be reported.  Per client/server pair and holder side the number
+ * alive is counted, and its peak kept.  Memory holds the intervals alive or
+ * not yet counted, and the pairs, which are bounded (HSA_PRESSURE_MAX_PAIRS;
+ * connections past it are counted as lost).
+ *
+ * A clock that steps back (NTP, merged files) would put new intervals
+ * before ones already counted.  The model then restarts: it counts
+ * everything it holds to the end, and begins again from the new time; the
+ * peaks are the largest of each stretch, so a step can neither add the
+ * sockets of two stretches together nor make a reuse gap negative.
  */
 #include "config.h"
 
-#include <math.h>
-#include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "flow_hash.h"
-#include "hsa_format.h"
 #include "hsa_pressure.h"
 
-#define MAX_PAIRS 65536
-#define SUSTAINED_NS 1000000000LL	/* 1 s of SYNs before projecting */
-
-#define EXAMPLES 10
+#define SUSTAINED_NS	1000000000LL	/* 1 s of entries before projecting */
+/* A TIME-WAIT starting this much before what was already counted means the
+ * capture's clock stepped back; less is reordering, counted as late. */
+#define CLOCK_STEP_NS	1000000000LL
 
 struct side_stats {
 	int n_examples;
 	int n_reuse_examples;
-	uint64_t examples[EXAMPLES];
-	uint64_t reuse_examples[EXAMPLES];
+	uint64_t examples[HSA_GROUP_EXAMPLES];
+	uint64_t reuse_examples[HSA_GROUP_EXAMPLES];
 	uint64_t entries;
 	uint64_t active;
 	uint64_t peak;
 	int64_t peak_at;
+	uint64_t active_at_end;
+	int64_t first_start;
+	int64_t last_start;
+	bool exhausted;
+	int64_t exhausted_at;
 	uint64_t reuse;
 	int64_t reuse_min_gap;
 };
@@ -54,16 +67,37 @@ struct pair {
 	uint64_t hash;
 	uint64_t connections;
 	bool have_syn;
-	int64_t first_syn;
 	int64_t last_syn;
 	struct side_stats side[2];
 };
 
+enum iv_state { IV_FREE, IV_PENDING, IV_ACTIVE };
+
+/* One TIME-WAIT of one side. */
 struct interval {
+	int64_t start;
 	int64_t end;
+	uint64_t conn_id;
 	uint32_t pair;
+	uint32_t gen;		/* bumped when the slot is reused */
+	uint32_t next;		/* free list, or the other side's (BOTH) + 1 */
 	uint8_t side;
-	bool cancelled;
+	uint8_t state;
+};
+
+enum { EV_END = 0, EV_START = 1 };	/* ends first: intervals are [start, end) */
+
+struct event {
+	int64_t t;
+	uint32_t iv;
+	uint32_t gen;
+	uint8_t kind;
+};
+
+/* conn id -> its first interval, open addressing, 0: empty */
+struct id_slot {
+	uint64_t id;
+	uint32_t iv;
 };
 
 struct hsa_pressure {
@@ -74,27 +108,51 @@ struct hsa_pressure {
 	size_t pairs_cap;
 	uint32_t *index;	/* open addressing: pair number + 1, 0 empty */
 	size_t index_cap;
-	struct interval *ring;
-	size_t ring_cap;	/* a power of two */
-	uint64_t head;		/* sequence numbers of the queue: [head, tail) */
-	uint64_t tail;
-	uint64_t active;
+	struct interval *ivs;
+	size_t nivs;
+	size_t ivs_cap;
+	uint32_t free_iv;	/* + 1, 0: none */
+	struct event *heap;
+	size_t nheap;
+	size_t heap_cap;
+	struct id_slot *ids;
+	size_t ids_cap;		/* a power of two */
+	size_t nids;
+	int64_t swept;		/* every event before this has been counted */
+	bool finished;		/* "now" is the end of the capture */
+	uint64_t active[2];
+	uint64_t active_end[2];
 	double max_share;
-	uint64_t cw_count;
-	int64_t cw_longest;
-	int cw_n;
-	uint64_t cw_ids[HSA_FINDING_MAX_CONNS];
-	int cw_stuck[2];	/* how many suspects had the client / server stuck */
+	struct hsa_close_wait cw;
+	struct hsa_pressure_losses losses;
 	struct hsa_tw_group *groups;
 	size_t ngroups;
-	struct hsa_finding *findings;
-	size_t nfindings;
-	bool finalized;
 };
 
-static uint32_t port_range_size(const struct hsa_pressure *p)
+uint32_t hsa_pressure_range_size(const struct hsa_pressure_config *cfg)
 {
-	return (uint32_t)p->cfg.port_high - p->cfg.port_low + 1;
+	return (uint32_t)cfg->port_high - cfg->port_low + 1;
+}
+
+const char *hsa_port_range_source_name(enum hsa_port_range_source s)
+{
+	static const char *const names[] = {
+#define HSA_X(name, text) text,
+		HSA_PORT_RANGE_SOURCES(HSA_X)
+#undef HSA_X
+	};
+	return names[s];
+}
+
+/* a + b for b >= 0, INT64_MAX when it would pass it. */
+static int64_t add_saturating(int64_t a, int64_t b, bool *saturated)
+{
+	if (a > INT64_MAX - b) {
+		*saturated = true;
+		return INT64_MAX;
+	}
+	*saturated = false;
+	return a + b;
 }
 
 struct hsa_pressure *hsa_pressure_new(const struct hsa_pressure_config *cfg)
@@ -104,6 +162,7 @@ struct hsa_pressure *hsa_pressure_new(const struct hsa_pressure_config *cfg)
 	if (!p)
 		return NULL;
 	p->cfg = *cfg;
+	p->swept = INT64_MIN;
 	hsa_flow_hash_seed(&p->secret);
 	return p;
 }
@@ -114,15 +173,64 @@ void hsa_pressure_free(struct hsa_pressure *p)
 		return;
 	free(p->pairs);
 	free(p->index);
-	free(p->ring);
+	free(p->ivs);
+	free(p->heap);
+	free(p->ids);
 	free(p->groups);
-	free(p->findings);
 	free(p);
 }
 
 const struct hsa_pressure_config *hsa_pressure_config(const struct hsa_pressure *p)
 {
 	return &p->cfg;
+}
+
+const struct hsa_pressure_losses *hsa_pressure_losses(const struct hsa_pressure *p)
+{
+	return &p->losses;
+}
+
+const struct hsa_close_wait *hsa_pressure_close_wait(const struct hsa_pressure *p)
+{
+	return &p->cw;
+}
+
+void hsa_pressure_status(const struct hsa_pressure *p,
+    struct hsa_pressure_status *st)
+{
+	uint32_t size = hsa_pressure_range_size(&p->cfg);
+	const struct side_stats *best = NULL, *s;
+	double span, rate;
+	size_t i;
+
+	uint64_t now, most = 0;
+
+	memset(st, 0, sizeof(*st));
+	/* Once finished, "now" is the end of the capture. */
+	st->active[HSA_CLIENT] = p->finished ? p->active_end[HSA_CLIENT] : p->active[HSA_CLIENT];
+	st->active[HSA_SERVER] = p->finished ? p->active_end[HSA_SERVER] : p->active[HSA_SERVER];
+	st->peak_share = p->max_share;
+	for (i = 0; i < p->npairs; i++) {
+		s = &p->pairs[i].side[HSA_CLIENT];
+		now = p->finished ? s->active_at_end : s->active;
+		if (now > most) {
+			most = now;
+			best = s;
+		}
+	}
+	if (!best)
+		return;
+	st->busiest = most;
+	st->busiest_share = (double)most / size;
+	st->full = most >= size;
+	span = (double)(best->last_start - best->first_start) / 1e9;
+	if (st->full || best->entries < 2 || span * 1e9 < SUSTAINED_NS)
+		return;
+	rate = (double)(best->entries - 1) / span;
+	if (rate * ((double)p->cfg.time_wait_ns / 1e9) > size) {
+		st->tte_valid = true;
+		st->tte_s = (double)(size - most) / rate;
+	}
 }
 
 /* --- client/server pairs --------------------------------------------- */
@@ -135,13 +243,13 @@ static bool pair_is(const struct pair *pr, const struct hsa_conn *c)
 	    memcmp(pr->server.bytes, c->ep[HSA_SERVER].addr.bytes, 16) == 0;
 }
 
-static bool index_grow(struct hsa_pressure *p)
+static int index_grow(struct hsa_pressure *p)
 {
 	size_t n = p->index_cap ? p->index_cap * 2 : 256, i, j;
 	uint32_t *ni = calloc(n, sizeof(*ni));
 
 	if (!ni)
-		return false;
+		return -ENOMEM;
 	for (i = 0; i < p->npairs; i++) {
 		for (j = p->pairs[i].hash & (n - 1); ni[j]; j = (j + 1) & (n - 1))
 			;
@@ -150,10 +258,11 @@ static bool index_grow(struct hsa_pressure *p)
 	free(p->index);
 	p->index = ni;
 	p->index_cap = n;
-	return true;
+	return 0;
 }
 
-/* The pair of c, created when create is set; -1 when there is none. */
+/* The pair of c, created when create is set: its index, -ENOENT when there
+ * is none (or no room: counted), -ENOMEM. */
 static long find_pair(struct hsa_pressure *p, const struct hsa_conn *c,
     bool create)
 {
@@ -169,16 +278,20 @@ static long find_pair(struct hsa_pressure *p, const struct hsa_conn *c,
 			if (p->pairs[p->index[j] - 1].hash == h &&
 			    pair_is(&p->pairs[p->index[j] - 1], c))
 				return (long)p->index[j] - 1;
-	if (!create || p->npairs == MAX_PAIRS)
-		return -1;
-	if ((p->npairs + 1) * 2 > p->index_cap && !index_grow(p))
-		return -1;
+	if (!create)
+		return -ENOENT;
+	if (p->npairs == HSA_PRESSURE_MAX_PAIRS) {
+		p->losses.pairs_full++;
+		return -ENOENT;
+	}
+	if ((p->npairs + 1) * 2 > p->index_cap && index_grow(p) != 0)
+		return -ENOMEM;
 	if (p->npairs == p->pairs_cap) {
 		size_t n = p->pairs_cap ? p->pairs_cap * 2 : 64;
 		struct pair *np = realloc(p->pairs, n * sizeof(*np));
 
 		if (!np)
-			return -1;
+			return -ENOMEM;
 		p->pairs = np;
 		p->pairs_cap = n;
 	}
@@ -195,149 +308,351 @@ static long find_pair(struct hsa_pressure *p, const struct hsa_conn *c,
 	return (long)p->npairs - 1;
 }
 
-/* --- the queue of TIME-WAIT intervals -------------------------------- */
+/* --- connection id -> interval ---------------------------------------- */
 
-void hsa_pressure_advance(struct hsa_pressure *p, int64_t now)
+static size_t id_home(const struct hsa_pressure *p, uint64_t id)
+{
+	return (size_t)(id * 0x9E3779B97F4A7C15ULL >> 20) & (p->ids_cap - 1);
+}
+
+static void id_put(struct id_slot *t, size_t cap, uint64_t id, uint32_t iv)
+{
+	size_t i = (size_t)(id * 0x9E3779B97F4A7C15ULL >> 20) & (cap - 1);
+
+	while (t[i].id)
+		i = (i + 1) & (cap - 1);
+	t[i].id = id;
+	t[i].iv = iv;
+}
+
+static int id_insert(struct hsa_pressure *p, uint64_t id, uint32_t iv)
+{
+	if ((p->nids + 1) * 2 > p->ids_cap) {
+		size_t n = p->ids_cap ? p->ids_cap * 2 : 1024, i;
+		struct id_slot *nt = calloc(n, sizeof(*nt));
+
+		if (!nt)
+			return -ENOMEM;
+		for (i = 0; i < p->ids_cap; i++)
+			if (p->ids[i].id)
+				id_put(nt, n, p->ids[i].id, p->ids[i].iv);
+		free(p->ids);
+		p->ids = nt;
+		p->ids_cap = n;
+	}
+	id_put(p->ids, p->ids_cap, id, iv);
+	p->nids++;
+	return 0;
+}
+
+static long id_find(const struct hsa_pressure *p, uint64_t id)
+{
+	size_t i;
+
+	if (!p->ids_cap)
+		return -1;
+	for (i = id_home(p, id); p->ids[i].id; i = (i + 1) & (p->ids_cap - 1))
+		if (p->ids[i].id == id)
+			return p->ids[i].iv;
+	return -1;
+}
+
+/* Remove id, shifting the rest of its probe run back (no tombstones). */
+static void id_remove(struct hsa_pressure *p, uint64_t id)
+{
+	size_t mask = p->ids_cap - 1, i, j, home;
+
+	if (!p->ids_cap)
+		return;
+	for (i = id_home(p, id); p->ids[i].id != id; i = (i + 1) & mask)
+		if (!p->ids[i].id)
+			return;
+	for (j = i;;) {
+		j = (j + 1) & mask;
+		if (!p->ids[j].id)
+			break;
+		home = id_home(p, p->ids[j].id);
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			p->ids[i] = p->ids[j];
+			i = j;
+		}
+	}
+	p->ids[i].id = 0;
+	p->nids--;
+}
+
+/* --- the event heap ---------------------------------------------------- */
+
+static bool ev_before(const struct event *a, const struct event *b)
+{
+	return a->t < b->t || (a->t == b->t && a->kind < b->kind);
+}
+
+static int heap_push(struct hsa_pressure *p, int64_t t, uint32_t iv, int kind)
+{
+	struct event e = { t, iv, p->ivs[iv].gen, (uint8_t)kind };
+	size_t i, parent;
+
+	if (p->nheap == p->heap_cap) {
+		size_t n = p->heap_cap ? p->heap_cap * 2 : 1024;
+		struct event *nh = realloc(p->heap, n * sizeof(*nh));
+
+		if (!nh)
+			return -ENOMEM;
+		p->heap = nh;
+		p->heap_cap = n;
+	}
+	for (i = p->nheap++; i > 0; i = parent) {
+		parent = (i - 1) / 2;
+		if (!ev_before(&e, &p->heap[parent]))
+			break;
+		p->heap[i] = p->heap[parent];
+	}
+	p->heap[i] = e;
+	return 0;
+}
+
+static struct event heap_pop(struct hsa_pressure *p)
+{
+	struct event top = p->heap[0], last = p->heap[--p->nheap];
+	size_t i = 0, child;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= p->nheap)
+			break;
+		if (child + 1 < p->nheap && ev_before(&p->heap[child + 1], &p->heap[child]))
+			child++;
+		if (!ev_before(&p->heap[child], &last))
+			break;
+		p->heap[i] = p->heap[child];
+		i = child;
+	}
+	if (p->nheap)
+		p->heap[i] = last;
+	return top;
+}
+
+/* --- intervals --------------------------------------------------------- */
+
+static long iv_new(struct hsa_pressure *p)
+{
+	uint32_t i;
+
+	if (p->free_iv) {
+		i = p->free_iv - 1;
+		p->free_iv = p->ivs[i].next;
+		return i;
+	}
+	if (p->nivs == UINT32_MAX - 1)
+		return -ENOMEM;
+	if (p->nivs == p->ivs_cap) {
+		size_t n = p->ivs_cap ? p->ivs_cap * 2 : 1024;
+		struct interval *ni = realloc(p->ivs, n * sizeof(*ni));
+
+		if (!ni)
+			return -ENOMEM;
+		p->ivs = ni;
+		p->ivs_cap = n;
+	}
+	memset(&p->ivs[p->nivs], 0, sizeof(p->ivs[0]));
+	return (long)p->nivs++;
+}
+
+static void iv_release(struct hsa_pressure *p, uint32_t i)
+{
+	struct interval *iv = &p->ivs[i];
+	long first = id_find(p, iv->conn_id);
+
+	/* The id leads to the connection's first interval, and that one to
+	 * the second (BOTH): unlink i from whichever of them it is. */
+	if (first == (long)i) {
+		id_remove(p, iv->conn_id);
+		if (iv->next && id_insert(p, iv->conn_id, iv->next - 1) != 0)
+			p->losses.out_of_memory++;
+	} else if (first >= 0 && p->ivs[first].next == i + 1)
+		p->ivs[first].next = 0;
+	iv->state = IV_FREE;
+	iv->gen++;
+	iv->next = p->free_iv;
+	p->free_iv = i + 1;
+}
+
+static void count_start(struct hsa_pressure *p, struct interval *iv, int64_t t)
+{
+	struct side_stats *st = &p->pairs[iv->pair].side[iv->side];
+	uint32_t size = hsa_pressure_range_size(&p->cfg);
+
+	iv->state = IV_ACTIVE;
+	st->active++;
+	p->active[iv->side]++;
+	if (st->active > st->peak) {
+		st->peak = st->active;
+		st->peak_at = t;
+	}
+	if (iv->side == HSA_CLIENT) {
+		if (st->active >= size && !st->exhausted) {
+			st->exhausted = true;
+			st->exhausted_at = t;
+		}
+		if ((double)st->active / size > p->max_share)
+			p->max_share = (double)st->active / size;
+	}
+}
+
+/* Count every event before limit, in time order. */
+static void sweep(struct hsa_pressure *p, int64_t limit)
 {
 	struct interval *iv;
+	struct event e;
 
-	while (p->head < p->tail) {
-		iv = &p->ring[p->head & (p->ring_cap - 1)];
-		/* Half open: an interval ending at t no longer counts at t. */
-		if (iv->end > now)
-			break;
-		if (!iv->cancelled) {
-			p->pairs[iv->pair].side[iv->side].active--;
-			p->active--;
+	while (p->nheap && p->heap[0].t < limit) {
+		e = heap_pop(p);
+		iv = &p->ivs[e.iv];
+		if (e.gen != iv->gen || iv->state == IV_FREE)
+			continue;	/* its interval was cut short earlier */
+		if (e.kind == EV_START) {
+			if (iv->state == IV_PENDING)
+				count_start(p, iv, e.t);
+			continue;
 		}
-		p->head++;
+		if (e.t != iv->end)
+			continue;	/* superseded by a reuse */
+		if (iv->state == IV_ACTIVE) {
+			p->pairs[iv->pair].side[iv->side].active--;
+			p->active[iv->side]--;
+		}
+		iv_release(p, e.iv);
 	}
+	if (limit > p->swept)
+		p->swept = limit;
 }
 
-static bool push_interval(struct hsa_pressure *p, const struct interval *iv)
+void hsa_pressure_progress(struct hsa_pressure *p, int64_t horizon)
 {
-	if (p->tail - p->head == p->ring_cap) {
-		size_t n = p->ring_cap ? p->ring_cap * 2 : 1024;
-		struct interval *nr = malloc(n * sizeof(*nr));
-		uint64_t s;
-
-		if (!nr)
-			return false;
-		for (s = p->head; s < p->tail; s++)
-			nr[s & (n - 1)] = p->ring[s & (p->ring_cap - 1)];
-		free(p->ring);
-		p->ring = nr;
-		p->ring_cap = n;
-	}
-	p->ring[p->tail & (p->ring_cap - 1)] = *iv;
-	p->tail++;
-	return true;
+	if (horizon > p->swept)
+		sweep(p, horizon);
 }
 
-static void register_time_wait(struct hsa_pressure *p, struct hsa_conn *c,
-    enum hsa_who who)
+/* The clock stepped back: count everything held, start again. */
+static void restart(struct hsa_pressure *p)
+{
+	sweep(p, INT64_MAX);
+	p->swept = INT64_MIN;
+	p->losses.clock_steps++;
+}
+
+static int register_side(struct hsa_pressure *p, const struct hsa_conn *c,
+    long pi, int side, int64_t start, uint32_t *first)
+{
+	struct side_stats *st = &p->pairs[pi].side[side];
+	struct interval *iv;
+	bool saturated;
+	long i = iv_new(p);
+
+	if (i < 0)
+		return (int)i;
+	iv = &p->ivs[i];
+	iv->start = start;
+	iv->end = add_saturating(start, p->cfg.time_wait_ns, &saturated);
+	if (saturated)
+		p->losses.saturated++;
+	iv->conn_id = c->id;
+	iv->pair = (uint32_t)pi;
+	iv->side = (uint8_t)side;
+	iv->state = IV_PENDING;
+	iv->next = 0;
+	if (heap_push(p, iv->start, (uint32_t)i, EV_START) != 0 ||
+	    heap_push(p, iv->end, (uint32_t)i, EV_END) != 0) {
+		/* A lone start event, if pushed, finds the slot freed. */
+		iv_release(p, (uint32_t)i);
+		return -ENOMEM;
+	}
+	if (*first)
+		p->ivs[*first - 1].next = (uint32_t)i + 1;
+	else if (id_insert(p, c->id, (uint32_t)i) != 0)
+		p->losses.out_of_memory++;	/* counted, but not reusable */
+	else
+		*first = (uint32_t)i + 1;
+	if (st->n_examples < HSA_GROUP_EXAMPLES)
+		st->examples[st->n_examples++] = c->id;
+	if (!st->entries || start < st->first_start)
+		st->first_start = start;
+	if (!st->entries || start > st->last_start)
+		st->last_start = start;
+	st->entries++;
+	return 0;
+}
+
+static int register_time_wait(struct hsa_pressure *p, const struct hsa_conn *c,
+    enum hsa_who who, long pi)
 {
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
 	int64_t start = cl->fin.ts > sv->fin.ts ? cl->fin.ts : sv->fin.ts;
-	long pi = find_pair(p, c, true);
-	struct side_stats *st;
-	struct interval iv;
-	int side;
+	uint32_t first = 0;
+	int side, r = 0;
 
-	if (pi < 0)
-		return;
-	hsa_pressure_advance(p, start);
-	c->tw_registered = true;
-	c->tw_who = (uint8_t)who;
-	c->tw_pair = (uint32_t)pi;
-	c->tw_start = start;
-	c->tw_seq = p->tail;
+	if (start < p->swept) {
+		if (p->swept - start > CLOCK_STEP_NS)
+			restart(p);
+		else {
+			/* Reordered by less than a step: count it from the
+			 * time already reached. */
+			p->losses.late++;
+			start = p->swept;
+		}
+	}
 	for (side = 0; side < 2; side++) {
 		if (!(who == HSA_WHO_BOTH ||
 		    (who == HSA_WHO_CLIENT && side == HSA_CLIENT) ||
 		    (who == HSA_WHO_SERVER && side == HSA_SERVER)))
 			continue;
-		iv.end = start + p->cfg.time_wait_ns;
-		iv.pair = (uint32_t)pi;
-		iv.side = (uint8_t)side;
-		iv.cancelled = false;
-		if (!push_interval(p, &iv))
-			continue;
-		st = &p->pairs[pi].side[side];
-		if (st->n_examples < EXAMPLES)
-			st->examples[st->n_examples++] = c->id;
-		st->entries++;
-		st->active++;
-		p->active++;
-		if (st->active > st->peak) {
-			st->peak = st->active;
-			st->peak_at = start;
+		if (register_side(p, c, pi, side, start, &first) != 0) {
+			p->losses.out_of_memory++;
+			r = -ENOMEM;
 		}
-		if (side == HSA_CLIENT &&
-		    (double)st->peak / port_range_size(p) > p->max_share)
-			p->max_share = (double)st->peak / port_range_size(p);
 	}
+	return r;
 }
 
-void hsa_pressure_closed(struct hsa_pressure *p, struct hsa_conn *c,
-    enum hsa_who who)
+/* A SYN at syn reused the 4-tuple of connection prev_id: if that one's
+ * TIME-WAIT was running, it ends there. */
+static void cut_by_reuse(struct hsa_pressure *p, uint64_t prev_id, int64_t syn)
 {
-	if (!c->tw_registered && (who == HSA_WHO_CLIENT ||
-	    who == HSA_WHO_SERVER || who == HSA_WHO_BOTH))
-		register_time_wait(p, c, who);
-}
-
-void hsa_pressure_reuse(struct hsa_pressure *p, const struct hsa_conn *prev,
-    int64_t syn_ns)
-{
+	long i = id_find(p, prev_id);
 	struct interval *iv;
 	struct side_stats *st;
-	uint64_t s;
 
-	if (!prev->tw_registered || syn_ns >= prev->tw_start + p->cfg.time_wait_ns)
-		return;
-	/* The SYN came while prev's TIME-WAIT was running. */
-	for (s = prev->tw_seq; s < prev->tw_seq + (prev->tw_who == HSA_WHO_BOTH ? 2 : 1); s++) {
-		if (s < p->head || s >= p->tail)
-			continue;	/* already ended */
-		iv = &p->ring[s & (p->ring_cap - 1)];
-		if (iv->cancelled || iv->pair != prev->tw_pair)
-			continue;
-		st = &p->pairs[iv->pair].side[iv->side];
-		if (st->n_reuse_examples < EXAMPLES)
-			st->reuse_examples[st->n_reuse_examples++] = prev->id;
-		st->reuse++;
-		if (st->reuse == 1 || syn_ns - prev->tw_start < st->reuse_min_gap)
-			st->reuse_min_gap = syn_ns - prev->tw_start;
-		/* The new connection ends the TIME-WAIT of the old one. */
-		iv->cancelled = true;
-		st->active--;
-		p->active--;
+	while (i >= 0) {
+		iv = &p->ivs[i];
+		/* A SYN before the TIME-WAIT began (a clock step) is no reuse
+		 * of it: the gap is never negative. */
+		if (iv->state != IV_FREE && syn >= iv->start && syn < iv->end) {
+			st = &p->pairs[iv->pair].side[iv->side];
+			if (!st->reuse || syn - iv->start < st->reuse_min_gap)
+				st->reuse_min_gap = syn - iv->start;
+			if (st->n_reuse_examples < HSA_GROUP_EXAMPLES)
+				st->reuse_examples[st->n_reuse_examples++] = prev_id;
+			if (heap_push(p, syn, (uint32_t)i, EV_END) != 0) {
+				p->losses.out_of_memory++;
+			} else {
+				/* The old end event is stale now. */
+				iv->end = syn;
+				st->reuse++;
+			}
+		}
+		i = iv->next ? (long)iv->next - 1 : -1;
 	}
 }
 
-void hsa_pressure_connection(struct hsa_pressure *p, struct hsa_conn *c,
+static void close_wait(struct hsa_pressure *p, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now)
 {
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
 	const struct hsa_endpoint *first, *second;
-	long pi;
 	int64_t lag;
 
-	hsa_pressure_closed(p, c, v->time_wait);
-	pi = find_pair(p, c, v->handshake == HSA_HS_COMPLETE);
-	if (pi >= 0) {
-		struct pair *pr = &p->pairs[pi];
-
-		pr->connections++;
-		if (!pr->have_syn || c->first_ts < pr->first_syn)
-			pr->first_syn = c->first_ts;
-		if (!pr->have_syn || c->first_ts > pr->last_syn)
-			pr->last_syn = c->first_ts;
-		pr->have_syn = true;
-	}
-
-	/* CLOSE-WAIT: one side's FIN, and the other's came late or never. */
+	/* One side's FIN, and the other's came late or never. */
 	if (!(cl->fin.seen || sv->fin.seen) || v->active_closer == HSA_WHO_BOTH ||
 	    (c->rst_seen && c->rst_before_fins))
 		return;
@@ -351,28 +666,42 @@ void hsa_pressure_connection(struct hsa_pressure *p, struct hsa_conn *c,
 	lag = (second->fin.seen ? second->fin.ts : now) - first->fin.ts;
 	if (lag <= p->cfg.close_wait_ns)
 		return;
-	p->cw_count++;
-	if (lag > p->cw_longest)
-		p->cw_longest = lag;
-	p->cw_stuck[second == cl ? HSA_CLIENT : HSA_SERVER]++;
-	if (p->cw_n < HSA_FINDING_MAX_CONNS)
-		p->cw_ids[p->cw_n++] = c->id;
+	p->cw.count++;
+	if (lag > p->cw.longest)
+		p->cw.longest = lag;
+	p->cw.stuck[second == cl ? HSA_CLIENT : HSA_SERVER]++;
+	if (p->cw.n_examples < HSA_CLOSE_WAIT_EXAMPLES)
+		p->cw.examples[p->cw.n_examples++] = c->id;
 }
 
-uint64_t hsa_pressure_active(const struct hsa_pressure *p)
+int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
+    const struct hsa_verdict *v, int64_t now)
 {
-	return p->active;
-}
+	bool enters = v->time_wait == HSA_WHO_CLIENT ||
+	    v->time_wait == HSA_WHO_SERVER || v->time_wait == HSA_WHO_BOTH;
+	long pi;
+	int r = 0;
 
-double hsa_pressure_peak_share(const struct hsa_pressure *p)
-{
-	return p->max_share;
-}
+	if (c->has_previous)
+		cut_by_reuse(p, c->previous_id, c->first_ts);
+	pi = find_pair(p, c, enters || v->handshake == HSA_HS_COMPLETE);
+	if (pi == -ENOMEM) {
+		p->losses.out_of_memory += enters;
+		r = -ENOMEM;
+	} else if (pi >= 0) {
+		struct pair *pr = &p->pairs[pi];
 
-const char *hsa_severity_name(enum hsa_severity s)
-{
-	static const char *const names[] = { "high", "warning", "info" };
-	return names[s];
+		if (v->handshake == HSA_HS_COMPLETE) {
+			pr->connections++;
+			if (!pr->have_syn || c->first_ts > pr->last_syn)
+				pr->last_syn = c->first_ts;
+			pr->have_syn = true;
+		}
+		if (enters)
+			r = register_time_wait(p, c, v->time_wait, pi);
+	}
+	close_wait(p, c, v, now);
+	return r;
 }
 
 /* --- results --------------------------------------------------------- */
@@ -393,342 +722,99 @@ static int group_order(const void *a, const void *b)
 	return x->holder - y->holder;
 }
 
-static void make_groups(struct hsa_pressure *p)
+static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
+    int side, struct hsa_tw_group *g)
 {
-	double size = port_range_size(p), tw_s = (double)p->cfg.time_wait_ns / 1e9;
+	const struct side_stats *st = &pr->side[side];
+	double size = hsa_pressure_range_size(&p->cfg);
+	double tw_s = (double)p->cfg.time_wait_ns / 1e9;
+
+	g->holder = side;
+	g->ip_version = pr->ip_version;
+	g->client = pr->client;
+	g->server = pr->server;
+	g->server_port = pr->server_port;
+	g->connections = pr->connections;
+	g->entries = st->entries;
+	g->peak = st->peak;
+	g->peak_at = st->peak_at;
+	g->active_at_end = st->active_at_end;
+	g->syn_seen = pr->have_syn;
+	g->last_syn = pr->last_syn;
+	/* The rate of this side's own TIME-WAIT entries: never the
+	 * connections whose TIME-WAIT sits on the peer. */
+	g->span = (double)(st->last_start - st->first_start) / 1e9;
+	if (st->entries >= 2 && st->last_start > st->first_start) {
+		g->rate_valid = true;
+		g->rate = (double)(st->entries - 1) / g->span;
+	}
+	g->client_side = side == HSA_CLIENT;
+	if (g->client_side) {
+		g->port_share = (double)st->peak / size;
+		g->exhaustion_rate = size / tw_s;
+		g->exhausted = st->exhausted;
+		g->exhausted_at = st->exhausted_at;
+		/* A burst shorter than SUSTAINED_NS is not a rate to project
+		 * from.  A sustained one, kept up for a whole TIME-WAIT
+		 * period, holds rate * time_wait ports. */
+		if (g->rate_valid && st->last_start - st->first_start >= SUSTAINED_NS) {
+			g->projected_valid = true;
+			g->projected_share = g->rate * tw_s / size;
+			/* From the ports the capture shows free at its end:
+			 * new ones are taken at the rate, and none of those
+			 * frees before a whole TIME-WAIT has passed. */
+			if (g->rate > g->exhaustion_rate && !g->exhausted) {
+				double free_ports = size - (double)st->active_at_end;
+
+				g->exhaustion_valid = true;
+				g->time_to_exhaustion = free_ports > 0 ?
+				    free_ports / g->rate : 0;
+			}
+		}
+	}
+	g->reuse_count = st->reuse;
+	g->reuse_min_gap = st->reuse_min_gap;
+	g->n_examples = st->n_examples;
+	memcpy(g->examples, st->examples, sizeof(g->examples));
+	g->n_reuse_examples = st->n_reuse_examples;
+	memcpy(g->reuse_examples, st->reuse_examples, sizeof(g->reuse_examples));
+}
+
+int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end)
+{
 	size_t i, n = 0;
 	int side;
 
+	/* What is alive at the capture's last timestamp is "now" for the
+	 * time to exhaustion; after it only ends remain. */
+	if (capture_end >= p->swept) {
+		sweep(p, capture_end == INT64_MAX ? INT64_MAX : capture_end + 1);
+		for (i = 0; i < p->npairs; i++)
+			for (side = 0; side < 2; side++)
+				p->pairs[i].side[side].active_at_end =
+				    p->pairs[i].side[side].active;
+		p->active_end[HSA_CLIENT] = p->active[HSA_CLIENT];
+		p->active_end[HSA_SERVER] = p->active[HSA_SERVER];
+	}
+	sweep(p, INT64_MAX);
+	p->finished = true;
+	free(p->groups);
+	p->ngroups = 0;
 	p->groups = calloc(p->npairs * 2 + 1, sizeof(*p->groups));
 	if (!p->groups)
-		return;
-	for (i = 0; i < p->npairs; i++) {
-		const struct pair *pr = &p->pairs[i];
-
-		for (side = 0; side < 2; side++) {
-			const struct side_stats *st = &pr->side[side];
-			struct hsa_tw_group *g = &p->groups[n];
-
-			if (!st->entries)
-				continue;
-			n++;
-			g->holder = side;
-			g->ip_version = pr->ip_version;
-			g->client = pr->client;
-			g->server = pr->server;
-			g->server_port = pr->server_port;
-			g->connections = pr->connections;
-			g->entries = st->entries;
-			g->peak = st->peak;
-			g->peak_at = st->peak_at;
-			if (pr->connections >= 2 && pr->last_syn > pr->first_syn) {
-				g->rate_valid = true;
-				g->rate = (double)(pr->connections - 1) /
-				    ((double)(pr->last_syn - pr->first_syn) / 1e9);
-			}
-			g->client_side = side == HSA_CLIENT;
-			g->syn_span = pr->have_syn ?
-			    (double)(pr->last_syn - pr->first_syn) / 1e9 : 0;
-			if (g->client_side) {
-				g->port_share = (double)st->peak / size;
-				g->exhaustion_rate = size / tw_s;
-				/* A burst shorter than SUSTAINED_NS is not a rate
-				 * to project from.  A sustained one, kept up for a
-				 * whole TIME-WAIT period, holds rate * time_wait
-				 * ports: a capture shorter than that period sees
-				 * only the start of it. */
-				if (g->rate_valid &&
-				    pr->last_syn - pr->first_syn >= SUSTAINED_NS) {
-					g->projected_valid = true;
-					g->projected_share = g->rate * tw_s / size;
-					if (g->rate > g->exhaustion_rate) {
-						g->exhaustion_valid = true;
-						g->time_to_exhaustion = size / g->rate;
-					}
-				}
-			}
-			g->reuse_count = st->reuse;
-			g->reuse_min_gap = st->reuse_min_gap;
-			g->n_examples = st->n_examples;
-			memcpy(g->examples, st->examples, sizeof(g->examples));
-			g->n_reuse_examples = st->n_reuse_examples;
-			memcpy(g->reuse_examples, st->reuse_examples,
-			    sizeof(g->reuse_examples));
-		}
-	}
+		return -ENOMEM;
+	for (i = 0; i < p->npairs; i++)
+		for (side = 0; side < 2; side++)
+			if (p->pairs[i].side[side].entries)
+				fill_group(p, &p->pairs[i], side, &p->groups[n++]);
 	qsort(p->groups, n, sizeof(*p->groups), group_order);
 	p->ngroups = n;
+	return 0;
 }
 
-static struct hsa_finding *add_finding(struct hsa_pressure *p,
-    enum hsa_severity sev, const char *code)
-{
-	struct hsa_finding *f = &p->findings[p->nfindings++];
-
-	memset(f, 0, sizeof(*f));
-	f->severity = sev;
-	f->code = code;
-	return f;
-}
-
-static void number(struct hsa_finding *f, const char *name, double v,
-    bool integer)
-{
-	if (f->n_numbers == HSA_FINDING_MAX_NUMBERS)
-		return;
-	f->numbers[f->n_numbers].name = name;
-	f->numbers[f->n_numbers].value = v;
-	f->numbers[f->n_numbers].integer = integer;
-	f->n_numbers++;
-}
-
-static void add_group(struct hsa_finding *f, size_t g)
-{
-	if (f->n_groups < HSA_FINDING_MAX_GROUPS)
-		f->groups[f->n_groups++] = g;
-}
-
-static const char *where(const struct hsa_tw_group *g, char *buf, size_t len)
-{
-	return hsa_format_endpoint(g->ip_version, &g->server, g->server_port,
-	    buf, len);
-}
-
-/* A share as a person reads it: "<0.1%" rather than "0.0%". */
-static const char *percent(double share, char *buf, size_t len)
-{
-	if (share > 0 && share < 0.0005)
-		snprintf(buf, len, "<0.1%%");
-	else
-		snprintf(buf, len, "%.1f%%", share * 100);
-	return buf;
-}
-
-static const char *plural(uint64_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
-static void add_examples(struct hsa_finding *f, const uint64_t *ids, int n)
-{
-	int i;
-
-	for (i = 0; i < n && f->n_conns < HSA_FINDING_MAX_CONNS; i++)
-		f->conns[f->n_conns++] = ids[i];
-}
-
-static const char *const keepalive_hint =
-    "nginx: keepalive in the upstream block, proxy_http_version 1.1, proxy_set_header Connection \"\"";
-
-static void port_findings(struct hsa_pressure *p)
-{
-	double tw_s = (double)p->cfg.time_wait_ns / 1e9;
-	char srv[HSA_ENDPOINT_STRLEN], cli[HSA_ADDR_STRLEN], pct[16], ppct[16], rate[160];
-	struct hsa_finding *f;
-	size_t i;
-
-	for (i = 0; i < p->ngroups; i++) {
-		const struct hsa_tw_group *g = &p->groups[i];
-		double rated;
-		bool high, warn, burst;
-
-		if (!g->client_side)
-			continue;
-		/* Rate by what was seen, or by what the sustained rate would
-		 * hold over a whole TIME-WAIT period, whichever is more. */
-		rated = g->port_share;
-		if (g->projected_valid && g->projected_share > rated)
-			rated = g->projected_share;
-		high = rated >= 0.5 || g->exhaustion_valid;
-		warn = rated >= 0.1;
-		burst = g->rate_valid && !g->projected_valid &&
-		    g->rate > g->exhaustion_rate;
-		where(g, srv, sizeof(srv));
-		hsa_format_addr(g->ip_version, &g->client, cli, sizeof(cli));
-		percent(g->port_share, pct, sizeof(pct));
-		rate[0] = '\0';
-		if (g->projected_valid)
-			snprintf(rate, sizeof(rate),
-			    "; at the observed %.1f connections/s, kept up for %.0f s, it would hold about %.0f (%s)",
-			    g->rate, tw_s, g->rate * tw_s,
-			    percent(g->projected_share, ppct, sizeof(ppct)));
-		else if (burst)
-			snprintf(rate, sizeof(rate),
-			    "; they came in a burst of %.1f connections/s over %.3f s",
-			    g->rate, g->syn_span);
-		if (high || warn) {
-			f = add_finding(p, high ? HSA_SEV_HIGH : HSA_SEV_WARNING,
-			    "PORT_EXHAUSTION_RISK");
-			snprintf(f->message, sizeof(f->message),
-			    "%s held up to %llu local %s in TIME-WAIT at once for its connections to %s, %s of its %u-port range%s.",
-			    cli, (unsigned long long)g->peak,
-			    plural(g->peak, "port", "ports"), srv, pct,
-			    port_range_size(p), rate);
-			if (g->exhaustion_valid)
-				snprintf(f->hint, sizeof(f->hint),
-				    "At %.1f connections/s the %u ports are gone after %.1f s (the limit is %.1f/s with %.0f s of TIME-WAIT). "
-				    "Reuse connections to %s (%s), or let %s close first; %s; widening net.ipv4.ip_local_port_range only buys time.",
-				    g->rate, port_range_size(p), g->time_to_exhaustion,
-				    g->exhaustion_rate, tw_s, srv, keepalive_hint, srv,
-				    g->reuse_count ? "TIME-WAIT ports are already being reused" :
-				    "net.ipv4.tcp_tw_reuse=1 lets new connections take ports still in TIME-WAIT (Linux's default of 2 allows it only on loopback)");
-			else
-				snprintf(f->hint, sizeof(f->hint),
-				    "%s%.1f new connections/s or more to %s would exhaust the range. Reuse connections to %s (%s), or let %s close first%s.",
-				    burst ? "Sustained, such a burst would run the ports out; " : "",
-				    g->exhaustion_rate, srv, srv, keepalive_hint, srv,
-				    g->reuse_count ? " (TIME-WAIT ports are already being reused)" :
-				    "; net.ipv4.tcp_tw_reuse=1 lets new connections reuse TIME-WAIT ports (Linux's default of 2 allows it only on loopback)");
-		} else if (g->entries * 2 > g->connections) {
-			f = add_finding(p, HSA_SEV_INFO, "CLIENT_CLOSES_FIRST");
-			snprintf(f->message, sizeof(f->message),
-			    "%s holds the TIME-WAIT sockets of %llu of its %llu %s to %s (it closed first, or both closed at once): peak %llu, %s of the port range%s.",
-			    cli, (unsigned long long)g->entries,
-			    (unsigned long long)g->connections,
-			    plural(g->connections, "connection", "connections"), srv,
-			    (unsigned long long)g->peak, pct, rate);
-			snprintf(f->hint, sizeof(f->hint),
-			    "%s; above %.1f new connections/s to %s the ports would run out. Keep-alive, or a close from %s, would free them.",
-			    g->rate_valid ? "No risk at the rate seen" : "No sustained rate was seen",
-			    g->exhaustion_rate, srv, srv);
-		} else
-			continue;
-		number(f, "peak_concurrent", (double)g->peak, true);
-		number(f, "port_range_share", g->port_share, false);
-		if (g->projected_valid)
-			number(f, "projected_share", g->projected_share, false);
-		number(f, "time_wait_entries", (double)g->entries, true);
-		number(f, "connections", (double)g->connections, true);
-		if (g->rate_valid)
-			number(f, "connection_rate_per_s", g->rate, false);
-		number(f, "exhaustion_rate_per_s", g->exhaustion_rate, false);
-		if (g->exhaustion_valid)
-			number(f, "time_to_exhaustion_s", g->time_to_exhaustion, false);
-		add_group(f, i);
-		add_examples(f, g->examples, g->n_examples);
-	}
-}
-
-static void server_findings(struct hsa_pressure *p)
-{
-	struct hsa_finding *f = NULL;
-	uint64_t entries = 0, peak = 0;
-	size_t i;
-
-	for (i = 0; i < p->ngroups; i++) {
-		if (p->groups[i].client_side)
-			continue;
-		if (!f)
-			f = add_finding(p, HSA_SEV_INFO, "SERVER_HOLDS_TIME_WAIT");
-		entries += p->groups[i].entries;
-		if (p->groups[i].peak > peak)
-			peak = p->groups[i].peak;
-		add_group(f, i);
-		add_examples(f, p->groups[i].examples, p->groups[i].n_examples);
-	}
-	if (!f)
-		return;
-	snprintf(f->message, sizeof(f->message),
-	    "The listening side holds the TIME-WAIT sockets of %llu %s (it closed first, or both sides closed at once); it needs no ephemeral ports for them.",
-	    (unsigned long long)entries, plural(entries, "connection", "connections"));
-	snprintf(f->hint, sizeof(f->hint),
-	    "Nothing to do for the clients' ports; a listening socket's TIME-WAIT costs only memory (peak %llu in one group).",
-	    (unsigned long long)peak);
-	number(f, "time_wait_entries", (double)entries, true);
-	number(f, "peak_concurrent", (double)peak, true);
-}
-
-static void reuse_findings(struct hsa_pressure *p)
-{
-	int side;
-	size_t i;
-
-	for (side = 0; side < 2; side++) {
-		struct hsa_finding *f = NULL;
-		uint64_t count = 0;
-		int64_t gap = 0;
-
-		for (i = 0; i < p->ngroups; i++) {
-			const struct hsa_tw_group *g = &p->groups[i];
-
-			if (g->holder != side || !g->reuse_count)
-				continue;
-			if (!f)
-				f = add_finding(p, side == HSA_CLIENT ? HSA_SEV_WARNING :
-				    HSA_SEV_INFO, "TIME_WAIT_REUSE");
-			if (!count || g->reuse_min_gap < gap)
-				gap = g->reuse_min_gap;
-			count += g->reuse_count;
-			add_group(f, i);
-			add_examples(f, g->reuse_examples, g->n_reuse_examples);
-		}
-		if (!f)
-			continue;
-		snprintf(f->message, sizeof(f->message),
-		    "%llu new %s reused a 4-tuple whose TIME-WAIT, held by the %s, was still running (the soonest %.3f ms after it began).",
-		    (unsigned long long)count, plural(count, "connection", "connections"),
-		    side == HSA_CLIENT ? "connecting side" : "listening side",
-		    hsa_ms(gap));
-		snprintf(f->hint, sizeof(f->hint), "%s",
-		    side == HSA_CLIENT ?
-		    "The connecting side is short of ports or has net.ipv4.tcp_tw_reuse on; a lost late segment of the old connection could now reach the new one. Fewer new connections (keep-alive) remove the need." :
-		    "Linux accepts such a SYN on a listening socket when its sequence number or timestamp moves forward; no action needed unless connections fail.");
-		number(f, "count", (double)count, true);
-		number(f, "min_gap_ms", hsa_ms(gap), false);
-	}
-}
-
-static void close_wait_finding(struct hsa_pressure *p)
-{
-	struct hsa_finding *f;
-	const char *who;
-
-	if (!p->cw_count)
-		return;
-	who = p->cw_stuck[HSA_SERVER] >= p->cw_stuck[HSA_CLIENT] ? "server" : "client";
-	f = add_finding(p, HSA_SEV_WARNING, "CLOSE_WAIT_SUSPECTED");
-	snprintf(f->message, sizeof(f->message),
-	    "In %llu %s one side received a FIN and did not send its own for more than %.0f s (longest %.1f s), mostly the %s: it sat in CLOSE-WAIT.",
-	    (unsigned long long)p->cw_count, plural(p->cw_count, "connection", "connections"),
-	    (double)p->cfg.close_wait_ns / 1e9, (double)p->cw_longest / 1e9, who);
-	snprintf(f->hint, sizeof(f->hint),
-	    "Check that the %s's application closes its socket when it reads end-of-file (on that host: ss -tanp state close-wait).",
-	    who);
-	number(f, "connections", (double)p->cw_count, true);
-	number(f, "threshold_s", (double)p->cfg.close_wait_ns / 1e9, false);
-	number(f, "longest_s", (double)p->cw_longest / 1e9, false);
-	memcpy(f->conns, p->cw_ids, sizeof(p->cw_ids));
-	f->n_conns = p->cw_n;
-}
-
-static void finalize(struct hsa_pressure *p)
-{
-	if (p->finalized)
-		return;
-	p->finalized = true;
-	make_groups(p);
-	/* At most: one per connecting-side group, and four more. */
-	p->findings = calloc(p->ngroups + 5, sizeof(*p->findings));
-	if (!p->findings)
-		return;
-	port_findings(p);
-	server_findings(p);
-	reuse_findings(p);
-	close_wait_finding(p);
-}
-
-size_t hsa_pressure_groups(struct hsa_pressure *p,
+size_t hsa_pressure_groups(const struct hsa_pressure *p,
     const struct hsa_tw_group **groups)
 {
-	finalize(p);
 	*groups = p->groups;
 	return p->groups ? p->ngroups : 0;
-}
-
-size_t hsa_pressure_findings(struct hsa_pressure *p,
-    const struct hsa_finding **findings)
-{
-	finalize(p);
-	*findings = p->findings;
-	return p->findings ? p->nfindings : 0;
 }

@@ -58,12 +58,21 @@ struct hsa_tracker {
 	int64_t clock_ts;	/* the capture time now last followed */
 	bool started;		/* a segment has set the clock */
 	int64_t next_expire;	/* look at the list heads again from then */
+	int64_t next_progress;	/* tell the analysis stage again from then */
+	size_t held;		/* connections holding a SYN (held_syn) */
 	struct hsa_tracker_stats stats;
 };
 
 #define INITIAL_SLOTS 2048
 #define EXPIRE_EVERY_NS 1000000LL	/* 1 ms of capture time */
 #define LINUX_TIME_WAIT_NS (60LL * 1000000000LL)	/* TCP_TIMEWAIT_LEN */
+/* The horizon costs a walk over the open connections: every 100 ms of
+ * capture time is often enough for a status line and keeps the analysis
+ * stage's backlog short. */
+#define PROGRESS_EVERY_NS 100000000LL
+/* Segments may come out of time order (merged and loopback captures): a
+ * FIN stamped this much before the latest time seen is still expected. */
+#define REORDER_SLACK_NS 1000000000LL
 
 struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 {
@@ -224,6 +233,8 @@ static void release(struct hsa_tracker *t, struct hsa_conn *c)
 	table_remove(t, c);
 	free(c->log);
 	c->log = NULL;
+	if (c->held_syn)
+		t->held--;
 	free(c->held_syn);
 	c->held_syn = NULL;
 	c->hnext = t->free_conns;
@@ -237,8 +248,6 @@ static void report(struct hsa_tracker *t, struct hsa_conn *c)
 
 	hsa_conn_verdict(c, &v);
 	t->stats.connections++;
-	if (t->cfg.pressure)
-		hsa_pressure_connection(t->cfg.pressure, c, &v, t->now);
 	if (t->cfg.sink)
 		t->cfg.sink(t->cfg.ctx, c, &v);
 	free(c->log);
@@ -269,10 +278,9 @@ static void start_held(struct hsa_tracker *t, struct hsa_conn *c)
 	struct hsa_conn *n;
 
 	c->held_syn = NULL;
+	t->held--;
 	if (c->list != L_HISTORY)
 		report(t, c);
-	if (t->cfg.pressure)
-		hsa_pressure_reuse(t->cfg.pressure, c, held->ts_ns);
 	release(t, c);
 	if ((n = new_conn(t, held->flow_hash, held))) {
 		n->has_previous = true;
@@ -290,6 +298,7 @@ static bool hold_syn(struct hsa_tracker *t, struct hsa_conn *c,
 {
 	if (!(c->held_syn = malloc(sizeof(*p))))
 		return false;
+	t->held++;
 	*c->held_syn = *p;
 	c->held_gap_ns = t->now - c->active_ns;
 	return true;
@@ -315,8 +324,6 @@ static void expire(struct hsa_tracker *t)
 	struct hsa_conn *c;
 	int l;
 
-	if (t->cfg.pressure)
-		hsa_pressure_advance(t->cfg.pressure, t->now);
 	for (l = 0; l < L_COUNT; l++)
 		while ((c = t->lists[l].head) &&
 		    t->now - c->queued_ts > t->lists[l].timeout_ns) {
@@ -383,6 +390,38 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 	return c;
 }
 
+/* The earliest time a connection not yet reported may still bring to the
+ * analysis stage: the later FIN of one that has both (its TIME-WAIT
+ * start), the SYN of one reusing a 4-tuple (held ones too, which may sit
+ * in a history entry), and anything from now on. */
+static int64_t horizon(const struct hsa_tracker *t)
+{
+	const struct hsa_endpoint *a, *b;
+	const struct hsa_conn *c;
+	int64_t h = t->clock_ts - REORDER_SLACK_NS, fin;
+	int l;
+
+	for (l = 0; l < L_HISTORY; l++)
+		for (c = t->lists[l].head; c; c = c->next) {
+			a = &c->ep[HSA_CLIENT];
+			b = &c->ep[HSA_SERVER];
+			if (a->fin.seen && b->fin.seen) {
+				fin = a->fin.ts > b->fin.ts ? a->fin.ts : b->fin.ts;
+				if (fin < h)
+					h = fin;
+			}
+			if (c->has_previous && c->first_ts < h)
+				h = c->first_ts;
+			if (c->held_syn && c->held_syn->ts_ns < h)
+				h = c->held_syn->ts_ns;
+		}
+	/* Held SYNs are rare: the history is walked only when there are. */
+	for (c = t->held ? t->lists[L_HISTORY].head : NULL; c; c = c->next)
+		if (c->held_syn && c->held_syn->ts_ns < h)
+			h = c->held_syn->ts_ns;
+	return h;
+}
+
 static int list_for(const struct hsa_conn *c)
 {
 	if (hsa_conn_closed(c))
@@ -428,6 +467,10 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		expire(t);
 		t->next_expire = hsa_ns_add_sat(t->now, EXPIRE_EVERY_NS);
 	}
+	if (t->cfg.progress && t->now >= t->next_progress) {
+		t->cfg.progress(t->cfg.ctx, horizon(t));
+		t->next_progress = hsa_ns_add_sat(t->now, PROGRESS_EVERY_NS);
+	}
 
 	c = table_find(t, h, p);
 	if (c && c->held_syn) {
@@ -459,8 +502,6 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		reuse = true;
 	}
 	if (reuse) {
-		if (t->cfg.pressure)
-			hsa_pressure_reuse(t->cfg.pressure, c, p->ts_ns);
 		previous_id = c->id;
 		previous_active = c->active_ns;
 		release(t, c);
@@ -503,8 +544,6 @@ static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
 
 		hsa_time_wait_verdict(c, &v);
 		t->stats.time_wait_entered[v.time_wait]++;
-		if (t->cfg.pressure)
-			hsa_pressure_closed(t->cfg.pressure, c, v.time_wait);
 	}
 	if (which != c->list || (c != t->lists[which].tail &&
 	    c->active_ns - c->queued_ts > t->lists[which].timeout_ns / 8)) {
@@ -564,6 +603,11 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t)
 {
 	return &t->stats;
+}
+
+int64_t hsa_tracker_capture_time(const struct hsa_tracker *t)
+{
+	return t->clock_ts;
 }
 
 size_t hsa_tracker_open_flows(const struct hsa_tracker *t)

@@ -59,7 +59,7 @@ CRAFTED = {
         'time_wait': [('client', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1061.300 ms to +61061.300 ms'),
                       ('server', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1051.200 ms to +61051.200 ms')]},
 }
-SEVERITY_ORDER = {'high': 0, 'warning': 1, 'info': 2}
+SEVERITY_ORDER = {'critical': 0, 'high': 1, 'warning': 2, 'info': 3}
 
 
 def kind(c):

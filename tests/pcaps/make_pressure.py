@@ -18,12 +18,16 @@ The model (doc/json-report.md, time_wait_pressure):
     reuses the 4-tuple, whichever comes first;
   - intervals are half-open, [start, end): a TIME-WAIT ending at t is no
     longer counted for one starting at t;
-  - connection_rate_per_s = (connections - 1) / (last SYN - first SYN):
-    the intervals between SYNs over their span (doc commit 54d5ae0; see
-    RATE_USES_INTERVALS below);
-  - time_to_exhaustion_s = size / rate, only for a client holder whose
-    rate is "sustained" (the SYNs span at least 1 s) and strictly above
-    size / time_wait_seconds.
+  - time_wait_rate_per_s = (entries - 1) / (last start - first start):
+    the holder side's own TIME-WAIT entries over the span of their
+    starts, never the connections whose TIME-WAIT the peer holds;
+  - active_at_end: TIME-WAITs alive at the capture's last packet;
+  - time_to_exhaustion_s = (size - active_at_end) / rate, only for a
+    client holder whose rate is "sustained" (the starts span at least
+    1 s), strictly above size / time_wait_seconds, and whose range never
+    filled;
+  - exhausted_at: when a client holder's concurrent TIME-WAITs first
+    reached the range size (PORTS_EXHAUSTED), else null.
 
 Usage: make_pressure.py [OUTDIR]    (default: the directory of this script)
 """
@@ -36,12 +40,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_crafted import (BASE, C4, MS, S4, SEC, US, Capture, Flow,  # noqa
                           Opts, expected_doc, iso, ms, write,
                           write_json)
-
-# The contract (doc/json-report.md since commit 54d5ae0) says
-# "(connections - 1) / (last SYN - first SYN)": the intervals between SYNs
-# (49 / 4.9 s = 10.0 in pressure_client_peak).  Its first version said
-# "connections / (...)" (50 / 4.9 s = 10.204...); False gives that reading.
-RATE_USES_INTERVALS = True
 
 DEFAULT_TW = 60
 DEFAULT_RANGE = (32768, 60999)
@@ -91,9 +89,10 @@ def open_conn(cap, cid, cport, sport, t, cisn, sisn, data=True, ts=True):
     return Conn(f, cid, t)
 
 
-def close_four_way(c, first, t, answer=90 * US):
+def close_four_way(c, first, t, answer=90 * US, final_ack=True):
     """`first` sends FIN at t, the peer ACKs it 40 us later and sends its
-    own FIN at t + answer, the first side ACKs 20 us after that."""
+    own FIN at t + answer, the first side ACKs 20 us after that (unless
+    final_ack is False: the capture lost it)."""
     other = 's' if first == 'c' else 'c'
     f = c.f
     f.send(first, t, 'FA')
@@ -101,7 +100,8 @@ def close_four_way(c, first, t, answer=90 * US):
     f.send(other, t + 40 * US, 'A')
     f.send(other, t + answer, 'FA')
     c.fin[other] = t + answer
-    f.send(first, t + answer + 20 * US, 'A')
+    if final_ack:
+        f.send(first, t + answer + 20 * US, 'A')
 
 
 def close_three_way(c, t):
@@ -138,20 +138,27 @@ def tw_intervals(conns, holder, tw_ns):
     return out
 
 
-def sweep_peak(intervals):
-    """Most intervals alive at once (half-open) and when first reached."""
+def sweep_peak(intervals, size=None):
+    """Most intervals alive at once (half-open), when first reached, and
+    when the count first reached size (None if never)."""
     events = []
     for s, e, _ in intervals:
         events.append((s, 1))
         events.append((e, -1))
     events.sort(key=lambda x: (x[0], x[1]))   # ends before starts at a tie
     n = peak = 0
-    at = None
+    at = full = None
     for t, d in events:
         n += d
         if n > peak:
             peak, at = n, t
-    return peak, at
+        if size is not None and full is None and n >= size:
+            full = t
+    return peak, at, full
+
+
+def alive_at(intervals, t):
+    return sum(1 for s, e, _ in intervals if s <= t < e)
 
 
 def reuse_in_tw(conns, holder, tw_ns):
@@ -172,22 +179,30 @@ def syn_span(conns):
     return max(syns) - min(syns)
 
 
-def conn_rate(conns):
-    n = len(conns)
-    if n < 2:
-        return None
-    num = n - 1 if RATE_USES_INTERVALS else n
-    return num / (syn_span(conns) / SEC)
+def tw_rate(intervals):
+    """(rate, span in ns) of the TIME-WAIT entries: the intervals between
+    their starts over the span."""
+    starts = [s for s, _, _ in intervals]
+    if len(starts) < 2 or max(starts) == min(starts):
+        return None, 0
+    span = max(starts) - min(starts)
+    return (len(starts) - 1) / (span / SEC), span
 
 
-def group(conns, holder, tw_s, prange, closed_form):
+def capture_end(cap):
+    return max(r[0] for r in cap.records)
+
+
+def group(cap, conns, holder, tw_s, prange, closed_form):
     """The expected group, from the sweep; closed_form is the dict of
     figures the case derived by hand: they must agree."""
     tw_ns = tw_s * SEC
     size = prange[1] - prange[0] + 1
     iv = tw_intervals(conns, holder, tw_ns)
-    peak, at = sweep_peak(iv)
-    rate = conn_rate(conns)
+    client = holder == 'client'
+    peak, at, full = sweep_peak(iv, size if client else None)
+    rate, span = tw_rate(iv)
+    active_end = alive_at(iv, capture_end(cap))
     count, gap = reuse_in_tw(conns, holder, tw_ns)
     g = {
         'holder': holder,
@@ -198,12 +213,17 @@ def group(conns, holder, tw_s, prange, closed_form):
         'time_wait_entries': len(iv),
         'peak_concurrent': peak,
         'peak_at': iso(at, False),
-        'connection_rate_per_s': rate,
-        'port_range_share': peak / size if holder == 'client' else None,
-        'exhaustion_rate_per_s': size / tw_s if holder == 'client' else None,
-        'time_to_exhaustion_s': (size / rate if holder == 'client' and
+        'active_at_end': active_end,
+        'time_wait_rate_per_s': rate,
+        'port_range_share': peak / size if client else None,
+        'projected_share': (rate * tw_s / size if client and rate is not None
+                            and span >= 1 * SEC else None),
+        'exhaustion_rate_per_s': size / tw_s if client else None,
+        'time_to_exhaustion_s': ((size - active_end) / rate if client and
                                  rate is not None and rate > size / tw_s and
-                                 syn_span(conns) >= 1 * SEC else None),
+                                 span >= 1 * SEC and full is None
+                                 else None),
+        'exhausted_at': iso(full, False) if full is not None else None,
         'reuse_in_time_wait': {'count': count,
                                'min_gap_ms': None if gap is None
                                else ms(gap)},
@@ -276,10 +296,10 @@ def pressure_client_peak():
     # j-20 < i <= j: 20 of them (S_{j-20} + 2 s = S_j is excluded), first
     # for j = 19.
     s19 = BASE + 19 * 100 * MS + 590 * US
-    rate = (49 if RATE_USES_INTERVALS else 50) / 4.9
-    g = group(conns, 'client', tw, prange, {
+    rate = 49 / 4.9      # TIME-WAIT starts 100 ms apart
+    g = group(cap, conns, 'client', tw, prange, {
         'connections': 50, 'time_wait_entries': 50, 'peak_concurrent': 20,
-        'peak_at': iso(s19, False), 'connection_rate_per_s': rate,
+        'peak_at': iso(s19, False), 'time_wait_rate_per_s': rate,
         'port_range_share': 0.2, 'exhaustion_rate_per_s': 50.0,
         'time_to_exhaustion_s': None})
     findings = [{'code': 'PORT_EXHAUSTION_RISK', 'severity': 'warning',
@@ -304,13 +324,14 @@ def pressure_exhaustion():
     tw, prange = 60, (40000, 40999)
     # all 300 TIME-WAITs (60 s each) overlap: the span is 2.99 s
     last = BASE + 299 * 10 * MS + 150 * US
-    rate = (299 if RATE_USES_INTERVALS else 300) / 2.99
-    g = group(conns, 'client', tw, prange, {
+    rate = 299 / 2.99    # TIME-WAIT starts 10 ms apart
+    g = group(cap, conns, 'client', tw, prange, {
         'connections': 300, 'time_wait_entries': 300,
         'peak_concurrent': 300, 'peak_at': iso(last, False),
-        'connection_rate_per_s': rate, 'port_range_share': 0.3,
-        'exhaustion_rate_per_s': 1000 / 60,
-        'time_to_exhaustion_s': 1000 / rate})
+        'time_wait_rate_per_s': rate, 'port_range_share': 0.3,
+        'exhaustion_rate_per_s': 1000 / 60, 'active_at_end': 300,
+        # 700 ports still free at the end, taken at 100/s
+        'time_to_exhaustion_s': 700 / rate})
     findings = [{'code': 'PORT_EXHAUSTION_RISK', 'severity': 'high',
                  'groups': [0]}]
     opts = ['--time-wait', '60', '--port-range', '40000-40999']
@@ -331,10 +352,10 @@ def pressure_server_holds():
         conns.append(c)
     tw, prange = DEFAULT_TW, DEFAULT_RANGE
     s19 = BASE + 19 * 100 * MS + 590 * US
-    g = group(conns, 'server', tw, prange, {
+    g = group(cap, conns, 'server', tw, prange, {
         'connections': 20, 'time_wait_entries': 20, 'peak_concurrent': 20,
         'peak_at': iso(s19, False),
-        'connection_rate_per_s': (19 if RATE_USES_INTERVALS else 20) / 1.9,
+        'time_wait_rate_per_s': 19 / 1.9,
         'port_range_share': None, 'exhaustion_rate_per_s': None,
         'time_to_exhaustion_s': None})
     findings = [{'code': 'SERVER_HOLDS_TIME_WAIT', 'severity': 'info',
@@ -365,11 +386,11 @@ def pressure_reuse_in_tw():
     # (ends 10 s before SYN3), [F3, F3 + 60 s): never two at once.
     span = t3 - BASE       # 5 s + 590 us + 70 s + 590 us = 75.00118 s
     assert span == 75_001_180 * US
-    g = group(conns, 'client', tw, prange, {
+    g = group(cap, conns, 'client', tw, prange, {
         'connections': 3, 'time_wait_entries': 3, 'peak_concurrent': 1,
         'peak_at': iso(c1.tw_start, False),
-        'connection_rate_per_s': (2 if RATE_USES_INTERVALS else 3) /
-        75.00118,
+        # the TIME-WAIT starts span what the SYNs span
+        'time_wait_rate_per_s': 2 / 75.00118,
         'port_range_share': 1 / 28232, 'exhaustion_rate_per_s': 28232 / 60,
         'time_to_exhaustion_s': None,
         'reuse_in_time_wait': {'count': 1, 'min_gap_ms': 5000.0}})
@@ -409,10 +430,11 @@ def pressure_close_wait():
     tw, prange = DEFAULT_TW, DEFAULT_RANGE
     # TIME-WAITs start at 3.3 s (4), 31.0, 31.1, 31.2 s (1-3), all 60 s:
     # 4 at once from 31.2 s
-    g = group(conns, 'client', tw, prange, {
+    g = group(cap, conns, 'client', tw, prange, {
         'connections': 5, 'time_wait_entries': 4, 'peak_concurrent': 4,
         'peak_at': iso(BASE + 31_200 * MS, False),
-        'connection_rate_per_s': (4 if RATE_USES_INTERVALS else 5) / 0.4,
+        # starts at 3.3 s, 31.0, 31.1 and 31.2 s
+        'time_wait_rate_per_s': 3 / 27.9,
         'port_range_share': 4 / 28232, 'exhaustion_rate_per_s': 28232 / 60,
         'time_to_exhaustion_s': None})
     findings = [{'code': 'CLOSE_WAIT_SUSPECTED', 'severity': 'warning',
@@ -420,6 +442,96 @@ def pressure_close_wait():
                 {'code': 'CLIENT_CLOSES_FIRST', 'severity': 'info',
                  'groups': [0]}]
     return cap, [], conns, pressure(tw, prange, [g]), findings
+
+
+@case
+def pressure_lost_final_ack():
+    """100 connections, one every 10 s, each closed by the client; the
+    capture lost the final ACK of every other one (odd ids), so those stay
+    open in the tracker until their idle timeout or the end, and are
+    reported long after the others.  Each TIME-WAIT still counts once, at
+    its own start: 6 at once (60 s / 10 s), not more."""
+    cap = Capture('pressure_lost_final_ack')
+    conns = []
+    for i in range(100):
+        t = BASE + i * 10 * SEC
+        c = open_conn(cap, i + 1, 40000 + i, 8080, t, *isns(300 + i),
+                      data=False)
+        close_four_way(c, 'c', t + 500 * US, final_ack=(i % 2 == 0))
+        assert c.tw_start == t + 590 * US
+        conns.append(c)
+    tw, prange = DEFAULT_TW, DEFAULT_RANGE
+    # TIME-WAIT i = [S_i, S_i + 60 s), S_i = BASE + i*10 s + 590 us: at S_j
+    # the live ones are j-5..j, 6 of them, first at j = 5.
+    s5 = BASE + 50 * SEC + 590 * US
+    g = group(cap, conns, 'client', tw, prange, {
+        'connections': 100, 'time_wait_entries': 100, 'peak_concurrent': 6,
+        'peak_at': iso(s5, False), 'time_wait_rate_per_s': 99 / 990,
+        'port_range_share': 6 / 28232, 'active_at_end': 6,
+        'time_to_exhaustion_s': None, 'exhausted_at': None})
+    findings = [{'code': 'CLIENT_CLOSES_FIRST', 'severity': 'info',
+                 'groups': [0]}]
+    return cap, [], conns, pressure(tw, prange, [g]), findings
+
+
+@case
+def pressure_holder_side():
+    """400 connections, one every 5 ms (200/s over 2 s), like nginx's
+    default HTTP/1.0 upstream: the server closes first, except on every
+    100th connection, which the client closes.  The client's ports are
+    judged from its own 4 TIME-WAITs (2/s), not from the 200/s whose
+    TIME-WAIT the server holds: no port finding for the client, and the
+    server's TIME-WAIT costs it no ports."""
+    cap = Capture('pressure_holder_side')
+    conns = []
+    for i in range(400):
+        t = BASE + i * 5 * MS
+        c = open_conn(cap, i + 1, 41000 + i, 80, t, *isns(500 + i),
+                      data=False)
+        close_four_way(c, 'c' if i % 100 == 0 else 's', t + 500 * US)
+        conns.append(c)
+    tw, prange = DEFAULT_TW, DEFAULT_RANGE
+    # client TIME-WAITs start at i = 0, 100, 200, 300: 3 intervals over
+    # 1.5 s; all four alive at the end
+    gc = group(cap, conns, 'client', tw, prange, {
+        'connections': 400, 'time_wait_entries': 4, 'peak_concurrent': 4,
+        'time_wait_rate_per_s': 3 / 1.5, 'port_range_share': 4 / 28232,
+        'projected_share': 2 * 60 / 28232, 'active_at_end': 4,
+        'time_to_exhaustion_s': None, 'exhausted_at': None})
+    # server: 396 TIME-WAITs, all alive at the end
+    gs = group(cap, conns, 'server', tw, prange, {
+        'connections': 400, 'time_wait_entries': 396,
+        'peak_concurrent': 396, 'active_at_end': 396})
+    findings = [{'code': 'SERVER_HOLDS_TIME_WAIT', 'severity': 'info',
+                 'groups': [0]}]
+    return cap, [], conns, pressure(tw, prange, [gs, gc]), findings
+
+
+@case
+def pressure_ports_exhausted():
+    """100 connections, one every 100 ms, each closed by the client first;
+    TIME-WAIT 60 s, port range 40000-40099 (100 ports).  The 100th
+    TIME-WAIT fills the range; no SYN follows (a full range sends none)."""
+    cap = Capture('pressure_ports_exhausted')
+    conns = []
+    for i in range(100):
+        t = BASE + i * 100 * MS
+        c = open_conn(cap, i + 1, 40000 + i, 8080, t, *isns(900 + i),
+                      data=False)
+        close_four_way(c, 'c', t + 500 * US)
+        conns.append(c)
+    tw, prange = 60, (40000, 40099)
+    full = BASE + 99 * 100 * MS + 590 * US
+    g = group(cap, conns, 'client', tw, prange, {
+        'connections': 100, 'time_wait_entries': 100,
+        'peak_concurrent': 100, 'peak_at': iso(full, False),
+        'exhausted_at': iso(full, False), 'time_wait_rate_per_s': 99 / 9.9,
+        'port_range_share': 1.0, 'active_at_end': 100,
+        'time_to_exhaustion_s': None})
+    findings = [{'code': 'PORTS_EXHAUSTED', 'severity': 'critical',
+                 'groups': [0], 'at': iso(full, False)}]
+    opts = ['--time-wait', '60', '--port-range', '40000-40099']
+    return cap, opts, conns, pressure(tw, prange, [g]), findings
 
 
 # ------------------------------------------------------------------ driver

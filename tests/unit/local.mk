@@ -1,5 +1,6 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
-# layer; the metrics writer and the HTTP request parser.  Included by the top
+# layer; the metrics writer, the HTTP request parser and the TIME-WAIT
+# pressure queue.  Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
@@ -15,7 +16,8 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_exposition \
 	tests/unit/test_http_parse \
 	tests/unit/test_seq_sketch \
-	tests/unit/test_verdicts
+	tests/unit/test_verdicts \
+	tests/unit/test_pressure
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -68,4 +70,10 @@ tests_unit_test_verdicts_SOURCES = tests/unit/test_verdicts.c src/seq.h \
 	src/conn.c src/verdict.c src/time_wait.c
 tests_unit_test_verdicts_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_verdicts_LDADD = $(CMOCKA_LIBS)
+
+# The pressure queue links only the model and the hash it keys pairs with.
+tests_unit_test_pressure_SOURCES = tests/unit/test_pressure.c \
+	src/time_wait_pressure.c src/flow_hash.h src/flow_hash.c
+tests_unit_test_pressure_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_pressure_LDADD = $(CMOCKA_LIBS)
 endif

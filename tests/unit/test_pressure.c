@@ -1,0 +1,288 @@
+/*
+ * test_pressure.c - unit tests for the TIME-WAIT pressure queue
+ * (time_wait_pressure.c): connections handed over as the tracker's sink
+ * would, in report order, and the figures the model counts from them.
+ *
+ * Every expected figure is worked out in the comment beside it from the
+ * schedule the test builds, not from the model's code.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hsa_pressure.h"
+
+#define SEC 1000000000LL
+#define T0 (1700000000LL * SEC)
+
+static struct hsa_pressure_config config(int64_t tw_ns, uint16_t lo, uint16_t hi)
+{
+	struct hsa_pressure_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.time_wait_ns = tw_ns;
+	cfg.port_low = lo;
+	cfg.port_high = hi;
+	cfg.close_wait_ns = 10 * SEC;
+	cfg.port_range_source = HSA_RANGE_OPTION;
+	cfg.tw_reuse = -1;
+	return cfg;
+}
+
+/* A connection from 192.0.2.<client> port cport to 198.51.100.<server>:80
+ * opened at syn, closed by the client: its FIN at fin, the server's 1 ms
+ * later (so the TIME-WAIT starts at fin + 1 ms). */
+static void conn(struct hsa_conn *c, uint64_t id, uint8_t server,
+    uint16_t cport, int64_t syn, int64_t fin, struct hsa_verdict *v)
+{
+	memset(c, 0, sizeof(*c));
+	memset(v, 0, sizeof(*v));
+	c->id = id;
+	c->ip_version = 4;
+	c->ep[HSA_CLIENT].addr.bytes[0] = 192;
+	c->ep[HSA_CLIENT].addr.bytes[3] = 10;
+	c->ep[HSA_CLIENT].port = cport;
+	c->ep[HSA_SERVER].addr.bytes[0] = 198;
+	c->ep[HSA_SERVER].addr.bytes[3] = server;
+	c->ep[HSA_SERVER].port = 80;
+	c->first_ts = syn;
+	c->ep[HSA_CLIENT].fin.seen = true;
+	c->ep[HSA_CLIENT].fin.ts = fin;
+	c->ep[HSA_SERVER].fin.seen = true;
+	c->ep[HSA_SERVER].fin.ts = fin + SEC / 1000;
+	v->handshake = HSA_HS_COMPLETE;
+	v->close = HSA_CLOSE_FIN;
+	v->active_closer = HSA_WHO_CLIENT;
+	v->time_wait = HSA_WHO_CLIENT;
+}
+
+static const struct hsa_tw_group *only_group(struct hsa_pressure *p)
+{
+	const struct hsa_tw_group *g;
+
+	assert_int_equal(hsa_pressure_groups(p, &g), 1);
+	return g;
+}
+
+/* 100 connections 10 s apart, TIME-WAIT 60 s; the odd ones are reported
+ * 300 s late (a lost final ACK keeps them until the idle timeout), the
+ * tracker's horizon trailing as it would.  At any start 6 are alive
+ * (60 s / 10 s), whatever the report order. */
+static void late_reports_keep_the_peak(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int i, j;
+
+	(void)state;
+	assert_non_null(p);
+	for (i = 0; i < 100 + 30; i++) {
+		/* Reported now: the even one closed at i, and the odd one
+		 * closed 30 connections (300 s) ago. */
+		if (i < 100 && i % 2 == 0) {
+			conn(&c, (uint64_t)i + 1, 20, (uint16_t)(40000 + i),
+			    T0 + i * 10 * SEC, T0 + i * 10 * SEC + SEC / 2, &v);
+			assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+		}
+		j = i - 30;
+		if (j >= 0 && j % 2 == 1) {
+			conn(&c, (uint64_t)j + 1, 20, (uint16_t)(40000 + j),
+			    T0 + j * 10 * SEC, T0 + j * 10 * SEC + SEC / 2, &v);
+			assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+		}
+		/* The oldest unreported TIME-WAIT start bounds the horizon. */
+		j = i - 29;
+		if (j % 2 == 0)
+			j--;
+		hsa_pressure_progress(p, T0 + (j < 0 ? 0 : j) * 10 * SEC);
+	}
+	assert_int_equal(hsa_pressure_finish(p, T0 + 990 * SEC + SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 100);
+	assert_int_equal(g->peak, 6);
+	/* first reached at the 6th start: 50 s + 0.5 s + 1 ms */
+	assert_int_equal(g->peak_at, T0 + 50 * SEC + SEC / 2 + SEC / 1000);
+	assert_int_equal(hsa_pressure_losses(p)->late, 0);
+	assert_int_equal(hsa_pressure_losses(p)->clock_steps, 0);
+	hsa_pressure_free(p);
+}
+
+/* Half-open intervals: one TIME-WAIT ending exactly when the next starts
+ * is not alive with it. */
+static void an_end_comes_before_a_start(void **state)
+{
+	struct hsa_pressure_config cfg = config(10 * SEC, 40000, 40099);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+
+	(void)state;
+	conn(&c, 1, 20, 40001, T0, T0, &v);
+	hsa_pressure_connection(p, &c, &v, 0);
+	/* starts at T0 + 1 ms + 10 s: the first one's end */
+	conn(&c, 2, 20, 40002, T0 + 10 * SEC, T0 + 10 * SEC, &v);
+	hsa_pressure_connection(p, &c, &v, 0);
+	assert_int_equal(hsa_pressure_finish(p, T0 + 11 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->peak, 1);
+	assert_int_equal(g->active_at_end, 1);
+	hsa_pressure_free(p);
+}
+
+/* A SYN 5 s into a TIME-WAIT ends it there: the gap is 5 s, and a
+ * TIME-WAIT starting 30 s later is then alone. */
+static void a_reusing_syn_cuts_the_time_wait(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int64_t tw1 = T0 + SEC / 1000;
+
+	(void)state;
+	conn(&c, 1, 20, 45000, T0 - SEC, T0, &v);
+	hsa_pressure_connection(p, &c, &v, 0);
+	conn(&c, 2, 20, 45000, tw1 + 5 * SEC, T0 + 35 * SEC, &v);
+	c.has_previous = true;
+	c.previous_id = 1;
+	hsa_pressure_connection(p, &c, &v, 0);
+	assert_int_equal(hsa_pressure_finish(p, T0 + 40 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->reuse_count, 1);
+	assert_int_equal(g->reuse_min_gap, 5 * SEC);
+	assert_int_equal(g->peak, 1);
+	hsa_pressure_free(p);
+}
+
+/* The clock steps back 3 h after the first connection; then 99 more, 10 s
+ * apart.  Counted in one timeline they would pile up; the model restarts
+ * at the step: peak 6, no reuse with a negative gap. */
+static void a_clock_step_back_restarts_the_count(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int64_t back = T0 - 3 * 3600 * SEC;
+	int i;
+
+	(void)state;
+	conn(&c, 1, 20, 40000, T0, T0 + SEC / 2, &v);
+	hsa_pressure_connection(p, &c, &v, 0);
+	hsa_pressure_progress(p, T0 + 5 * SEC);
+	for (i = 1; i < 100; i++) {
+		conn(&c, (uint64_t)i + 1, 20, (uint16_t)(40000 + i),
+		    back + i * 10 * SEC, back + i * 10 * SEC + SEC / 2, &v);
+		/* the same 4-tuple as connection 1 for the first one: a SYN
+		 * "before" its TIME-WAIT began is no reuse of it */
+		if (i == 1) {
+			c.ep[HSA_CLIENT].port = 40000;
+			c.has_previous = true;
+			c.previous_id = 1;
+		}
+		hsa_pressure_connection(p, &c, &v, 0);
+	}
+	assert_int_equal(hsa_pressure_finish(p, back + 1000 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->peak, 6);
+	assert_int_equal(g->reuse_count, 0);
+	assert_int_equal(hsa_pressure_losses(p)->clock_steps, 1);
+	assert_true(g->rate >= 0);
+	hsa_pressure_free(p);
+}
+
+/* A TIME-WAIT starting near the end of representable time ends there
+ * instead of overflowing, and is counted as saturated. */
+static void a_late_start_saturates(void **state)
+{
+	struct hsa_pressure_config cfg = config(1000000000LL * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+
+	(void)state;
+	conn(&c, 1, 20, 40000, INT64_MAX - 3 * SEC, INT64_MAX - 2 * SEC, &v);
+	hsa_pressure_connection(p, &c, &v, 0);
+	assert_int_equal(hsa_pressure_finish(p, INT64_MAX - SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->peak, 1);
+	assert_int_equal(g->active_at_end, 1);
+	assert_int_equal(hsa_pressure_losses(p)->saturated, 1);
+	hsa_pressure_free(p);
+}
+
+/* Past HSA_PRESSURE_MAX_PAIRS client/server pairs, connections are not
+ * counted, and the loss says how many. */
+static void pairs_past_the_limit_are_counted_as_lost(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < HSA_PRESSURE_MAX_PAIRS + 3; i++) {
+		conn(&c, i + 1, 20, 40000, T0 + i, T0 + i, &v);
+		/* one pair per server address */
+		c.ep[HSA_SERVER].addr.bytes[1] = (uint8_t)(i >> 16);
+		c.ep[HSA_SERVER].addr.bytes[2] = (uint8_t)(i >> 8);
+		c.ep[HSA_SERVER].addr.bytes[3] = (uint8_t)i;
+		hsa_pressure_connection(p, &c, &v, 0);
+	}
+	assert_int_equal(hsa_pressure_finish(p, T0 + SEC), 0);
+	assert_int_equal(hsa_pressure_groups(p, &g), HSA_PRESSURE_MAX_PAIRS);
+	assert_int_equal(hsa_pressure_losses(p)->pairs_full, 3);
+	hsa_pressure_free(p);
+}
+
+/* The range fills: exhausted at the start that reaches its size. */
+static void a_full_range_is_exhausted_at_its_time(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 40000, 40009);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		conn(&c, (uint64_t)i + 1, 20, (uint16_t)(40000 + i),
+		    T0 + i * SEC, T0 + i * SEC, &v);
+		hsa_pressure_connection(p, &c, &v, 0);
+	}
+	assert_int_equal(hsa_pressure_finish(p, T0 + 20 * SEC), 0);
+	g = only_group(p);
+	assert_true(g->exhausted);
+	assert_int_equal(g->exhausted_at, T0 + 9 * SEC + SEC / 1000);
+	assert_false(g->exhaustion_valid);
+	hsa_pressure_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(late_reports_keep_the_peak),
+		cmocka_unit_test(an_end_comes_before_a_start),
+		cmocka_unit_test(a_reusing_syn_cuts_the_time_wait),
+		cmocka_unit_test(a_clock_step_back_restarts_the_count),
+		cmocka_unit_test(a_late_start_saturates),
+		cmocka_unit_test(pairs_past_the_limit_are_counted_as_lost),
+		cmocka_unit_test(a_full_range_is_exhausted_at_its_time),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
