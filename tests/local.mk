@@ -9,7 +9,8 @@ TESTS += \
 	tests/real_capture.sh \
 	tests/walkthrough.sh \
 	tests/html.sh \
-	tests/prometheus_rules.sh
+	tests/prometheus_rules.sh \
+	tests/ladder_agrees.sh
 
 # Real traffic, each in a network namespace of its own (tests/live/netns.sh);
 # configure --disable-live-tests leaves them out (make distcheck does).
@@ -59,6 +60,7 @@ EXTRA_DIST += \
 	tests/prometheus_live.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh \
+	tests/ladder_agrees.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \
 	debian \
