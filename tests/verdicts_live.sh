@@ -3,12 +3,12 @@
 # kernel on real loopback traffic: RSTs in and out of the window, an RST
 # that ends a TIME-WAIT, an RST from the side that closed first, a SYN that
 # meets a server in TIME-WAIT, a simultaneous open, five SYNs before an
-# answer, TCP Fast Open.  Each case runs in a network namespace of its own
+# answer, TCP Fast Open, FINs that acknowledge each other.  Each case runs in a network namespace of its own
 # (tests/live/netns.sh) with the sysctls it needs; its traffic comes from
 # tests/live/verdict_cases.py, lost segments from tests/live/
 # drop_segments.bpf.c (compiled here with clang -target bpf, on lo's tc
 # ingress, after the capture tap), and the ground truth is `ss -tanoH` in
-# the namespace right after the traffic.  About 15 s in all.
+# the namespace right after the traffic.  About 16 s in all.
 set -u
 srcdir=${srcdir:-.}
 HSANALYZE=${HSANALYZE:-./src/hsanalyze}
@@ -21,7 +21,7 @@ test_name=verdicts_live
 # shellcheck source=tests/live/netns.sh
 . "$live/netns.sh"
 
-CASES='rst_stray rst_tw_kill rst_first_closer syn_tw simopen synstorm tfo'
+CASES='rst_stray rst_tw_kill rst_first_closer syn_tw simopen synstorm tfo fin_cross'
 SERVER_PORT=5000 CLIENT_PORT=40000 PEER_PORT=40001	# as in verdict_cases.py
 
 if [ $# -eq 0 ]; then
@@ -59,6 +59,7 @@ drop=''
 case $case in
     simopen) drop="-DDROP_PORT_A=$CLIENT_PORT -DDROP_PORT_B=$PEER_PORT -DDROP_COUNT=1" ;;
     synstorm) drop="-DDROP_PORT_A=$SERVER_PORT -DDROP_COUNT=4" ;;
+    fin_cross) drop="-DDROP_PORT_A=$CLIENT_PORT -DDROP_PORT_B=$PEER_PORT -DDROP_FLAGS=0x01 -DDROP_MASK=0x01 -DDROP_ACK_AFTER" ;;
 esac
 if [ -n "$drop" ]; then
     # shellcheck disable=SC2086  # the -D options are separate words
@@ -87,6 +88,7 @@ stop_pid "$bg_pid" INT 3
 bg_pid=''
 grep -q '^0 packets dropped by kernel' "$work/tcpdump.err" ||
     { show "$work/tcpdump.err" tcpdump; fail_case "tcpdump dropped packets"; }
+"$PY" "$live/verdict_cases.py" trim "$case" "$work" || fail_case "cannot trim the capture"
 "$HSANALYZE" --json -r "$work/cap.pcap" >"$work/report.json" 2>"$work/hsa.err" ||
     { show "$work/hsa.err" hsanalyze; fail_case "hsanalyze failed"; }
 "$PY" "$live/verdict_cases.py" check "$case" "$work" >"$work/check.out" 2>&1

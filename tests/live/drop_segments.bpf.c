@@ -13,7 +13,9 @@
  *   tc filter add dev lo ingress bpf direct-action obj OBJ sec tc
  * It drops the first DROP_COUNT (default 1) IPv4 TCP segments to each of
  * the destination ports DROP_PORT_A and DROP_PORT_B whose flags, masked by
- * DROP_MASK, equal DROP_FLAGS (default: a SYN without ACK).
+ * DROP_MASK, equal DROP_FLAGS (default: a SYN without ACK).  With
+ * -DDROP_ACK_AFTER, once it has dropped such a segment to a port, it also
+ * drops the next pure ACK (no data, no other flag) to that port, once.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -42,10 +44,13 @@
 
 #define TCP_FLAGS_OFFSET 13	/* byte 13 of the TCP header (RFC 9293, 3.1) */
 
-/* Segments dropped so far: [0] to DROP_PORT_A, [1] to DROP_PORT_B. */
+#define TCP_FLAG_ACK 0x10
+
+/* Segments dropped so far: [0] to DROP_PORT_A, [1] to DROP_PORT_B; [2] and
+ * [3]: pure ACKs dropped to them (DROP_ACK_AFTER). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 4);
 	__type(key, __u32);
 	__type(value, __u64);
 } dropped SEC(".maps");
@@ -77,6 +82,19 @@ int drop_segments(struct __sk_buff *skb)
 	else
 		return TC_ACT_OK;
 	flags = *((__u8 *)th + TCP_FLAGS_OFFSET);
+#ifdef DROP_ACK_AFTER
+	if (flags == TCP_FLAG_ACK &&
+	    bpf_ntohs(ip->tot_len) == ip->ihl * 4 + th->doff * 4) {
+		__u32 ack_key = key + 2;
+		__u64 *acks = bpf_map_lookup_elem(&dropped, &ack_key);
+
+		n = bpf_map_lookup_elem(&dropped, &key);
+		if (!n || !acks || *n == 0 || *acks > 0)
+			return TC_ACT_OK;
+		__sync_fetch_and_add(acks, 1);
+		return TC_ACT_SHOT;
+	}
+#endif
 	if ((flags & DROP_MASK) != DROP_FLAGS)
 		return TC_ACT_OK;
 	n = bpf_map_lookup_elem(&dropped, &key);

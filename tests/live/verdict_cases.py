@@ -2,6 +2,7 @@
 """Real-traffic cases for hsanalyze's per-connection verdicts, and their check.
 
 usage: verdict_cases.py run CASE WORKDIR
+       verdict_cases.py trim CASE WORKDIR
        verdict_cases.py check CASE WORKDIR
 
 Run inside a network namespace of its own (tests/verdicts_live.sh sets it
@@ -20,6 +21,7 @@ SYN the SYN/ACK echoes) are compared with the capture itself (read with
 scapy), never with hsanalyze's output.  Each result is one line, "ok TEXT"
 or "bad TEXT"; exit status 0 either way, 2 on a usage error.
 
+"trim" edits the capture before hsanalyze reads it (fin_cross only).
 Every socket has a timeout and every loop a bound.
 """
 
@@ -319,6 +321,57 @@ def run_tfo(work, info):
     info['expect'] = {'fast_open': [False, True], 'connections': 2}
 
 
+def run_fin_cross(work, info):
+    """Both sides shut down at once; drop_segments.bpf.c drops the first FIN
+    to each port and then the pure ACK each side sends when the other's
+    retransmitted FIN arrives (both in CLOSING), so both retransmit their
+    FIN again, now acknowledging the other's.  "trim" then removes every
+    earlier FIN transmission from the capture (a capture point that missed
+    them): each FIN left acknowledges the other's, and the kernel holds
+    TIME-WAIT on both sides.  The retransmitted FINs cross because both
+    RTO timers expire on the same timer tick."""
+    lst = listener(PEER_PORT)
+    a = client(CLIENT_PORT)
+    a.connect((HOST, PEER_PORT))
+    b, _ = lst.accept()
+    lst.close()
+    a.shutdown(socket.SHUT_WR)
+    b.shutdown(socket.SHUT_WR)
+    read_to_eof(a)
+    read_to_eof(b)
+    a.close()
+    b.close()
+    time.sleep(0.2)
+    info['expect'] = {'fin_cross': True}
+
+
+def trim_fins(work):
+    """Keep only the last transmission of each side's FIN in cap.pcap (the
+    whole capture stays in cap-full.pcap)."""
+    full = os.path.join(work, 'cap-full.pcap')
+    os.rename(os.path.join(work, 'cap.pcap'), full)
+    with open(full, 'rb') as fh:
+        data = fh.read()
+    recs, off = [], 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack_from('<I', data, off + 8)[0]
+        recs.append(data[off:off + 16 + caplen])
+        off += 16 + caplen
+    fin_of = {}
+    for i, r in enumerate(recs):
+        pkt = r[16:]
+        if len(pkt) >= 54 and pkt[12:14] == b'\x08\x00' and pkt[23] == 6:
+            t = 14 + (pkt[14] & 0x0f) * 4
+            if pkt[t + 13] & 0x01:
+                fin_of.setdefault(pkt[t:t + 2], []).append(i)
+    drop = {i for idx in fin_of.values() for i in idx[:-1]}
+    with open(os.path.join(work, 'cap.pcap'), 'wb') as fh:
+        fh.write(data[:24])
+        for i, r in enumerate(recs):
+            if i not in drop:
+                fh.write(r)
+
+
 CASES = {
     'rst_stray': run_rst_stray,
     'rst_tw_kill': run_rst_tw_kill,
@@ -327,6 +380,7 @@ CASES = {
     'simopen': run_simopen,
     'synstorm': run_synstorm,
     'tfo': run_tfo,
+    'fin_cross': run_fin_cross,
 }
 
 
@@ -452,6 +506,20 @@ def check(case, work):
         ok(got is not None and abs(got - want) < 0.002,
            'syn_to_synack %s ms, the SYN/ACK minus the last SYN %.6f ms'
            % (got, want))
+    if case == 'fin_cross':
+        fins = {}
+        for x in segs:
+            if x[3] & 0x01:
+                fins[x[1]] = x
+        cross = len(fins) == 2 and all(
+            ((f[5] - fins[f[2]][4]) & 0xffffffff) == 1 for f in fins.values())
+        ok(cross, 'each FIN left in the trimmed capture acknowledges the '
+           "other's: %s" % sorted(fins.values()))
+        cl = c['close']
+        ok(cl['kind'] == 'fin' and cl['active_closer'] == 'both' and
+           cl['time_wait'] == 'both', 'close %s, active_closer %s, '
+           'time_wait %s' % (cl['kind'], cl['active_closer'],
+                             cl['time_wait']))
     if case == 'tfo':
         got = [x['handshake']['fast_open'] for x in conns]
         data_syn = [s[6] for s in segs if s[3] == 0x02 and s[2] == SERVER_PORT]
@@ -467,7 +535,7 @@ def check(case, work):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ('run', 'check') or \
+    if len(sys.argv) != 4 or sys.argv[1] not in ('run', 'trim', 'check') or \
             sys.argv[2] not in CASES:
         print(__doc__.split('\n\n')[1], file=sys.stderr)
         return 2
@@ -477,6 +545,10 @@ def main():
         CASES[case](work, info)
         with open(os.path.join(work, 'case.json'), 'w') as fh:
             json.dump(info, fh)
+        return 0
+    if what == 'trim':
+        if case == 'fin_cross':
+            trim_fins(work)
         return 0
     for line in check(case, work):
         print(line)
