@@ -73,44 +73,45 @@ static int peek_close(void *cookie)
 	return r;
 }
 
-static uint32_t get32(const uint8_t *p, bool big_endian)
+/* 32 and 16 bits at off of the len bytes at b, in the section's byte order;
+ * 0 past the end (extract.h). */
+static uint32_t get32(const uint8_t *b, uint32_t len, uint32_t off, bool be)
 {
-	return big_endian ? hsa_be32(p, 0) : hsa_le32(p, 0);
+	return be ? hsa_be32(b, len, off) : hsa_le32(b, len, off);
 }
 
-static uint16_t get16(const uint8_t *p, bool big_endian)
+static uint16_t get16(const uint8_t *b, uint32_t len, uint32_t off, bool be)
 {
-	return big_endian ? hsa_be16(p, 0) : (uint16_t)(p[0] | p[1] << 8);
+	return be ? hsa_be16(b, len, off) : hsa_le16(b, len, off);
 }
 
 /* Nanosecond (or finer) timestamps in the first pcapng interface?  The
  * default resolution is microseconds (if_tsresol absent). */
-static bool pcapng_is_nano(const uint8_t *b, size_t len)
+static bool pcapng_is_nano(const uint8_t *b, uint32_t len)
 {
-	uint32_t shb_len, idb_len, off;
+	uint32_t shb_len, idb, idb_len, off;
 	bool be;
 
-	if (len < 12)
+	be = hsa_be32(b, len, 8) == 0x1a2b3c4d;
+	shb_len = get32(b, len, 4, be);
+	if (shb_len < 28 || !hsa_have(len, shb_len, 20))
 		return false;
-	be = hsa_be32(b, 8) == 0x1a2b3c4d;
-	shb_len = get32(b + 4, be);
-	if (shb_len < 28 || !hsa_have((uint32_t)len, shb_len, 20))
+	idb = shb_len;
+	if (get32(b, len, idb, be) != 1)	/* Interface Description Block */
 		return false;
-	b += shb_len;
-	len -= shb_len;
-	if (get32(b, be) != 1)		/* Interface Description Block */
+	idb_len = get32(b, len, idb + 4, be);
+	if (idb_len < 20 || !hsa_have(len, idb, idb_len))
 		return false;
-	idb_len = get32(b + 4, be);
-	if (idb_len < 20 || idb_len > len)
-		return false;
-	/* type[4] length[4] linktype[2] reserved[2] snaplen[4] options... */
+	/* type[4] length[4] linktype[2] reserved[2] snaplen[4] options...
+	 * length[4]: options end 4 bytes before the block does. */
 	for (off = 16; hsa_have(idb_len - 4, off, 4);) {
-		uint16_t code = get16(b + off, be), olen = get16(b + off + 2, be);
+		uint16_t code = get16(b, len, idb + off, be);
+		uint16_t olen = get16(b, len, idb + off + 2, be);
 
 		if (code == 0)
 			break;
 		if (code == 9 && olen == 1 && hsa_have(idb_len - 4, off + 4, 1)) {
-			uint8_t r = b[off + 4];
+			uint8_t r = hsa_u8(b, len, idb + off + 4);
 			/* High bit clear: 10^-r seconds; set: 2^-(r & 0x7f). */
 			return (r & 0x80) ? (r & 0x7f) > 19 : r > 6;
 		}
@@ -119,13 +120,11 @@ static bool pcapng_is_nano(const uint8_t *b, size_t len)
 	return false;
 }
 
-static bool file_is_nano(const uint8_t *b, size_t len)
+static bool file_is_nano(const uint8_t *b, uint32_t len)
 {
-	if (len < 4)
-		return false;
-	if (hsa_le32(b, 0) == 0xa1b23c4d || hsa_be32(b, 0) == 0xa1b23c4d)
+	if (hsa_le32(b, len, 0) == 0xa1b23c4d || hsa_be32(b, len, 0) == 0xa1b23c4d)
 		return true;
-	if (hsa_be32(b, 0) == 0x0a0d0d0a)
+	if (hsa_be32(b, len, 0) == 0x0a0d0d0a)
 		return pcapng_is_nano(b, len);
 	return false;
 }
@@ -186,7 +185,7 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 		peek_close(pf);
 		return -1;
 	}
-	cap->nano = file_is_nano(pf->buf, pf->len);
+	cap->nano = file_is_nano(pf->buf, (uint32_t)pf->len);
 
 	fp = fopencookie(pf, "rb", io);
 	if (!fp) {

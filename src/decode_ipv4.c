@@ -35,15 +35,15 @@ enum hsa_decode_result hsa_decode_ipv4(struct hsa_packet *pkt,
 
 	if (!hsa_have(caplen, 0, 1))
 		return HSA_TRUNC_IPV4;
-	if (hsa_u8(p, 0) >> 4 != 4)
+	if (hsa_u8(p, caplen, 0) >> 4 != 4)
 		return HSA_BAD_IPV4_VERSION;
 	if (!hsa_have(caplen, 0, 20))
 		return HSA_TRUNC_IPV4;
 
-	hlen = (uint32_t)(hsa_u8(p, 0) & 0x0f) * 4;
+	hlen = (uint32_t)(hsa_u8(p, caplen, 0) & 0x0f) * 4;
 	if (hlen < 20)
 		return HSA_BAD_IPV4_HEADER_LENGTH;
-	total = hsa_be16(p, 2);
+	total = hsa_be16(p, caplen, 2);
 	/* Linux captures of TCP segmentation offload show a total length of
 	 * 0; the frame's own length is then the best there is. */
 	if (total == 0)
@@ -53,10 +53,10 @@ enum hsa_decode_result hsa_decode_ipv4(struct hsa_packet *pkt,
 	if (!hsa_have(caplen, 0, hlen))
 		return HSA_TRUNC_IPV4;
 
-	frag = hsa_be16(p, 6);
+	frag = hsa_be16(p, caplen, 6);
 	if ((frag & IP_OFFMASK) != 0)
 		return HSA_SKIP_IP_FRAGMENT;
-	if (hsa_u8(p, 9) != IPPROTO_TCP_NUM)
+	if (hsa_u8(p, caplen, 9) != IPPROTO_TCP_NUM)
 		return HSA_SKIP_NOT_TCP;
 
 	pkt->ip_version = 4;

@@ -39,7 +39,7 @@ enum hsa_decode_result hsa_decode_ipv6(struct hsa_packet *pkt,
 
 	if (!hsa_have(caplen, 0, 1))
 		return HSA_TRUNC_IPV6;
-	if (hsa_u8(p, 0) >> 4 != 6)
+	if (hsa_u8(p, caplen, 0) >> 4 != 6)
 		return HSA_BAD_IPV6_VERSION;
 	if (!hsa_have(caplen, 0, 40))
 		return HSA_TRUNC_IPV6;
@@ -48,7 +48,7 @@ enum hsa_decode_result hsa_decode_ipv6(struct hsa_packet *pkt,
 	 * IPv4's total length. */
 	if (wirelen < 40)
 		return HSA_BAD_IPV6_PAYLOAD_LENGTH;
-	plen = hsa_be16(p, 4);
+	plen = hsa_be16(p, caplen, 4);
 	/* 0 is a jumbogram (RFC 2675) or a capture of segmentation offload:
 	 * the frame's length is then the best there is. */
 	if (plen == 0)
@@ -56,7 +56,7 @@ enum hsa_decode_result hsa_decode_ipv6(struct hsa_packet *pkt,
 	if (plen > wirelen - 40)
 		return HSA_BAD_IPV6_PAYLOAD_LENGTH;
 
-	nh = hsa_u8(p, 6);
+	nh = hsa_u8(p, caplen, 6);
 	off = 40;		/* from the start of the IPv6 header */
 	for (n = 0; nh != NH_TCP; n++) {
 		if (n == MAX_EXT_HEADERS)
@@ -72,9 +72,9 @@ enum hsa_decode_result hsa_decode_ipv6(struct hsa_packet *pkt,
 			if (!hsa_have(caplen, off, 2))
 				return HSA_TRUNC_IPV6;
 			if (nh == NH_AH)	/* RFC 4302: 4-byte units, minus 2 */
-				extlen = ((uint32_t)hsa_u8(p, off + 1) + 2) * 4;
+				extlen = ((uint32_t)hsa_u8(p, caplen, off + 1) + 2) * 4;
 			else		/* 8-byte units, not counting the first */
-				extlen = ((uint32_t)hsa_u8(p, off + 1) + 1) * 8;
+				extlen = ((uint32_t)hsa_u8(p, caplen, off + 1) + 1) * 8;
 			break;
 		case NH_FRAGMENT:
 			/* next header[1] reserved[1] offset:13 res:2 M:1 id[4] */
@@ -83,9 +83,9 @@ enum hsa_decode_result hsa_decode_ipv6(struct hsa_packet *pkt,
 				return HSA_BAD_IPV6_EXTENSION_HEADER;
 			if (!hsa_have(caplen, off, extlen))
 				return HSA_TRUNC_IPV6;
-			if ((hsa_be16(p, off + 2) & 0xfff8) != 0)
+			if ((hsa_be16(p, caplen, off + 2) & 0xfff8) != 0)
 				return HSA_SKIP_IP_FRAGMENT;
-			first_fragment = (hsa_be16(p, off + 2) & 1) != 0;
+			first_fragment = (hsa_be16(p, caplen, off + 2) & 1) != 0;
 			break;
 		case NH_NONE:
 		default:
@@ -95,7 +95,7 @@ enum hsa_decode_result hsa_decode_ipv6(struct hsa_packet *pkt,
 			return HSA_BAD_IPV6_EXTENSION_HEADER;
 		if (!hsa_have(caplen, off, extlen))
 			return HSA_TRUNC_IPV6;
-		nh = hsa_u8(p, off);
+		nh = hsa_u8(p, caplen, off);
 		off += extlen;
 	}
 

@@ -62,7 +62,7 @@ enum hsa_decode_result hsa_decode_ethertype(struct hsa_packet *pkt,
 			return HSA_SKIP_NOT_IP;
 		if (!hsa_have(caplen, 0, 4))
 			return HSA_TRUNC_LINK;
-		ethertype = hsa_be16(p, 2);
+		ethertype = hsa_be16(p, caplen, 2);
 		p += 4;
 		caplen -= 4;
 		wirelen = wirelen >= 4 ? wirelen - 4 : 0;
@@ -114,7 +114,7 @@ enum hsa_decode_result hsa_decode_link(int dlt, struct hsa_packet *pkt,
 		/* dst[6] src[6] ethertype[2] */
 		if (!hsa_have(caplen, 0, 14))
 			return HSA_TRUNC_LINK;
-		ethertype = hsa_be16(p, 12);
+		ethertype = hsa_be16(p, caplen, 12);
 		SKIP_HEADER(14);
 		/* Below 0x0600 the field is an 802.3 length (LLC frames). */
 		if (ethertype < 0x0600)
@@ -125,7 +125,7 @@ enum hsa_decode_result hsa_decode_link(int dlt, struct hsa_packet *pkt,
 		/* packet type[2] ARPHRD[2] addr len[2] addr[8] protocol[2] */
 		if (!hsa_have(caplen, 0, 16))
 			return HSA_TRUNC_LINK;
-		ethertype = hsa_be16(p, 14);
+		ethertype = hsa_be16(p, caplen, 14);
 		SKIP_HEADER(16);
 		return hsa_decode_ethertype(pkt, ethertype, p, caplen, wirelen);
 
@@ -134,7 +134,7 @@ enum hsa_decode_result hsa_decode_link(int dlt, struct hsa_packet *pkt,
 		 * addr len[1] addr[8] */
 		if (!hsa_have(caplen, 0, 20))
 			return HSA_TRUNC_LINK;
-		ethertype = hsa_be16(p, 0);
+		ethertype = hsa_be16(p, caplen, 0);
 		SKIP_HEADER(20);
 		return hsa_decode_ethertype(pkt, ethertype, p, caplen, wirelen);
 
@@ -144,9 +144,9 @@ enum hsa_decode_result hsa_decode_link(int dlt, struct hsa_packet *pkt,
 		 * big-endian. */
 		if (!hsa_have(caplen, 0, 4))
 			return HSA_TRUNC_LINK;
-		family = hsa_le32(p, 0);
+		family = hsa_le32(p, caplen, 0);
 		if (family & 0xffff0000u)
-			family = hsa_be32(p, 0);
+			family = hsa_be32(p, caplen, 0);
 		SKIP_HEADER(4);
 		return decode_bsd_family(pkt, family, p, caplen, wirelen);
 
@@ -154,7 +154,7 @@ enum hsa_decode_result hsa_decode_link(int dlt, struct hsa_packet *pkt,
 		/* The same family, always in network byte order. */
 		if (!hsa_have(caplen, 0, 4))
 			return HSA_TRUNC_LINK;
-		family = hsa_be32(p, 0);
+		family = hsa_be32(p, caplen, 0);
 		SKIP_HEADER(4);
 		return decode_bsd_family(pkt, family, p, caplen, wirelen);
 
@@ -162,7 +162,7 @@ enum hsa_decode_result hsa_decode_link(int dlt, struct hsa_packet *pkt,
 		/* No link header: the IP version nibble says which. */
 		if (!hsa_have(caplen, 0, 1))
 			return HSA_TRUNC_LINK;
-		switch (hsa_u8(p, 0) >> 4) {
+		switch (hsa_u8(p, caplen, 0) >> 4) {
 		case 4:
 			return hsa_decode_ipv4(pkt, p, caplen, wirelen);
 		case 6:

@@ -48,7 +48,7 @@ void hsa_decode_tcp_options(struct hsa_tcp_options *opt, const uint8_t *p,
 			opt->truncated = true;
 			return;
 		}
-		kind = hsa_u8(p, off);
+		kind = hsa_u8(p, caplen, off);
 		if (kind == TCPOPT_EOL)
 			return;
 		if (kind == TCPOPT_NOP) {
@@ -64,7 +64,7 @@ void hsa_decode_tcp_options(struct hsa_tcp_options *opt, const uint8_t *p,
 			opt->truncated = true;
 			return;
 		}
-		len = hsa_u8(p, off + 1);
+		len = hsa_u8(p, caplen, off + 1);
 		if (len < 2 || !hsa_have(optlen, off, len)) {
 			opt->invalid = true;
 			return;
@@ -80,7 +80,7 @@ void hsa_decode_tcp_options(struct hsa_tcp_options *opt, const uint8_t *p,
 				break;
 			}
 			opt->has_mss = true;
-			opt->mss = hsa_be16(p, off + 2);
+			opt->mss = hsa_be16(p, caplen, off + 2);
 			break;
 		case TCPOPT_WSCALE:
 			if (len != 3) {
@@ -88,7 +88,7 @@ void hsa_decode_tcp_options(struct hsa_tcp_options *opt, const uint8_t *p,
 				break;
 			}
 			opt->has_wscale = true;
-			opt->wscale = hsa_u8(p, off + 2);
+			opt->wscale = hsa_u8(p, caplen, off + 2);
 			break;
 		case TCPOPT_SACK_PERMITTED:
 			if (len != 2) {
@@ -103,8 +103,8 @@ void hsa_decode_tcp_options(struct hsa_tcp_options *opt, const uint8_t *p,
 				break;
 			}
 			opt->has_timestamps = true;
-			opt->tsval = hsa_be32(p, off + 2);
-			opt->tsecr = hsa_be32(p, off + 6);
+			opt->tsval = hsa_be32(p, caplen, off + 2);
+			opt->tsecr = hsa_be32(p, caplen, off + 6);
 			break;
 		default:
 			break;
@@ -123,16 +123,16 @@ enum hsa_decode_result hsa_decode_tcp(struct hsa_packet *pkt,
 	if (!hsa_have(caplen, 0, TCP_NEEDED))
 		return HSA_TRUNC_TCP;
 
-	hlen = (uint32_t)(hsa_u8(p, 12) >> 4) * 4;
+	hlen = (uint32_t)(hsa_u8(p, caplen, 12) >> 4) * 4;
 	if (hlen < TCP_MIN_HEADER || hlen > seglen)
 		return HSA_BAD_TCP_DATA_OFFSET;
 
-	pkt->sport = hsa_be16(p, 0);
-	pkt->dport = hsa_be16(p, 2);
-	pkt->seq = hsa_be32(p, 4);
-	pkt->ack = hsa_be32(p, 8);
-	pkt->flags = hsa_u8(p, 13);
-	pkt->window = hsa_be16(p, 14);
+	pkt->sport = hsa_be16(p, caplen, 0);
+	pkt->dport = hsa_be16(p, caplen, 2);
+	pkt->seq = hsa_be32(p, caplen, 4);
+	pkt->ack = hsa_be32(p, caplen, 8);
+	pkt->flags = hsa_u8(p, caplen, 13);
+	pkt->window = hsa_be16(p, caplen, 14);
 	pkt->payload_len = seglen - hlen;
 
 	if (hsa_have(caplen, 0, TCP_MIN_HEADER))
