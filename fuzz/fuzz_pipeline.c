@@ -159,7 +159,7 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 		}
 	hsa_tracker_finish(t);
 	if (hsa_pressure_finish(pr, hsa_tracker_capture_time(t)) != 0 ||
-	    hsa_findings_compose(&findings, pr) != 0)
+	    hsa_findings_compose(&findings, pr, NULL) != 0)
 		goto out;
 	run.cap = &cap;
 	run.tracker = hsa_tracker_stats(t);

@@ -40,9 +40,12 @@ struct hsa_findings {
 	size_t cap;
 };
 
-/* Compose the findings from a finished pressure model.  Returns 0 or
- * -ENOMEM.  hsa_findings_free() releases them. */
-int hsa_findings_compose(struct hsa_findings *f, const struct hsa_pressure *p);
+struct hsa_kernel_state;
+/* Compose the findings from a finished pressure model and, live, what the
+ * kernel's table said (NULL otherwise).  Returns 0 or -ENOMEM.
+ * hsa_findings_free() releases them. */
+int hsa_findings_compose(struct hsa_findings *f, const struct hsa_pressure *p,
+    const struct hsa_kernel_state *k);
 void hsa_findings_free(struct hsa_findings *f);
 
 const char *hsa_severity_name(enum hsa_severity s);

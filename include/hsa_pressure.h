@@ -60,6 +60,8 @@ struct hsa_tw_group {
 	uint16_t server_port;
 	uint64_t connections;		/* of the pair, whoever holds TIME-WAIT */
 	uint64_t entries;		/* TIME-WAITs this side entered */
+	uint64_t kernel_entries;	/* already in TIME-WAIT at start, per
+					 * the kernel's table (live) */
 	uint64_t peak;			/* most of them at once */
 	int64_t peak_at;
 	uint64_t active_at_end;		/* alive at the end of the capture */
@@ -116,6 +118,14 @@ void hsa_pressure_free(struct hsa_pressure *p);
  * CLOSE-WAIT.  Returns 0, or -ENOMEM (counted in the losses). */
 int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now);
+
+struct hsa_kernel_state;
+/* Live, before the first packet: start from the TIME-WAIT sockets the
+ * kernel's table holds (connecting side), each from when it began (now
+ * minus time_wait minus its remaining timer).  They count in the peaks and
+ * in the ports held, not in the entries or rates.  Returns 0. */
+int hsa_pressure_kernel_start(struct hsa_pressure *p,
+    const struct hsa_kernel_state *k);
 
 /* Nothing reported from now on has a TIME-WAIT start or a SYN before
  * horizon: the model counts everything before it. */

@@ -11,6 +11,7 @@
 #include "hsa_capture.h"
 #include "hsa_conn.h"
 #include "hsa_findings.h"
+#include "hsa_kernel.h"
 #include "hsa_pressure.h"
 #include "hsa_summary.h"
 #include "hsa_tracker.h"
@@ -22,6 +23,7 @@ struct hsa_run {
 	const struct hsa_summary *summary;
 	const struct hsa_pressure *pressure;	/* finished, or NULL */
 	const struct hsa_findings *findings;
+	const struct hsa_kernel_state *kernel;	/* live only, else NULL */
 	bool live;
 	unsigned long long kernel_drops;	/* live only */
 	unsigned long long interface_drops;

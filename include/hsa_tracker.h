@@ -78,6 +78,9 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
 /* Report every connection still tracked, in id order. */
 void hsa_tracker_finish(struct hsa_tracker *t);
 const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t);
+/* Live, while no packet comes: capture time (the wall clock) has reached
+ * capture_now; tell the analysis stage (the progress hook). */
+void hsa_tracker_idle(struct hsa_tracker *t, int64_t capture_now);
 /* The capture time the tracker's clock last followed: the latest
  * timestamp seen, or the new time after a step back. */
 int64_t hsa_tracker_capture_time(const struct hsa_tracker *t);

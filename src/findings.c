@@ -23,6 +23,7 @@
 
 #include "hsa_findings.h"
 #include "hsa_format.h"
+#include "hsa_kernel.h"
 
 /* Ratings of a connecting side by the share of its range it held (or
  * would hold at its sustained rate). */
@@ -131,6 +132,39 @@ static void port_numbers(struct hsa_finding *f, const struct hsa_tw_group *g)
 		number(f, "time_to_exhaustion_s", g->time_to_exhaustion, false);
 }
 
+/* The kernel's count of TIME-WAIT sockets from g's client to g's server
+ * at its last read, or -1 when it was not read. */
+static long kernel_count(const struct hsa_kernel_state *k,
+    const struct hsa_tw_group *g)
+{
+	size_t i;
+
+	if (!k || !k->available)
+		return -1;
+	for (i = 0; i < k->ngroups; i++) {
+		const struct hsa_kernel_tw_group *kg = &k->groups[i];
+
+		if (kg->connecting && kg->ip_version == g->ip_version &&
+		    kg->remote_port == g->server_port &&
+		    !memcmp(kg->local.bytes, g->client.bytes, 16) &&
+		    !memcmp(kg->remote.bytes, g->server.bytes, 16))
+			return kg->count;
+	}
+	return 0;
+}
+
+/* What to say of tcp_tw_reuse: this machine's value when it was read. */
+static const char *tw_reuse_advice(const struct hsa_kernel_state *k)
+{
+	if (k && k->sysctls_read && k->tw_reuse == 0)
+		return "net.ipv4.tcp_tw_reuse is 0 on this machine: 1 lets connect() take a TIME-WAIT port older than 1 s (2 does so on loopback only)";
+	if (k && k->sysctls_read && k->tw_reuse == 2)
+		return "net.ipv4.tcp_tw_reuse is 2 on this machine (loopback only): 1 extends the reuse of TIME-WAIT ports older than 1 s to other hosts";
+	if (k && k->sysctls_read && k->tw_reuse == 1)
+		return "net.ipv4.tcp_tw_reuse is already 1 on this machine: ports older than 1 s in TIME-WAIT are reused, the rest are not";
+	return "net.ipv4.tcp_tw_reuse=1 lets connect() take a TIME-WAIT port older than 1 s";
+}
+
 static bool pinned(const struct hsa_tw_group *g, uint32_t size)
 {
 	double pinned_rate = size / ((double)HSA_TW_REUSE_DELAY_NS / 1e9);
@@ -140,8 +174,10 @@ static bool pinned(const struct hsa_tw_group *g, uint32_t size)
 }
 
 static int exhausted_finding(struct hsa_findings *fs, const struct hsa_pressure *p,
-    const struct hsa_tw_group *g, size_t gi)
+    const struct hsa_kernel_state *k, const struct hsa_tw_group *g, size_t gi)
 {
+	long kc = kernel_count(k, g);
+	char kern[200] = "";
 	const struct hsa_pressure_config *cfg = hsa_pressure_config(p);
 	uint32_t size = hsa_pressure_range_size(cfg);
 	char srv[HSA_ENDPOINT_STRLEN], cli[HSA_ADDR_STRLEN], when[HSA_TIME_STRLEN];
@@ -162,15 +198,27 @@ static int exhausted_finding(struct hsa_findings *fs, const struct hsa_pressure 
 		snprintf(silence, sizeof(silence),
 		    " The last SYN to %s was seen %.1f s after it.", srv,
 		    (double)(g->last_syn - g->exhausted_at) / 1e9);
+	if (g->kernel_entries)
+		snprintf(kern, sizeof(kern),
+		    " %llu of them were already in TIME-WAIT when hsanalyze started (the kernel's socket table).",
+		    (unsigned long long)g->kernel_entries);
+	if (kc >= 0)
+		snprintf(kern + strlen(kern), sizeof(kern) - strlen(kern),
+		    " The kernel's table showed %ld at its last read.", kc);
 	snprintf(f->message, sizeof(f->message),
-	    "%s held all %u ports of its range (%u-%u) in TIME-WAIT for its connections to %s at %s: new connections to it fail (Cannot assign requested address).%s",
+	    "%s held all %u ports of its range (%u-%u) in TIME-WAIT for its connections to %s at %s: new connections to it fail (Cannot assign requested address).%s%s",
 	    cli, size, cfg->port_low, cfg->port_high, srv,
-	    hsa_format_time(g->exhausted_at, true, when, sizeof(when)), silence);
+	    hsa_format_time(g->exhausted_at, true, when, sizeof(when)), silence,
+	    kern);
 	snprintf(f->hint, sizeof(f->hint),
-	    "Reuse connections to %s (%s), or let %s close first; net.ipv4.tcp_tw_reuse=1 lets connect() take a TIME-WAIT port older than 1 s; widening net.ipv4.ip_local_port_range only buys time.",
-	    srv, keepalive_hint, srv);
+	    "Reuse connections to %s (%s), or let %s close first; %s; widening net.ipv4.ip_local_port_range only buys time.",
+	    srv, keepalive_hint, srv, tw_reuse_advice(k));
 	port_numbers(f, g);
 	number(f, "port_range_size", size, true);
+	if (g->kernel_entries)
+		number(f, "kernel_entries_at_start", (double)g->kernel_entries, true);
+	if (kc >= 0)
+		number(f, "kernel_time_wait", (double)kc, true);
 	add_group(f, gi);
 	add_examples(f, g->examples, g->n_examples);
 	return 0;
@@ -278,7 +326,8 @@ static int risk_finding(struct hsa_findings *fs, const struct hsa_pressure *p,
 	return 0;
 }
 
-static int port_findings(struct hsa_findings *fs, const struct hsa_pressure *p)
+static int port_findings(struct hsa_findings *fs, const struct hsa_pressure *p,
+    const struct hsa_kernel_state *k)
 {
 	uint32_t size = hsa_pressure_range_size(hsa_pressure_config(p));
 	const struct hsa_tw_group *g;
@@ -289,7 +338,7 @@ static int port_findings(struct hsa_findings *fs, const struct hsa_pressure *p)
 		if (!g[i].client_side)
 			continue;
 		if (g[i].exhausted)
-			r = exhausted_finding(fs, p, &g[i], i);
+			r = exhausted_finding(fs, p, k, &g[i], i);
 		else if (pinned(&g[i], size))
 			r = pinned_finding(fs, p, &g[i], i);
 		else
@@ -431,10 +480,11 @@ static int loss_findings(struct hsa_findings *fs, const struct hsa_pressure *p)
 	return 0;
 }
 
-int hsa_findings_compose(struct hsa_findings *fs, const struct hsa_pressure *p)
+int hsa_findings_compose(struct hsa_findings *fs, const struct hsa_pressure *p,
+    const struct hsa_kernel_state *k)
 {
 	memset(fs, 0, sizeof(*fs));
-	if (port_findings(fs, p) != 0 || server_findings(fs, p) != 0 ||
+	if (port_findings(fs, p, k) != 0 || server_findings(fs, p) != 0 ||
 	    reuse_findings(fs, p) != 0 || close_wait_finding(fs, p) != 0 ||
 	    loss_findings(fs, p) != 0)
 		return -ENOMEM;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "hsa_capture.h"
+#include "hsa_kernel.h"
 #include "hsa_http.h"
 #include "hsa_ladder.h"
 #include "hsa_metrics.h"
@@ -83,6 +84,7 @@ struct run_ctx {
 	struct hsa_capture *cap;
 	struct hsa_tracker *tracker;
 	struct hsa_pressure *pressure;	/* the analysis stage */
+	struct hsa_kernel_state kernel;	/* live: the kernel's view */
 	double start_time;
 };
 
@@ -569,17 +571,27 @@ static double now_seconds(void)
 
 /* --interval: one line of how things stand, on standard error. */
 static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
-    const struct hsa_pressure *pr, double elapsed, uint64_t *last_handshakes,
-    double *last_time)
+    const struct hsa_pressure *pr, const struct hsa_kernel_state *k,
+    double elapsed, uint64_t *last_handshakes, double *last_time)
 {
 	const struct hsa_tracker_stats *st = hsa_tracker_stats(t);
 	struct hsa_pressure_status ps;
 	unsigned long long drops = 0, ifdrops = 0;
 	double dt = elapsed - *last_time;
-	char ports[96] = "";
+	char ports[96] = "", kern[160] = "";
 
 	hsa_capture_stats_live(cap, &drops, &ifdrops);
 	hsa_pressure_status(pr, &ps);
+	if (k && k->available && k->ngroups && k->groups[0].connecting && k->sysctls_read) {
+		uint32_t size = (uint32_t)k->port_high - k->port_low + 1;
+
+		snprintf(kern, sizeof(kern), ", kernel TIME_WAIT %llu (%u to one destination, %.1f%% of %u-%u%s)",
+		    (unsigned long long)k->time_wait, k->groups[0].count,
+		    100.0 * k->groups[0].count / size, k->port_low, k->port_high,
+		    k->groups[0].count >= size ? ": range full" : "");
+	} else if (k && k->available)
+		snprintf(kern, sizeof(kern), ", kernel TIME_WAIT %llu",
+		    (unsigned long long)k->time_wait);
 	if (ps.full)
 		snprintf(ports, sizeof(ports), " (%llu to one destination: range full)",
 		    (unsigned long long)ps.busiest);
@@ -592,7 +604,7 @@ static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
 	fprintf(stderr, "%s: %.0fs packets %llu, open %zu, handshakes/s %.1f, "
 	    "TIME_WAIT entered client %llu server %llu both %llu, "
 	    "in TIME_WAIT now client %llu%s server %llu, "
-	    "peak port share %.1f%%, drops %llu\n",
+	    "peak port share %.1f%%%s, drops %llu\n",
 	    progname, elapsed, (unsigned long long)cap->stats.packets,
 	    hsa_tracker_open_flows(t),
 	    dt > 0 ? (double)(st->handshakes - *last_handshakes) / dt : 0.0,
@@ -601,7 +613,7 @@ static void print_status(struct hsa_capture *cap, struct hsa_tracker *t,
 	    (unsigned long long)st->time_wait_entered[HSA_WHO_BOTH],
 	    (unsigned long long)ps.active[HSA_CLIENT], ports,
 	    (unsigned long long)ps.active[HSA_SERVER],
-	    ps.peak_share * 100, drops + ifdrops);
+	    ps.peak_share * 100, kern, drops + ifdrops);
 	*last_handshakes = st->handshakes;
 	*last_time = elapsed;
 }
@@ -654,6 +666,23 @@ static void write_metrics_file(struct run_ctx *r)
 	if (*err && strcmp(err, last_err))
 		fail("%s: cannot write the metrics: %s", r->opt->metrics_file, err);
 	snprintf(last_err, sizeof(last_err), "%s", err);
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Live, at each --interval: read the kernel's table again, and let the
+ * analysis count up to now even when no packet came (a full range sends
+ * no SYNs). */
+static void live_tick(struct run_ctx *r)
+{
+	(void)hsa_kernel_read(&r->kernel);	/* a failure is its note */
+	hsa_tracker_idle(r->tracker, wall_ns());
 }
 
 static const char *source_name(const struct options *o)
@@ -971,11 +1000,24 @@ int main(int argc, char **argv)
 	tc.segment_hook = rc.ladder ? on_segment : NULL;
 	tc.progress = on_progress;
 	tc.ctx = &rc;
+	/* Live, the analysis starts from what the kernel holds now: started
+	 * in the middle of an incident, it sees the full range at once. */
+	if (cap.live && hsa_kernel_read(&rc.kernel) == 0 &&
+	    rc.kernel.sysctls_read) {
+		opt.pressure.tw_reuse = rc.kernel.tw_reuse;
+		if (opt.pressure.port_range_source != HSA_RANGE_OPTION) {
+			opt.pressure.port_low = rc.kernel.port_low;
+			opt.pressure.port_high = rc.kernel.port_high;
+			opt.pressure.port_range_source = HSA_RANGE_MACHINE;
+		}
+	}
 	if (!(pressure = hsa_pressure_new(&opt.pressure))) {
 		fail("out of memory");
 		goto failed;
 	}
 	rc.pressure = pressure;
+	if (cap.live && rc.kernel.available)
+		hsa_pressure_kernel_start(pressure, &rc.kernel);
 	if (!(tracker = hsa_tracker_new(&tc))) {
 		fail("out of memory");
 		goto failed;
@@ -1022,8 +1064,9 @@ int main(int argc, char **argv)
 			break;
 		if (status_requested) {
 			status_requested = 0;
-			print_status(&cap, tracker, pressure, now_seconds() - start,
-			    &last_handshakes, &last_status);
+			live_tick(&rc);
+			print_status(&cap, tracker, pressure, &rc.kernel,
+			    now_seconds() - start, &last_handshakes, &last_status);
 			if (opt.metrics_file)
 				write_metrics_file(&rc);
 		}
@@ -1050,8 +1093,9 @@ int main(int argc, char **argv)
 				next_http = elapsed + HTTP_SERVICE_S;
 			}
 			if (opt.interval && elapsed >= next_status) {
-				print_status(&cap, tracker, pressure, elapsed,
-				    &last_handshakes, &last_status);
+				live_tick(&rc);
+				print_status(&cap, tracker, pressure, &rc.kernel,
+				    elapsed, &last_handshakes, &last_status);
 				if (opt.metrics_file)
 					write_metrics_file(&rc);
 				next_status += opt.interval;
@@ -1070,10 +1114,13 @@ int main(int argc, char **argv)
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
 	/* Analyse: the pressure figures, then the findings drawn from them. */
-	/* "Now", for the time to exhaustion, is the last packet's time. */
-	if (hsa_pressure_finish(pressure, cap.stats.have_ts ? cap.stats.last_ts :
+	/* "Now", for the time to exhaustion, is the last packet's time; live,
+	 * the time the capture stopped. */
+	if (hsa_pressure_finish(pressure, cap.live ? wall_ns() :
+	    cap.stats.have_ts ? cap.stats.last_ts :
 	    hsa_tracker_capture_time(tracker)) != 0 ||
-	    hsa_findings_compose(&findings, pressure) != 0) {
+	    hsa_findings_compose(&findings, pressure,
+	    cap.live ? &rc.kernel : NULL) != 0) {
 		fail("out of memory");
 		goto failed;
 	}
@@ -1086,6 +1133,7 @@ int main(int argc, char **argv)
 	run.summary = &rc.summary;
 	run.pressure = pressure;
 	run.findings = &findings;
+	run.kernel = cap.live ? &rc.kernel : NULL;
 	run.filter = opt.filter;
 	run.max_flows = opt.max_flows;
 	if (gethostname(host, sizeof(host)) == 0) {
@@ -1125,6 +1173,7 @@ int main(int argc, char **argv)
 	live_capture = NULL;
 	hsa_tracker_free(tracker);
 	hsa_pressure_free(pressure);
+	hsa_kernel_free(&rc.kernel);
 	hsa_findings_free(&findings);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);
@@ -1138,6 +1187,7 @@ failed:
 	hsa_http_close(&http);
 	hsa_tracker_free(tracker);
 	hsa_pressure_free(pressure);
+	hsa_kernel_free(&rc.kernel);
 	hsa_findings_free(&findings);
 	hsa_ladder_free(rc.ladder);
 	hsa_capture_close(&cap);

@@ -391,6 +391,66 @@ static cJSON *findings_json(const struct hsa_run *run, bool nano)
 	return a;
 }
 
+#define KERNEL_GROUPS_SHOWN 20
+
+/* Live: what the kernel's socket table and sysctls said. */
+static cJSON *kernel_json(const struct hsa_kernel_state *k)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *go, *st;
+	char buf[HSA_ADDR_STRLEN], tbuf[HSA_TIME_STRLEN];
+	size_t i;
+
+	cJSON_AddBoolToObject(o, "available", k->available);
+	if (k->note[0])
+		cJSON_AddStringToObject(o, "note", k->note);
+	else
+		cJSON_AddNullToObject(o, "note");
+	cJSON_AddNumberToObject(o, "reads", (double)k->reads);
+	if (k->sysctls_read) {
+		a = cJSON_AddObjectToObject(o, "ip_local_port_range");
+		cJSON_AddNumberToObject(a, "low", k->port_low);
+		cJSON_AddNumberToObject(a, "high", k->port_high);
+	} else
+		cJSON_AddNullToObject(o, "ip_local_port_range");
+	if (k->tw_reuse >= 0)
+		cJSON_AddNumberToObject(o, "tcp_tw_reuse", k->tw_reuse);
+	else
+		cJSON_AddNullToObject(o, "tcp_tw_reuse");
+	if (k->max_tw_buckets >= 0)
+		cJSON_AddNumberToObject(o, "tcp_max_tw_buckets", (double)k->max_tw_buckets);
+	else
+		cJSON_AddNullToObject(o, "tcp_max_tw_buckets");
+	if (!k->reads)
+		return o;
+	st = cJSON_AddObjectToObject(o, "at_start");
+	cJSON_AddStringToObject(st, "read_at", hsa_format_time(k->first_read_at, true, tbuf, sizeof(tbuf)));
+	cJSON_AddNumberToObject(st, "time_wait_sockets", (double)k->first_time_wait);
+	cJSON_AddNumberToObject(st, "busiest_destination", k->first_busiest);
+	st = cJSON_AddObjectToObject(o, "last");
+	cJSON_AddStringToObject(st, "read_at", hsa_format_time(k->read_at, true, tbuf, sizeof(tbuf)));
+	cJSON_AddNumberToObject(st, "time_wait_sockets", (double)k->time_wait);
+	a = cJSON_AddArrayToObject(st, "groups");
+	for (i = 0; i < k->ngroups && i < KERNEL_GROUPS_SHOWN; i++) {
+		const struct hsa_kernel_tw_group *g = &k->groups[i];
+
+		go = cJSON_CreateObject();
+		cJSON_AddItemToArray(a, go);
+		cJSON_AddStringToObject(go, "side", g->connecting ? "connecting" : "listening");
+		cJSON_AddStringToObject(go, "local_ip", hsa_format_addr(g->ip_version, &g->local, buf, sizeof(buf)));
+		if (g->connecting) {
+			cJSON_AddStringToObject(go, "remote_ip", hsa_format_addr(g->ip_version, &g->remote, buf, sizeof(buf)));
+			cJSON_AddNumberToObject(go, "remote_port", g->remote_port);
+		} else
+			cJSON_AddNumberToObject(go, "local_port", g->local_port);
+		cJSON_AddNumberToObject(go, "time_wait_sockets", g->count);
+		cJSON_AddNumberToObject(go, "timer_min_ms", g->timer_min_ms);
+		cJSON_AddNumberToObject(go, "timer_max_ms", g->timer_max_ms);
+	}
+	cJSON_AddNumberToObject(st, "groups_not_shown",
+	    k->ngroups > KERNEL_GROUPS_SHOWN ? (double)(k->ngroups - KERNEL_GROUPS_SHOWN) : 0);
+	return o;
+}
+
 int hsa_json_end(FILE *out, const struct hsa_run *run)
 {
 	fputs("\n]", out);
@@ -400,6 +460,8 @@ int hsa_json_end(FILE *out, const struct hsa_run *run)
 	if (run->pressure &&
 	    (print_member(out, "time_wait_pressure", pressure_json(run, run->cap->nano)) != 0 ||
 	    print_member(out, "findings", findings_json(run, run->cap->nano)) != 0))
+		return -1;
+	if (run->kernel && print_member(out, "kernel", kernel_json(run->kernel)) != 0)
 		return -1;
 	fputs("}\n", out);
 	hsa_jw_free(&writer);

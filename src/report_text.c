@@ -213,6 +213,30 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 	print_losses(out, hsa_pressure_losses(run->pressure));
 }
 
+static void print_kernel(FILE *out, const struct hsa_kernel_state *k)
+{
+	char l[HSA_ADDR_STRLEN], r[HSA_ENDPOINT_STRLEN];
+
+	if (!k)
+		return;
+	if (!k->available) {
+		fprintf(out, "\nKernel      not read: %s\n", k->note);
+		return;
+	}
+	fprintf(out, "\nKernel      %llu TIME-WAIT sockets at the last of %llu reads (%llu at start)",
+	    (unsigned long long)k->time_wait, (unsigned long long)k->reads,
+	    (unsigned long long)k->first_time_wait);
+	if (k->sysctls_read)
+		fprintf(out, "; ports %u-%u, tcp_tw_reuse %d, tcp_max_tw_buckets %ld",
+		    k->port_low, k->port_high, k->tw_reuse, k->max_tw_buckets);
+	fputc('\n', out);
+	if (k->ngroups && k->groups[0].connecting)
+		fprintf(out, "  busiest: %s -> %s, %u TIME-WAIT sockets\n",
+		    hsa_format_addr(k->groups[0].ip_version, &k->groups[0].local, l, sizeof(l)),
+		    hsa_format_endpoint(k->groups[0].ip_version, &k->groups[0].remote,
+		    k->groups[0].remote_port, r, sizeof(r)), k->groups[0].count);
+}
+
 static void print_findings(FILE *out, const struct hsa_findings *fs)
 {
 	size_t i;
@@ -274,6 +298,7 @@ void hsa_text_report(FILE *out, const struct hsa_run *run)
 	}
 	if (run->pressure)
 		print_pressure(out, run);
+	print_kernel(out, run->kernel);
 	print_findings(out, run->findings);
 	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone one of each kind;\n"
 	    "--json lists every connection.\n");

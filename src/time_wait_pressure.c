@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "flow_hash.h"
+#include "hsa_kernel.h"
 #include "hsa_pressure.h"
 
 #define SUSTAINED_NS	1000000000LL	/* 1 s of entries before projecting */
@@ -47,6 +48,7 @@ struct side_stats {
 	uint64_t examples[HSA_GROUP_EXAMPLES];
 	uint64_t reuse_examples[HSA_GROUP_EXAMPLES];
 	uint64_t entries;
+	uint64_t kernel_entries;	/* from the kernel's table at start */
 	uint64_t active;
 	uint64_t peak;
 	int64_t peak_at;
@@ -235,12 +237,28 @@ void hsa_pressure_status(const struct hsa_pressure *p,
 
 /* --- client/server pairs --------------------------------------------- */
 
-static bool pair_is(const struct pair *pr, const struct hsa_conn *c)
+/* A client/server pair's key. */
+struct pair_key {
+	uint8_t ip_version;
+	const struct hsa_addr *client;
+	const struct hsa_addr *server;
+	uint16_t server_port;
+};
+
+static struct pair_key key_of(const struct hsa_conn *c)
 {
-	return pr->ip_version == c->ip_version &&
-	    pr->server_port == c->ep[HSA_SERVER].port &&
-	    memcmp(pr->client.bytes, c->ep[HSA_CLIENT].addr.bytes, 16) == 0 &&
-	    memcmp(pr->server.bytes, c->ep[HSA_SERVER].addr.bytes, 16) == 0;
+	struct pair_key k = { c->ip_version, &c->ep[HSA_CLIENT].addr,
+	    &c->ep[HSA_SERVER].addr, c->ep[HSA_SERVER].port };
+
+	return k;
+}
+
+static bool pair_is(const struct pair *pr, const struct pair_key *k)
+{
+	return pr->ip_version == k->ip_version &&
+	    pr->server_port == k->server_port &&
+	    memcmp(pr->client.bytes, k->client->bytes, 16) == 0 &&
+	    memcmp(pr->server.bytes, k->server->bytes, 16) == 0;
 }
 
 static int index_grow(struct hsa_pressure *p)
@@ -263,12 +281,11 @@ static int index_grow(struct hsa_pressure *p)
 
 /* The pair of c, created when create is set: its index, -ENOENT when there
  * is none (or no room: counted), -ENOMEM. */
-static long find_pair(struct hsa_pressure *p, const struct hsa_conn *c,
+static long find_pair(struct hsa_pressure *p, const struct pair_key *k,
     bool create)
 {
-	uint64_t h = hsa_flow_hash(&p->secret, c->ip_version,
-	    &c->ep[HSA_CLIENT].addr, 0, &c->ep[HSA_SERVER].addr,
-	    c->ep[HSA_SERVER].port);
+	uint64_t h = hsa_flow_hash(&p->secret, k->ip_version, k->client, 0,
+	    k->server, k->server_port);
 	struct pair *pr;
 	size_t j;
 
@@ -276,7 +293,7 @@ static long find_pair(struct hsa_pressure *p, const struct hsa_conn *c,
 		for (j = h & (p->index_cap - 1); p->index[j];
 		    j = (j + 1) & (p->index_cap - 1))
 			if (p->pairs[p->index[j] - 1].hash == h &&
-			    pair_is(&p->pairs[p->index[j] - 1], c))
+			    pair_is(&p->pairs[p->index[j] - 1], k))
 				return (long)p->index[j] - 1;
 	if (!create)
 		return -ENOENT;
@@ -297,10 +314,10 @@ static long find_pair(struct hsa_pressure *p, const struct hsa_conn *c,
 	}
 	pr = &p->pairs[p->npairs];
 	memset(pr, 0, sizeof(*pr));
-	pr->ip_version = c->ip_version;
-	pr->client = c->ep[HSA_CLIENT].addr;
-	pr->server = c->ep[HSA_SERVER].addr;
-	pr->server_port = c->ep[HSA_SERVER].port;
+	pr->ip_version = k->ip_version;
+	pr->client = *k->client;
+	pr->server = *k->server;
+	pr->server_port = k->server_port;
 	pr->hash = h;
 	for (j = h & (p->index_cap - 1); p->index[j]; j = (j + 1) & (p->index_cap - 1))
 		;
@@ -462,7 +479,7 @@ static long iv_new(struct hsa_pressure *p)
 static void iv_release(struct hsa_pressure *p, uint32_t i)
 {
 	struct interval *iv = &p->ivs[i];
-	long first = id_find(p, iv->conn_id);
+	long first = iv->conn_id ? id_find(p, iv->conn_id) : -1;
 
 	/* The id leads to the connection's first interval, and that one to
 	 * the second (BOTH): unlink i from whichever of them it is. */
@@ -542,8 +559,10 @@ static void restart(struct hsa_pressure *p)
 	p->losses.clock_steps++;
 }
 
-static int register_side(struct hsa_pressure *p, const struct hsa_conn *c,
-    long pi, int side, int64_t start, uint32_t *first)
+/* One TIME-WAIT of side in pair pi: connection id (0 for one read from
+ * the kernel's table, which counts in the peaks but not in the rates). */
+static int register_side(struct hsa_pressure *p, uint64_t id, long pi,
+    int side, int64_t start, int64_t tw_ns, uint32_t *first)
 {
 	struct side_stats *st = &p->pairs[pi].side[side];
 	struct interval *iv;
@@ -554,10 +573,10 @@ static int register_side(struct hsa_pressure *p, const struct hsa_conn *c,
 		return (int)i;
 	iv = &p->ivs[i];
 	iv->start = start;
-	iv->end = add_saturating(start, p->cfg.time_wait_ns, &saturated);
+	iv->end = add_saturating(start, tw_ns, &saturated);
 	if (saturated)
 		p->losses.saturated++;
-	iv->conn_id = c->id;
+	iv->conn_id = id;
 	iv->pair = (uint32_t)pi;
 	iv->side = (uint8_t)side;
 	iv->state = IV_PENDING;
@@ -568,14 +587,18 @@ static int register_side(struct hsa_pressure *p, const struct hsa_conn *c,
 		iv_release(p, (uint32_t)i);
 		return -ENOMEM;
 	}
+	if (!id) {
+		st->kernel_entries++;
+		return 0;
+	}
 	if (*first)
 		p->ivs[*first - 1].next = (uint32_t)i + 1;
-	else if (id_insert(p, c->id, (uint32_t)i) != 0)
+	else if (id_insert(p, id, (uint32_t)i) != 0)
 		p->losses.out_of_memory++;	/* counted, but not reusable */
 	else
 		*first = (uint32_t)i + 1;
 	if (st->n_examples < HSA_GROUP_EXAMPLES)
-		st->examples[st->n_examples++] = c->id;
+		st->examples[st->n_examples++] = id;
 	if (!st->entries || start < st->first_start)
 		st->first_start = start;
 	if (!st->entries || start > st->last_start)
@@ -607,7 +630,8 @@ static int register_time_wait(struct hsa_pressure *p, const struct hsa_conn *c,
 		    (who == HSA_WHO_CLIENT && side == HSA_CLIENT) ||
 		    (who == HSA_WHO_SERVER && side == HSA_SERVER)))
 			continue;
-		if (register_side(p, c, pi, side, start, &first) != 0) {
+		if (register_side(p, c->id, pi, side, start, p->cfg.time_wait_ns,
+		    &first) != 0) {
 			p->losses.out_of_memory++;
 			r = -ENOMEM;
 		}
@@ -679,12 +703,14 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
 {
 	bool enters = v->time_wait == HSA_WHO_CLIENT ||
 	    v->time_wait == HSA_WHO_SERVER || v->time_wait == HSA_WHO_BOTH;
+	struct pair_key key;
 	long pi;
 	int r = 0;
 
 	if (c->has_previous)
 		cut_by_reuse(p, c->previous_id, c->first_ts);
-	pi = find_pair(p, c, enters || v->handshake == HSA_HS_COMPLETE);
+	key = key_of(c);
+	pi = find_pair(p, &key, enters || v->handshake == HSA_HS_COMPLETE);
 	if (pi == -ENOMEM) {
 		p->losses.out_of_memory += enters;
 		r = -ENOMEM;
@@ -702,6 +728,39 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
 	}
 	close_wait(p, c, v, now);
 	return r;
+}
+
+int hsa_pressure_kernel_start(struct hsa_pressure *p,
+    const struct hsa_kernel_state *k)
+{
+	int64_t tw = p->cfg.time_wait_ns, left;
+	uint32_t first = 0;
+	struct pair_key key;
+	size_t i;
+	long pi;
+
+	for (i = 0; i < k->nsocks; i++) {
+		const struct hsa_kernel_tw_group *g = &k->groups[k->socks[i].group];
+
+		if (!g->connecting)
+			continue;
+		key.ip_version = g->ip_version;
+		key.client = &g->local;
+		key.server = &g->remote;
+		key.server_port = g->remote_port;
+		if ((pi = find_pair(p, &key, true)) < 0) {
+			p->losses.out_of_memory += pi == -ENOMEM;
+			continue;
+		}
+		/* It began time_wait minus its remaining timer ago. */
+		left = (int64_t)k->socks[i].timer_ms * 1000000LL;
+		if (left > tw)
+			left = tw;
+		if (register_side(p, 0, pi, HSA_CLIENT, k->read_at - (tw - left),
+		    tw, &first) != 0)
+			p->losses.out_of_memory++;
+	}
+	return 0;
 }
 
 /* --- results --------------------------------------------------------- */
@@ -736,6 +795,7 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 	g->server_port = pr->server_port;
 	g->connections = pr->connections;
 	g->entries = st->entries;
+	g->kernel_entries = st->kernel_entries;
 	g->peak = st->peak;
 	g->peak_at = st->peak_at;
 	g->active_at_end = st->active_at_end;
@@ -805,7 +865,8 @@ int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end)
 		return -ENOMEM;
 	for (i = 0; i < p->npairs; i++)
 		for (side = 0; side < 2; side++)
-			if (p->pairs[i].side[side].entries)
+			if (p->pairs[i].side[side].entries ||
+			    p->pairs[i].side[side].kernel_entries)
 				fill_group(p, &p->pairs[i], side, &p->groups[n++]);
 	qsort(p->groups, n, sizeof(*p->groups), group_order);
 	p->ngroups = n;

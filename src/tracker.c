@@ -394,11 +394,11 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
  * analysis stage: the later FIN of one that has both (its TIME-WAIT
  * start), the SYN of one reusing a 4-tuple (held ones too, which may sit
  * in a history entry), and anything from now on. */
-static int64_t horizon(const struct hsa_tracker *t)
+static int64_t horizon(const struct hsa_tracker *t, int64_t capture_now)
 {
 	const struct hsa_endpoint *a, *b;
 	const struct hsa_conn *c;
-	int64_t h = t->clock_ts - REORDER_SLACK_NS, fin;
+	int64_t h = capture_now - REORDER_SLACK_NS, fin;
 	int l;
 
 	for (l = 0; l < L_HISTORY; l++)
@@ -468,7 +468,7 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		t->next_expire = hsa_ns_add_sat(t->now, EXPIRE_EVERY_NS);
 	}
 	if (t->cfg.progress && t->now >= t->next_progress) {
-		t->cfg.progress(t->cfg.ctx, horizon(t));
+		t->cfg.progress(t->cfg.ctx, horizon(t, t->clock_ts));
 		t->next_progress = hsa_ns_add_sat(t->now, PROGRESS_EVERY_NS);
 	}
 
@@ -603,6 +603,12 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t)
 {
 	return &t->stats;
+}
+
+void hsa_tracker_idle(struct hsa_tracker *t, int64_t capture_now)
+{
+	if (t->cfg.progress && (!t->started || capture_now > t->clock_ts))
+		t->cfg.progress(t->cfg.ctx, horizon(t, capture_now));
 }
 
 int64_t hsa_tracker_capture_time(const struct hsa_tracker *t)

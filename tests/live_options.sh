@@ -31,7 +31,7 @@ grep -q "\"port_range\":{\"low\":$lo,\"high\":$hi,\"size\":$((hi - lo + 1)),\"so
 
 timeout -k 2 10 "$H" -i lo --interval 0.25 --duration 1.1 -o "$work/i.txt" $NONE 2>"$work/i.err"
 rc=$?
-n=$(grep -Ec '^hsanalyze: [0-9]+s packets 0, open 0, handshakes/s 0\.0, TIME_WAIT entered client 0 server 0 both 0, in TIME_WAIT now client 0 server 0, peak port share 0\.0%, drops 0$' "$work/i.err")
+n=$(grep -Ec '^hsanalyze: [0-9]+s packets 0, open 0, handshakes/s 0\.0, TIME_WAIT entered client 0 server 0 both 0, in TIME_WAIT now client 0 server 0, peak port share 0\.0%, kernel TIME_WAIT 0, drops 0$' "$work/i.err")
 [ $rc = 0 ] && [ "$n" -ge 3 ] && [ "$n" -le 5 ] && grep -q "no packets dropped" "$work/i.txt" \
     && ok "--interval 0.25 for 1.1 s: $n status lines" || { bad "--interval (exit $rc, $n lines)"; cat "$work/i.err"; }
 

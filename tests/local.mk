@@ -8,6 +8,7 @@ TESTS += \
 	tests/timestamps.sh \
 	tests/real_capture.sh \
 	tests/walkthrough.sh \
+	tests/incident_midstart.sh \
 	tests/html.sh \
 	tests/prometheus_rules.sh \
 	tests/ladder_agrees.sh
@@ -40,6 +41,7 @@ bench_gen_trace_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 bench_gen_trace_LDADD = $(PCAP_LIBS)
 
 EXTRA_DIST += \
+	tests/incident_midstart.sh \
 	tests/corpus.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
