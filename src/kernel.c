@@ -200,7 +200,8 @@ static int make_groups(struct hsa_kernel_state *k, struct dump *d)
 		    r->local_port >= k->port_low && r->local_port <= k->port_high &&
 		    !(r->remote_port >= k->port_low && r->remote_port <= k->port_high);
 	}
-	qsort(d->v, d->n, sizeof(*d->v), raw_order);
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), raw_order);
 	k->groups = calloc(n, sizeof(*k->groups));
 	k->socks = calloc(n, sizeof(*k->socks));
 	if (!k->groups || !k->socks)
