@@ -19,6 +19,7 @@
 
 #include "hsa_conn.h"
 #include "hsa_expo.h"
+#include "hsa_findings.h"
 #include "hsa_pressure.h"
 #include "hsa_tracker.h"
 
@@ -51,7 +52,11 @@ struct hsa_metrics_view {
 	size_t open_flows;
 	size_t max_flows;
 	const struct hsa_pressure *pressure;	/* NULL: no pressure figures */
+	const struct hsa_findings *findings;	/* NULL: none yet */
 };
+
+/* TIME-WAIT groups shown with their own labels; the rest are summed. */
+#define HSA_METRICS_MAX_GROUPS 50
 
 void hsa_metrics_init(struct hsa_metrics *m);
 /* A connection was reported with verdict v. */

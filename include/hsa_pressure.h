@@ -149,6 +149,28 @@ struct hsa_pressure_status {
 void hsa_pressure_status(const struct hsa_pressure *p,
     struct hsa_pressure_status *st);
 
+/* Live: a client/server pair seen from one holder side, as things stand
+ * at the model's horizon (the end of the capture once finished). */
+struct hsa_live_group {
+	int holder;			/* HSA_CLIENT or HSA_SERVER */
+	uint8_t ip_version;
+	struct hsa_addr client;
+	struct hsa_addr server;
+	uint16_t server_port;
+	uint64_t entries;		/* TIME-WAITs this side entered */
+	uint64_t active;		/* in TIME-WAIT now */
+	/* The connecting side only (holder HSA_CLIENT): */
+	double share;			/* active / range size */
+	bool full;			/* the range is full */
+	bool tte_valid;			/* its rate would fill the range */
+	double tte_s;			/* seconds until it does */
+};
+/* The groups that entered TIME-WAIT so far, the most in TIME-WAIT now
+ * first (then the most entries), at most max of them in out.  Returns how
+ * many there are in all, so that the caller can say how many it left out. */
+size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
+    struct hsa_live_group *out, size_t max);
+
 /* After hsa_pressure_finish(): the groups, most concurrent first.  Valid
  * until hsa_pressure_free(). */
 size_t hsa_pressure_groups(const struct hsa_pressure *p,

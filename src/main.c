@@ -85,6 +85,7 @@ struct run_ctx {
 	struct hsa_tracker *tracker;
 	struct hsa_pressure *pressure;	/* the analysis stage */
 	struct hsa_kernel_state kernel;	/* live: the kernel's view */
+	const struct hsa_findings *findings;	/* once the capture ended */
 	double start_time;
 };
 
@@ -634,6 +635,7 @@ static int write_metrics(struct run_ctx *r, FILE *out, enum hsa_expo_format f)
 	v.open_flows = hsa_tracker_open_flows(r->tracker);
 	v.max_flows = r->opt->max_flows;
 	v.pressure = r->pressure;
+	v.findings = r->findings;
 	return hsa_metrics_render(out, f, &r->metrics, &v);
 }
 
@@ -1124,6 +1126,7 @@ int main(int argc, char **argv)
 		fail("out of memory");
 		goto failed;
 	}
+	rc.findings = &findings;
 	if (opt.metrics_file)
 		write_metrics_file(&rc);
 	hsa_http_close(&http);

@@ -3,12 +3,17 @@
  * through the exposition writer (exposition.c).
  *
  * Label values come from small fixed sets (handshake status, close kind,
- * holder side, drop place), so no family here can grow with the traffic.
+ * holder side, drop place), except the addresses and ports of the TIME-WAIT
+ * groups: of those, the HSA_METRICS_MAX_GROUPS with the most TIME-WAIT now
+ * are shown; the rest are summed into one series per holder side whose
+ * labels say "other", and counted in hsanalyze_metrics_folded_groups.  So
+ * no family here can grow with the traffic.
  */
 #include "config.h"
 
 #include <string.h>
 
+#include "hsa_format.h"
 #include "hsa_metrics.h"
 
 static const double rtt_bounds[] = {
@@ -120,18 +125,148 @@ static void render_connections(struct hsa_expo *e, const struct hsa_metrics *m)
 	    HSA_METRICS_RTT_BUCKETS, m->rtt_sum);
 }
 
+/* The labels of one group: holder side (unless skipped), client, server
+ * and server port, in bufs. */
+struct group_labels {
+	struct hsa_expo_label l[4];
+	char client[HSA_ADDR_STRLEN];
+	char server[HSA_ADDR_STRLEN];
+	char port[8];
+};
+
+static void group_labels(struct group_labels *gl, const struct hsa_live_group *g)
+{
+	gl->l[0].name = "holder";
+	gl->l[0].value = hsa_who_name(g->holder == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
+	gl->l[1].name = "client";
+	gl->l[1].value = hsa_format_addr(g->ip_version, &g->client, gl->client, sizeof(gl->client));
+	gl->l[2].name = "server";
+	gl->l[2].value = hsa_format_addr(g->ip_version, &g->server, gl->server, sizeof(gl->server));
+	snprintf(gl->port, sizeof(gl->port), "%u", (unsigned)g->server_port);
+	gl->l[3].name = "server_port";
+	gl->l[3].value = gl->port;
+}
+
+static void render_groups(struct hsa_expo *e, const struct hsa_pressure *p,
+    const struct hsa_pressure_status *st)
+{
+	static struct hsa_live_group g[HSA_METRICS_MAX_GROUPS];
+	size_t total = hsa_pressure_live_groups(p, g, HSA_METRICS_MAX_GROUPS);
+	size_t n = total < HSA_METRICS_MAX_GROUPS ? total : HSA_METRICS_MAX_GROUPS;
+	uint64_t shown[2] = { 0, 0 };
+	struct group_labels gl;
+	size_t i;
+	int h;
+
+	hsa_expo_family(e, "hsanalyze_group_time_wait_sockets", HSA_EXPO_GAUGE,
+	    "Sockets in TIME-WAIT now per group: the side holding them, the "
+	    "client and the server address and the server port.");
+	for (i = 0; i < n; i++) {
+		group_labels(&gl, &g[i]);
+		hsa_expo_sample(e, gl.l, 4, (double)g[i].active);
+		shown[g[i].holder] += g[i].active;
+	}
+	if (total > n)
+		for (h = HSA_CLIENT; h <= HSA_SERVER; h++) {
+			struct hsa_expo_label o[4] = {
+				{ "holder", hsa_who_name(h == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER) },
+				{ "client", "other" }, { "server", "other" },
+				{ "server_port", "other" },
+			};
+			hsa_expo_sample(e, o, 4, (double)(st->active[h] - shown[h]));
+		}
+	hsa_expo_family(e, "hsanalyze_group_time_wait_entered", HSA_EXPO_COUNTER,
+	    "TIME-WAITs entered per group (the groups shown above).");
+	for (i = 0; i < n; i++) {
+		group_labels(&gl, &g[i]);
+		hsa_expo_sample(e, gl.l, 4, (double)g[i].entries);
+	}
+	hsa_expo_family(e, "hsanalyze_port_range_share", HSA_EXPO_GAUGE,
+	    "The share of the ephemeral port range the client holds in "
+	    "TIME-WAIT towards the server and port now (1: exhausted).");
+	for (i = 0; i < n; i++)
+		if (g[i].holder == HSA_CLIENT) {
+			group_labels(&gl, &g[i]);
+			hsa_expo_sample(e, gl.l + 1, 3, g[i].share);
+		}
+	hsa_expo_family(e, "hsanalyze_port_exhaustion_seconds", HSA_EXPO_GAUGE,
+	    "Seconds until the client holds every ephemeral port towards the "
+	    "server and port in TIME-WAIT, at the rate it enters TIME-WAIT (0: "
+	    "full); only where that rate would fill the range.");
+	for (i = 0; i < n; i++)
+		if (g[i].holder == HSA_CLIENT && (g[i].full || g[i].tte_valid)) {
+			group_labels(&gl, &g[i]);
+			hsa_expo_sample(e, gl.l + 1, 3, g[i].full ? 0 : g[i].tte_s);
+		}
+	one(e, "hsanalyze_metrics_folded_groups", HSA_EXPO_GAUGE,
+	    "TIME-WAIT groups beyond the ones shown, summed into the series "
+	    "labelled \"other\".", (double)(total - n));
+}
+
 static void render_pressure(struct hsa_expo *e, const struct hsa_pressure *p)
 {
+	const struct hsa_pressure_losses *lost = hsa_pressure_losses(p);
+	struct hsa_expo_label l[1] = { { "holder", NULL } };
 	struct hsa_pressure_status st;
+	int h;
 
 	hsa_pressure_status(p, &st);
-	one(e, "hsanalyze_time_wait_sockets", HSA_EXPO_GAUGE,
-	    "Sockets in TIME-WAIT now, by the capture's clock, on either side.",
-	    (double)(st.active[HSA_CLIENT] + st.active[HSA_SERVER]));
+	hsa_expo_family(e, "hsanalyze_time_wait_sockets", HSA_EXPO_GAUGE,
+	    "Sockets in TIME-WAIT now, by the side holding them.");
+	for (h = HSA_CLIENT; h <= HSA_SERVER; h++) {
+		l[0].value = hsa_who_name(h == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
+		hsa_expo_sample(e, l, 1, (double)st.active[h]);
+	}
 	one(e, "hsanalyze_port_range_peak_share", HSA_EXPO_GAUGE,
 	    "The largest share of the ephemeral port range that one connecting "
 	    "side held in TIME-WAIT towards one server so far (1: exhausted).",
 	    st.peak_share);
+	render_groups(e, p, &st);
+	hsa_expo_family(e, "hsanalyze_pressure_lost", HSA_EXPO_COUNTER,
+	    "What the TIME-WAIT model could not count, by reason.");
+	{
+		static const char *const names[] = {
+			"pairs_full", "out_of_memory", "clock_steps", "late", "saturated",
+		};
+		const uint64_t v[] = {
+			lost->pairs_full, lost->out_of_memory, lost->clock_steps,
+			lost->late, lost->saturated,
+		};
+		size_t i;
+
+		l[0].name = "reason";
+		for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			l[0].value = names[i];
+			hsa_expo_sample(e, l, 1, (double)v[i]);
+		}
+	}
+}
+
+/* Findings exist once the capture has ended (the final metrics file). */
+static void render_findings(struct hsa_expo *e, const struct hsa_findings *f)
+{
+	struct hsa_expo_label l[2] = { { "code", NULL }, { "severity", NULL } };
+	size_t i, j;
+
+	hsa_expo_family(e, "hsanalyze_findings", HSA_EXPO_GAUGE,
+	    "Findings of the analysis, by code and severity (written when the "
+	    "capture ends).");
+	for (i = 0; i < f->n; i++) {
+		size_t same = 0;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(f->list[j].code, f->list[i].code) &&
+			    f->list[j].severity == f->list[i].severity)
+				break;
+		if (j < i)
+			continue;	/* counted with the first of its kind */
+		for (j = i; j < f->n; j++)
+			same += !strcmp(f->list[j].code, f->list[i].code) &&
+			    f->list[j].severity == f->list[i].severity;
+		l[0].value = f->list[i].code;
+		l[1].value = hsa_severity_name(f->list[i].severity);
+		hsa_expo_sample(e, l, 2, (double)same);
+	}
 }
 
 int hsa_metrics_render(FILE *out, enum hsa_expo_format f,
@@ -145,5 +280,7 @@ int hsa_metrics_render(FILE *out, enum hsa_expo_format f,
 	render_connections(&e, m);
 	if (v->pressure)
 		render_pressure(&e, v->pressure);
+	if (v->findings)
+		render_findings(&e, v->findings);
 	return hsa_expo_end(&e);
 }

@@ -197,24 +197,51 @@ const struct hsa_close_wait *hsa_pressure_close_wait(const struct hsa_pressure *
 	return &p->cw;
 }
 
+/* The connecting side of a pair holding `now` TIME-WAITs: is its port
+ * range full, and if not, when will it be at the rate it enters TIME-WAIT
+ * (once that rate was kept up for SUSTAINED_NS and would fill the range
+ * within one TIME-WAIT period)?  One rule for the --interval line, the
+ * live groups and the metrics. */
+static void project(const struct hsa_pressure *p, const struct side_stats *s,
+    uint64_t now, bool *full, bool *tte_valid, double *tte_s)
+{
+	uint32_t size = hsa_pressure_range_size(&p->cfg);
+	double span, rate;
+
+	*full = now >= size;
+	*tte_valid = false;
+	*tte_s = 0;
+	span = (double)(s->last_start - s->first_start) / 1e9;
+	if (*full || s->entries < 2 || span * 1e9 < SUSTAINED_NS)
+		return;
+	rate = (double)(s->entries - 1) / span;
+	if (rate * ((double)p->cfg.time_wait_ns / 1e9) > size) {
+		*tte_valid = true;
+		*tte_s = (double)(size - now) / rate;
+	}
+}
+
+static uint64_t side_now(const struct hsa_pressure *p, const struct side_stats *s)
+{
+	/* Once finished, "now" is the end of the capture. */
+	return p->finished ? s->active_at_end : s->active;
+}
+
 void hsa_pressure_status(const struct hsa_pressure *p,
     struct hsa_pressure_status *st)
 {
 	uint32_t size = hsa_pressure_range_size(&p->cfg);
 	const struct side_stats *best = NULL, *s;
-	double span, rate;
+	uint64_t now, most = 0;
 	size_t i;
 
-	uint64_t now, most = 0;
-
 	memset(st, 0, sizeof(*st));
-	/* Once finished, "now" is the end of the capture. */
 	st->active[HSA_CLIENT] = p->finished ? p->active_end[HSA_CLIENT] : p->active[HSA_CLIENT];
 	st->active[HSA_SERVER] = p->finished ? p->active_end[HSA_SERVER] : p->active[HSA_SERVER];
 	st->peak_share = p->max_share;
 	for (i = 0; i < p->npairs; i++) {
 		s = &p->pairs[i].side[HSA_CLIENT];
-		now = p->finished ? s->active_at_end : s->active;
+		now = side_now(p, s);
 		if (now > most) {
 			most = now;
 			best = s;
@@ -224,15 +251,79 @@ void hsa_pressure_status(const struct hsa_pressure *p,
 		return;
 	st->busiest = most;
 	st->busiest_share = (double)most / size;
-	st->full = most >= size;
-	span = (double)(best->last_start - best->first_start) / 1e9;
-	if (st->full || best->entries < 2 || span * 1e9 < SUSTAINED_NS)
-		return;
-	rate = (double)(best->entries - 1) / span;
-	if (rate * ((double)p->cfg.time_wait_ns / 1e9) > size) {
-		st->tte_valid = true;
-		st->tte_s = (double)(size - most) / rate;
+	project(p, best, most, &st->full, &st->tte_valid, &st->tte_s);
+}
+
+/* Live groups: more in TIME-WAIT now first, then more entries, then by
+ * addresses, port and side, so that the order (and the cut) is stable. */
+static int live_order(const struct hsa_live_group *x,
+    const struct hsa_live_group *y)
+{
+	int r;
+
+	if (x->active != y->active)
+		return x->active > y->active ? -1 : 1;
+	if (x->entries != y->entries)
+		return x->entries > y->entries ? -1 : 1;
+	if ((r = memcmp(x->client.bytes, y->client.bytes, 16)) != 0)
+		return r;
+	if ((r = memcmp(x->server.bytes, y->server.bytes, 16)) != 0)
+		return r;
+	if (x->server_port != y->server_port)
+		return x->server_port < y->server_port ? -1 : 1;
+	return x->holder - y->holder;
+}
+
+static int live_cmp(const void *a, const void *b)
+{
+	return live_order(a, b);
+}
+
+size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
+    struct hsa_live_group *out, size_t max)
+{
+	uint32_t size = hsa_pressure_range_size(&p->cfg);
+	size_t i, n = 0, total = 0, worst = 0;
+	int side;
+
+	for (i = 0; i < p->npairs; i++) {
+		const struct pair *pr = &p->pairs[i];
+
+		for (side = HSA_CLIENT; side <= HSA_SERVER; side++) {
+			const struct side_stats *s = &pr->side[side];
+			struct hsa_live_group g;
+			size_t k;
+
+			if (!s->entries)
+				continue;
+			total++;
+			memset(&g, 0, sizeof(g));
+			g.holder = side;
+			g.ip_version = pr->ip_version;
+			g.client = pr->client;
+			g.server = pr->server;
+			g.server_port = pr->server_port;
+			g.entries = s->entries;
+			g.active = side_now(p, s);
+			if (side == HSA_CLIENT) {
+				g.share = (double)g.active / size;
+				project(p, s, g.active, &g.full, &g.tte_valid, &g.tte_s);
+			}
+			/* Keep the max first in order: replace the last one
+			 * kept when this one comes before it. */
+			if (n < max)
+				out[n++] = g;
+			else if (max && live_order(&g, &out[worst]) < 0)
+				out[worst] = g;
+			else
+				continue;
+			for (worst = 0, k = 1; k < n; k++)
+				if (live_order(&out[k], &out[worst]) > 0)
+					worst = k;
+		}
 	}
+	qsort(out, n, sizeof(*out), live_cmp);
+	return total;
 }
 
 /* --- client/server pairs --------------------------------------------- */

@@ -22,6 +22,7 @@ TESTS += \
 	tests/pressure_load.sh \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
+	tests/metrics_groups.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh
 endif
@@ -60,6 +61,7 @@ EXTRA_DIST += \
 	tests/prometheus_rules.sh \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
+	tests/metrics_groups.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh \
 	tests/ladder_agrees.sh \

@@ -12,10 +12,9 @@
 #   - hsanalyze_handshakes_completed_total = the connections made (ss's
 #     TIME-WAIT sockets: each connection leaves one; at least the requests
 #     nginx logged; and the ticker's, which keeps the capture clock going);
-#   - hsanalyze_time_wait_sockets = ss's TIME-WAIT count;
-#   - hsanalyze_time_wait_entered_total by holder side = ss's TIME-WAIT
-#     sockets on the server's ports and on the clients' (HTTP/1.0 through
-#     nginx: mostly the servers close first);
+#   - hsanalyze_time_wait_sockets and hsanalyze_time_wait_entered_total, by
+#     holder side = ss's TIME-WAIT sockets on the server's ports and on the
+#     clients' (HTTP/1.0 through nginx: mostly the servers close first);
 #   - the samples are at most one scrape interval old;
 # and that the 4 alerting rules are loaded and healthy, and that no alert
 # fires on this healthy traffic.  Needs root, nginx, ab, prometheus and
@@ -150,9 +149,9 @@ for job in ("hsanalyze", "node"):
     sel = '{job="%s"}' % job
     hs = query("hsanalyze_handshakes_completed_total" + sel)
     say(hs == made, "%s: hsanalyze_handshakes_completed_total %s = %d connections (ss's TIME-WAIT and the ticker)" % (job, hs, made))
-    now = query("hsanalyze_time_wait_sockets" + sel)
-    say(now == tw, "%s: hsanalyze_time_wait_sockets %s = ss's %d TIME-WAIT sockets" % (job, now, tw))
     for holder, want in (("server", tw_server), ("client", tw_client)):
+        now = query('hsanalyze_time_wait_sockets{job="%s",holder="%s"}' % (job, holder))
+        say(now == want, "%s: hsanalyze_time_wait_sockets, %s side: %s = ss's %d" % (job, holder, now, want))
         got = query('hsanalyze_time_wait_entered_total{job="%s",holder="%s"}' % (job, holder))
         say(got == want, "%s: TIME-WAIT entered, %s side: %s = ss's %d" % (job, holder, got, want))
     # How old is the newest sample?  At most one scrape interval.
