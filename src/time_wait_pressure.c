@@ -322,7 +322,8 @@ size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
 					worst = k;
 		}
 	}
-	qsort(out, n, sizeof(*out), live_cmp);
+	if (n)
+		qsort(out, n, sizeof(*out), live_cmp);
 	return total;
 }
 

@@ -17,7 +17,8 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_http_parse \
 	tests/unit/test_seq_sketch \
 	tests/unit/test_verdicts \
-	tests/unit/test_pressure
+	tests/unit/test_pressure \
+	tests/unit/test_live_groups
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -76,4 +77,10 @@ tests_unit_test_pressure_SOURCES = tests/unit/test_pressure.c \
 	src/time_wait_pressure.c src/flow_hash.h src/flow_hash.c
 tests_unit_test_pressure_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_pressure_LDADD = $(CMOCKA_LIBS)
+
+# The live groups the metrics render, from the same model.
+tests_unit_test_live_groups_SOURCES = tests/unit/test_live_groups.c \
+	src/time_wait_pressure.c src/flow_hash.h src/flow_hash.c
+tests_unit_test_live_groups_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_live_groups_LDADD = $(CMOCKA_LIBS)
 endif
