@@ -20,6 +20,7 @@
 #include "hsa_conn.h"
 #include "hsa_expo.h"
 #include "hsa_findings.h"
+#include "hsa_kernel.h"
 #include "hsa_pressure.h"
 #include "hsa_tracker.h"
 
@@ -53,6 +54,7 @@ struct hsa_metrics_view {
 	size_t max_flows;
 	const struct hsa_pressure *pressure;	/* NULL: no pressure figures */
 	const struct hsa_findings *findings;	/* NULL: none yet */
+	const struct hsa_kernel_state *kernel;	/* NULL: not read */
 };
 
 /* TIME-WAIT groups shown with their own labels; the rest are summed. */

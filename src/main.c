@@ -636,6 +636,7 @@ static int write_metrics(struct run_ctx *r, FILE *out, enum hsa_expo_format f)
 	v.max_flows = r->opt->max_flows;
 	v.pressure = r->pressure;
 	v.findings = r->findings;
+	v.kernel = &r->kernel;
 	return hsa_metrics_render(out, f, &r->metrics, &v);
 }
 

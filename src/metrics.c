@@ -242,6 +242,29 @@ static void render_pressure(struct hsa_expo *e, const struct hsa_pressure *p)
 	}
 }
 
+/* The kernel's own count, read every --interval (and at start). */
+static void render_kernel(struct hsa_expo *e, const struct hsa_kernel_state *k)
+{
+	uint64_t busiest = 0;
+	size_t i;
+
+	one(e, "hsanalyze_kernel_read_ok", HSA_EXPO_GAUGE,
+	    "1 when the last read of the kernel's socket table (netlink "
+	    "sock_diag, as ss reads it) worked, else 0.", k->available);
+	if (!k->available)
+		return;
+	one(e, "hsanalyze_kernel_time_wait_sockets", HSA_EXPO_GAUGE,
+	    "TIME-WAIT sockets in the kernel's table at the last read.",
+	    (double)k->time_wait);
+	for (i = 0; i < k->ngroups; i++)
+		if (k->groups[i].connecting && k->groups[i].count > busiest)
+			busiest = k->groups[i].count;
+	one(e, "hsanalyze_kernel_time_wait_busiest", HSA_EXPO_GAUGE,
+	    "The most TIME-WAIT sockets the kernel holds from one local address "
+	    "to one destination on ephemeral ports, at the last read.",
+	    (double)busiest);
+}
+
 /* Findings exist once the capture has ended (the final metrics file). */
 static void render_findings(struct hsa_expo *e, const struct hsa_findings *f)
 {
@@ -280,6 +303,8 @@ int hsa_metrics_render(FILE *out, enum hsa_expo_format f,
 	render_connections(&e, m);
 	if (v->pressure)
 		render_pressure(&e, v->pressure);
+	if (v->kernel)
+		render_kernel(&e, v->kernel);
 	if (v->findings)
 		render_findings(&e, v->findings);
 	return hsa_expo_end(&e);

@@ -12,7 +12,8 @@
 # page, against ss: the group to $T holds 50 TIME-WAITs, its share of the
 # range is 1 and its time to exhaustion 0; 50 groups are shown, the 11 with
 # the highest ports folded into the "other" series, whose value is the rest
-# of the client's TIME-WAITs, and hsanalyze_metrics_folded_groups says 11.
+# of the client's TIME-WAITs, and hsanalyze_metrics_folded_groups says 11;
+# the kernel's figures (sock_diag) are ss's: 110 sockets, 50 the busiest.
 # Then Prometheus, scraping every second with the example rules (their
 # "for" set to 0s for the test), fires HsanalyzePortsExhausted and
 # HsanalyzePortExhaustionRisk for 127.0.0.1 -> 127.0.0.1:$T; its summary
@@ -38,20 +39,6 @@ T=7000 K=6999 M=9813 P=9090
 "$H" -i lo --metrics-listen $M --metrics-file "$work/m.prom" --interval 1 "tcp portrange 6999-7060" >"$work/h.out" 2>"$work/h.err" &
 bg_pid=$!
 wait_listening "$bg_pid" "$work/h.err" || { bad "hsanalyze did not start"; show "$work/h.err" stderr; finish; }
-
-sed 's/^        for: .*/        for: 0s/' "$srcdir/doc/hsanalyze.rules.yml" >"$work/rules.yml"
-mkdir "$work/tsdb"
-cat >"$work/prometheus.yml" <<EOF_CONF
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-rule_files: [ "$work/rules.yml" ]
-scrape_configs:
-  - job_name: hsanalyze
-    static_configs: [ { targets: [ "127.0.0.1:$M" ] } ]
-EOF_CONF
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-    --web.listen-address=127.0.0.1:$P >"$work/prometheus.log" 2>&1 &
-prom_pid=$!
-trap 'kill $prom_pid 2>/dev/null; wait $prom_pid 2>/dev/null; _tl_cleanup' EXIT
 
 "$PY" - $T $K >"$work/traffic.log" 2>&1 <<'EOF_PY'
 import errno, socket, sys, threading, time
@@ -126,8 +113,30 @@ last_shown=$(grep '^hsanalyze_group_time_wait_sockets{holder="client",client="12
 	[ "$(g 'hsanalyze_metrics_folded_groups ')" = 11 ] &&
 	ok "50 groups shown (ports up to $last_shown), 11 folded into \"other\" = 11 TIME-WAITs" ||
 	bad "cardinality: shown $shown (last port $last_shown), other '$other', folded '$(g 'hsanalyze_metrics_folded_groups ')', ss $tw_all"
+# The kernel's own count (sock_diag, read every --interval): all of ss's.
+kern=$(g 'hsanalyze_kernel_time_wait_sockets ')
+busy=$(g 'hsanalyze_kernel_time_wait_busiest ')
+[ "$kern" = $((tw_t + tw_all)) ] && [ "$busy" = "$tw_t" ] &&
+	ok "kernel figures: $kern TIME-WAIT sockets, at most $busy to one destination = ss" ||
+	bad "kernel figures: '$kern', busiest '$busy'; ss $((tw_t + tw_all)), $tw_t"
 command -v promtool >/dev/null 2>&1 && { promtool check metrics <"$work/page.txt" >"$work/lint" 2>&1 &&
 	ok "promtool check metrics: the page" || { bad "promtool check metrics"; show "$work/lint" promtool; }; }
+
+# Prometheus starts only now, so that its scrapes (each leaves a TIME-WAIT
+# socket) do not change the kernel's count checked above.
+sed 's/^        for: .*/        for: 0s/' "$srcdir/doc/hsanalyze.rules.yml" >"$work/rules.yml"
+mkdir "$work/tsdb"
+cat >"$work/prometheus.yml" <<EOF_CONF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: [ "$work/rules.yml" ]
+scrape_configs:
+  - job_name: hsanalyze
+    static_configs: [ { targets: [ "127.0.0.1:$M" ] } ]
+EOF_CONF
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+    --web.listen-address=127.0.0.1:$P >"$work/prometheus.log" 2>&1 &
+prom_pid=$!
+trap 'kill $prom_pid 2>/dev/null; wait $prom_pid 2>/dev/null; _tl_cleanup' EXIT
 
 # The alerts, as Prometheus fires them (at most 20 s).
 i=0
