@@ -38,6 +38,12 @@
 #include "hsa_pressure.h"
 
 #define SUSTAINED_NS	1000000000LL	/* 1 s of entries before projecting */
+/* Client ports that fill this share of a narrower span than the default
+ * range, with at least INFER_MIN_PORTS of them, show the range that was in
+ * use: Linux hands out even ports first and odd ones only when short, so
+ * a densely used span is a range running full. */
+#define INFER_MIN_PORTS	512
+#define INFER_DENSITY	0.9
 /* A TIME-WAIT starting this much before what was already counted means the
  * capture's clock stepped back; less is reordering, counted as late. */
 #define CLOCK_STEP_NS	1000000000LL
@@ -55,8 +61,6 @@ struct side_stats {
 	uint64_t active_at_end;
 	int64_t first_start;
 	int64_t last_start;
-	bool exhausted;
-	int64_t exhausted_at;
 	uint64_t reuse;
 	int64_t reuse_min_gap;
 };
@@ -126,6 +130,10 @@ struct hsa_pressure {
 	uint64_t active_end[2];
 	double max_share;
 	struct hsa_close_wait cw;
+	uint8_t client_ports[65536 / 8];	/* seen on completed handshakes */
+	uint32_t nclient_ports;
+	uint16_t client_port_min;
+	uint16_t client_port_max;
 	struct hsa_pressure_losses losses;
 	struct hsa_tw_group *groups;
 	size_t ngroups;
@@ -599,14 +607,8 @@ static void count_start(struct hsa_pressure *p, struct interval *iv, int64_t t)
 		st->peak = st->active;
 		st->peak_at = t;
 	}
-	if (iv->side == HSA_CLIENT) {
-		if (st->active >= size && !st->exhausted) {
-			st->exhausted = true;
-			st->exhausted_at = t;
-		}
-		if ((double)st->active / size > p->max_share)
-			p->max_share = (double)st->active / size;
-	}
+	if (iv->side == HSA_CLIENT && (double)st->active / size > p->max_share)
+		p->max_share = (double)st->active / size;
 }
 
 /* Count every event before limit, in time order. */
@@ -790,6 +792,32 @@ static void close_wait(struct hsa_pressure *p, const struct hsa_conn *c,
 		p->cw.examples[p->cw.n_examples++] = c->id;
 }
 
+static void note_client_port(struct hsa_pressure *p, uint16_t port)
+{
+	if (p->client_ports[port / 8] & (1u << (port % 8)))
+		return;
+	p->client_ports[port / 8] |= (uint8_t)(1u << (port % 8));
+	if (!p->nclient_ports++ || port < p->client_port_min)
+		p->client_port_min = port;
+	if (p->nclient_ports == 1 || port > p->client_port_max)
+		p->client_port_max = port;
+}
+
+/* Without a range given or read, use the one the client ports show. */
+static void infer_range(struct hsa_pressure *p)
+{
+	uint32_t span = (uint32_t)p->client_port_max - p->client_port_min + 1;
+
+	if (p->cfg.port_range_source != HSA_RANGE_DEFAULT ||
+	    p->nclient_ports < INFER_MIN_PORTS ||
+	    span >= hsa_pressure_range_size(&p->cfg) ||
+	    p->nclient_ports < INFER_DENSITY * span)
+		return;
+	p->cfg.port_low = p->client_port_min;
+	p->cfg.port_high = p->client_port_max;
+	p->cfg.port_range_source = HSA_RANGE_INFERRED;
+}
+
 int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now)
 {
@@ -810,6 +838,7 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
 		struct pair *pr = &p->pairs[pi];
 
 		if (v->handshake == HSA_HS_COMPLETE) {
+			note_client_port(p, c->ep[HSA_CLIENT].port);
 			pr->connections++;
 			if (!pr->have_syn || c->first_ts > pr->last_syn)
 				pr->last_syn = c->first_ts;
@@ -904,8 +933,9 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 	if (g->client_side) {
 		g->port_share = (double)st->peak / size;
 		g->exhaustion_rate = size / tw_s;
-		g->exhausted = st->exhausted;
-		g->exhausted_at = st->exhausted_at;
+		/* Reaching the size first is reaching the peak. */
+		g->exhausted = st->peak >= size;
+		g->exhausted_at = st->peak_at;
 		/* A burst shorter than SUSTAINED_NS is not a rate to project
 		 * from.  A sustained one, kept up for a whole TIME-WAIT
 		 * period, holds rate * time_wait ports. */
@@ -950,6 +980,7 @@ int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end)
 	}
 	sweep(p, INT64_MAX);
 	p->finished = true;
+	infer_range(p);
 	free(p->groups);
 	p->ngroups = 0;
 	p->groups = calloc(p->npairs * 2 + 1, sizeof(*p->groups));

@@ -534,6 +534,35 @@ def pressure_ports_exhausted():
     return cap, opts, conns, pressure(tw, prange, [g]), findings
 
 
+@case
+def pressure_inferred_range():
+    """600 connections, ports 40000..40599 (every port, odd ones too), one
+    every 10 ms, each closed by the client first; no option: the default
+    range 32768-60999 applies, but the client ports fill 40000-40599
+    densely (600 of 600, at least 512), so that range is used, "inferred",
+    and the 600th TIME-WAIT fills it."""
+    cap = Capture('pressure_inferred_range')
+    conns = []
+    for i in range(600):
+        t = BASE + i * 10 * MS
+        c = open_conn(cap, i + 1, 40000 + i, 8080, t, *isns(2000 + i),
+                      data=False)
+        close_four_way(c, 'c', t + 500 * US)
+        conns.append(c)
+    tw, prange = DEFAULT_TW, (40000, 40599)
+    full = BASE + 599 * 10 * MS + 590 * US
+    g = group(cap, conns, 'client', tw, prange, {
+        'connections': 600, 'time_wait_entries': 600,
+        'peak_concurrent': 600, 'exhausted_at': iso(full, False),
+        'time_wait_rate_per_s': 599 / 5.99, 'port_range_share': 1.0,
+        'active_at_end': 600, 'time_to_exhaustion_s': None})
+    twp = pressure(tw, prange, [g])
+    twp['port_range']['source'] = 'inferred'
+    findings = [{'code': 'PORTS_EXHAUSTED', 'severity': 'critical',
+                 'groups': [0], 'at': iso(full, False)}]
+    return cap, [], conns, twp, findings
+
+
 # ------------------------------------------------------------------ driver
 
 def main():
