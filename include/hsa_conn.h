@@ -244,7 +244,8 @@ int hsa_conn_sender(const struct hsa_conn *c, const struct hsa_packet *p);
 enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
     const struct hsa_packet *p);
 
-/* True when the connection has ended: both FINs acknowledged, or an RST. */
+/* True when the connection has ended: both FINs acknowledged, or an RST
+ * its receiver accepted. */
 bool hsa_conn_closed(const struct hsa_conn *c);
 
 /* True when a SYN (without ACK) in p starts a new connection on c's 4-tuple

@@ -6,10 +6,10 @@
  * finds) and on exactly one of four lists, ordered by last activity, each with its own timeout in capture
  * time:
  *
- *   HANDSHAKE    SYN seen, handshake not finished      (handshake timeout)
- *   ESTABLISHED  handshake done, or never seen          (idle timeout)
- *   CLOSED       both FINs acknowledged, or an RST      (linger)
- *   HISTORY      reported; the 4-tuple is remembered    (history)
+ *   HANDSHAKE    SYN seen, handshake not finished         (handshake timeout)
+ *   ESTABLISHED  handshake done, or never seen             (idle timeout)
+ *   CLOSED       both FINs acknowledged, or an accepted RST (linger)
+ *   HISTORY      reported; the 4-tuple is remembered       (history)
  *
  * Because each list has one timeout, only its head needs checking, so the
  * work per packet is constant.  Moving a connection to its list's tail on
@@ -21,6 +21,14 @@
  * that is kept of it: memory does not grow with the number of finished
  * connections.  When the table is full, history goes first, then closed
  * connections, then the longest-idle open one, reported as evicted.
+ *
+ * One entry per 4-tuple, with one exception: a SYN that reaches a server
+ * still in TIME-WAIT and that Linux would not accept
+ * (hsa_conn_syn_hits_time_wait()) is held by the old connection, which
+ * keeps the server's ACK and the client's RST that follow, until the
+ * client's next SYN (or a SYN/ACK of the held one) starts the new
+ * connection with the held SYN first.  The other side's SYN while the
+ * first is unanswered is a simultaneous open, not a new connection.
  */
 #include "config.h"
 
