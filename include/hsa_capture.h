@@ -23,7 +23,9 @@
 #include "hsa_time.h"
 
 struct hsa_capture_stats {
-	uint64_t packets;			/* records read */
+	uint64_t packets;			/* records read (that the filter kept) */
+	uint64_t frames;			/* records read, filtered or not: the
+						 * last one's frame number */
 	uint64_t results[HSA_DECODE_RESULT_COUNT];
 	uint64_t options_truncated;
 	uint64_t options_invalid;
@@ -48,6 +50,8 @@ struct hsa_capture {
 	bool nano;		/* the source has nanosecond timestamps */
 	pcap_dumper_t *dumper;	/* -w: every record read is also saved here */
 	int live_fd;		/* live: the descriptor to wait on; else -1 */
+	bool has_filter;	/* a file's filter, applied here (see capture.c) */
+	struct bpf_program filter;
 	struct hsa_capture_stats stats;
 };
 

@@ -108,6 +108,8 @@ struct hsa_fin {
 	uint32_t seq;
 	uint32_t ack;
 	int64_t ts;
+	uint64_t frame;		/* its first transmission captured */
+	uint64_t acked_frame;	/* the peer's first segment acknowledging it */
 };
 
 struct hsa_endpoint {
@@ -131,6 +133,7 @@ struct hsa_endpoint {
 /* One SYN or SYN/ACK transmission, as far as the RTT needs it. */
 struct hsa_hs_tx {
 	int64_t ts;
+	uint64_t frame;
 	uint32_t tsval;
 	uint32_t tsecr;
 	bool has_ts;
@@ -206,6 +209,8 @@ struct hsa_conn {
 	struct hsa_packet *held_syn;
 	int64_t held_gap_ns;		/* since this connection's last segment,
 					 * on the tracker's clock */
+	uint64_t ack3_frame;
+	uint64_t rst_frame;		/* the accepted RST that ended it */
 	uint64_t previous_id;
 	int64_t reuse_gap_ns;
 	/* RSTs by what the receiver did with them (RFC 5961, 3.2). */
@@ -216,6 +221,22 @@ struct hsa_conn {
 					 * that side's TIME-WAIT (RFC 1337) */
 	uint8_t challenge_due;		/* bit per side: it owes a challenge ACK */
 	struct hsa_ladder_log *log;	/* only with --ladder */
+};
+
+/* The frame numbers (from 1, as Wireshark numbers them; 0 when not seen)
+ * of the segments a verdict rests on, so that a reader can check it in the
+ * capture. */
+struct hsa_evidence {
+	int n_syn;
+	uint64_t syn[1 + HSA_HS_RECENT];	/* the first SYN and the latest */
+	int n_synack;
+	uint64_t synack[1 + HSA_HS_RECENT];
+	uint64_t handshake_ack;
+	uint64_t first_fin;		/* the active closer's FIN */
+	uint64_t first_fin_ack;		/* the peer's ACK of it */
+	uint64_t peer_fin;
+	uint64_t final_ack;		/* the active closer's ACK of the peer's FIN */
+	uint64_t rst;
 };
 
 /* What hsanalyze concludes about a connection. */
@@ -231,6 +252,7 @@ struct hsa_verdict {
 	enum hsa_who time_wait_ended_by_rst;	/* NONE, CLIENT, SERVER, BOTH */
 	bool fins_ack_each_other;	/* the capture missed both first FINs */
 	enum hsa_tcp_state state[2];
+	struct hsa_evidence evidence;
 };
 
 /* Start a connection from its first segment, choosing client and server
@@ -267,6 +289,8 @@ bool hsa_conn_established(const struct hsa_conn *c);
  * of it (time_wait.c). */
 void hsa_conn_verdict(const struct hsa_conn *c, struct hsa_verdict *v);
 void hsa_time_wait_verdict(const struct hsa_conn *c, struct hsa_verdict *v);
+/* The evidence part (evidence.c): needs the rest of the verdict. */
+void hsa_verdict_evidence(const struct hsa_conn *c, struct hsa_verdict *v);
 enum hsa_tcp_state hsa_endpoint_state(const struct hsa_conn *c, int side);
 
 const char *hsa_state_name(enum hsa_tcp_state s);

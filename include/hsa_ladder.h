@@ -16,6 +16,7 @@ struct hsa_ladder;
 /* One logged segment: what the ladder and the HTML report draw. */
 struct hsa_ladder_seg {
 	int64_t ts;
+	uint64_t frame;		/* its frame number in the capture */
 	struct hsa_addr src;
 	uint16_t sport;
 	uint8_t flags;

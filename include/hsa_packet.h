@@ -60,6 +60,9 @@ struct hsa_packet {
 	uint32_t payload_len;	/* from the IP length, not the captured length */
 	struct hsa_tcp_options opt;
 	uint64_t flow_hash;	/* set by hsa_tracker_hash() */
+	uint64_t frame;		/* the record's number in the capture, from 1,
+				 * as Wireshark numbers frames (set by the
+				 * capture layer) */
 };
 
 #endif

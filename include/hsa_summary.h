@@ -32,6 +32,7 @@ struct hsa_notable {
 	int64_t value_ns;	/* the total handshake RTT, for HSA_NOTE_SLOW */
 	uint32_t count;		/* SYNs sent, for HSA_NOTE_UNANSWERED */
 	uint8_t who;		/* the RST's or the FIN's sender */
+	struct hsa_evidence evidence;	/* its frame numbers */
 };
 
 struct hsa_summary {

@@ -4,6 +4,13 @@
  *
  * This is the boundary between libpcap and the rest: after it, a packet is a
  * struct hsa_packet or a counted reason why it is not one.
+ *
+ * Every packet carries its frame number, counted as Wireshark counts them,
+ * so that reports can point at the segments a verdict rests on.  For that a
+ * file's filter is applied here (pcap_offline_filter(), which is what
+ * libpcap's own filtering of a file does) rather than inside libpcap, which
+ * would hide the records it drops from the count.  A live capture's filter
+ * stays in the kernel: there the frame numbers are those of the -w file.
  */
 #include "config.h"
 
@@ -24,6 +31,13 @@ int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
 	if (pcap_compile(cap->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 		snprintf(err, errlen, "%s", pcap_geterr(cap->pcap));
 		return -1;
+	}
+	if (!cap->live) {
+		if (cap->has_filter)
+			pcap_freecode(&cap->filter);
+		cap->filter = prog;
+		cap->has_filter = true;
+		return 0;
 	}
 	if (pcap_setfilter(cap->pcap, &prog) != 0) {
 		snprintf(err, errlen, "%s", pcap_geterr(cap->pcap));
@@ -100,6 +114,9 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 		return -1;
 	}
 
+	st->frames++;
+	if (cap->has_filter && !pcap_offline_filter(&cap->filter, h, data))
+		return 0;
 	if (cap->dumper) {
 		pcap_dump((u_char *)cap->dumper, h, data);
 		/* Stop at the first failed write, not at the end. */
@@ -120,6 +137,7 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 	if (r != HSA_DECODE_TCP)
 		return 0;
 	pkt->ts_ns = ts;
+	pkt->frame = st->frames;
 	st->options_truncated += pkt->opt.truncated;
 	st->options_invalid += pkt->opt.invalid;
 	return 1;
@@ -130,6 +148,9 @@ void hsa_capture_close(struct hsa_capture *cap)
 	if (cap->dumper)
 		pcap_dump_close(cap->dumper);
 	cap->dumper = NULL;
+	if (cap->has_filter)
+		pcap_freecode(&cap->filter);
+	cap->has_filter = false;
 	if (cap->pcap)
 		pcap_close(cap->pcap);
 	cap->pcap = NULL;

@@ -141,6 +141,7 @@ bool hsa_conn_syn_hits_time_wait(const struct hsa_conn *c,
 static void tx_from(struct hsa_hs_tx *t, const struct hsa_packet *p)
 {
 	t->ts = p->ts_ns;
+	t->frame = p->frame;
 	t->has_ts = p->opt.has_timestamps;
 	t->tsval = p->opt.tsval;
 	t->tsecr = p->opt.tsecr;
@@ -301,6 +302,7 @@ static enum hsa_segment_role on_fin(struct hsa_conn *c, int s,
 	e->fin.ack_valid = has_ack;
 	e->fin.ack = p->ack;
 	e->fin.ts = p->ts_ns;
+	e->fin.frame = p->frame;
 
 	if (!peer->fin.seen)
 		return HSA_ROLE_FIRST_FIN;
@@ -385,6 +387,7 @@ static enum hsa_segment_role on_rst(struct hsa_conn *c, int s,
 	if (!c->rst_seen) {
 		c->rst_seen = true;
 		c->rst_from = (uint8_t)s;
+		c->rst_frame = p->frame;
 		c->rst_before_fins = !(e->fin.seen && peer->fin.seen);
 	}
 	if (rs == HSA_ST_TIME_WAIT) {
@@ -443,6 +446,10 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	}
 	acked_peer_fin_before = peer->fin.seen && e->ack_known &&
 	    hsa_seq_after(e->max_ack, peer->fin.seq);
+	/* Evidence: the first segment of e acknowledging the peer's FIN. */
+	if (has_ack && !(p->flags & HSA_TCP_RST) && peer->fin.seen &&
+	    !peer->fin.acked_frame && hsa_seq_after(p->ack, peer->fin.seq))
+		peer->fin.acked_frame = p->frame;
 	if (has_ack && (!e->ack_known || hsa_seq_after(p->ack, e->max_ack))) {
 		e->max_ack = p->ack;
 		e->ack_known = true;
@@ -469,6 +476,7 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	    hsa_seq_after(p->ack, peer->isn)) {
 		c->ack3_seen = true;
 		c->ack3_ts = p->ts_ns;
+		c->ack3_frame = p->frame;
 		if (!(p->flags & (HSA_TCP_FIN | HSA_TCP_SYN)))
 			role = HSA_ROLE_HANDSHAKE_ACK;
 	}

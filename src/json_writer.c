@@ -115,6 +115,19 @@ void hsa_jw_close(struct hsa_jw *w)
 	w->need_comma = true;
 }
 
+void hsa_jw_array(struct hsa_jw *w, const char *k)
+{
+	key(w, k);
+	raw(w, "[", 1);
+	w->need_comma = false;
+}
+
+void hsa_jw_array_end(struct hsa_jw *w)
+{
+	raw(w, "]", 1);
+	w->need_comma = true;
+}
+
 void hsa_jw_string(struct hsa_jw *w, const char *k, const char *v)
 {
 	key(w, k);

@@ -31,6 +31,9 @@ void hsa_jw_free(struct hsa_jw *w);
 
 void hsa_jw_open(struct hsa_jw *w, const char *key);	/* {  (key may be NULL) */
 void hsa_jw_close(struct hsa_jw *w);			/* }  */
+void hsa_jw_array(struct hsa_jw *w, const char *key);	/* [  (key may be NULL) */
+void hsa_jw_array_end(struct hsa_jw *w);		/* ]  */
+/* Inside an array, values are written with a NULL key. */
 void hsa_jw_string(struct hsa_jw *w, const char *key, const char *v);
 void hsa_jw_uint(struct hsa_jw *w, const char *key, uint64_t v);
 void hsa_jw_bool(struct hsa_jw *w, const char *key, bool v);

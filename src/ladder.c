@@ -83,6 +83,7 @@ void hsa_ladder_segment(struct hsa_ladder *l, struct hsa_conn *c,
 		i = (uint64_t)log->edge + (i - (uint64_t)log->edge) % (uint64_t)log->edge;
 	s = &log->seg[i];
 	s->ts = p->ts_ns;
+	s->frame = p->frame;
 	s->src = p->src;
 	s->sport = p->sport;
 	s->flags = p->flags;
@@ -187,7 +188,8 @@ static void print_segment(FILE *out, const struct hsa_conn *c,
 		cs = hsa_state_name(s->state[HSA_CLIENT]);
 	if (!prev || prev->state[HSA_SERVER] != s->state[HSA_SERVER])
 		ss = hsa_state_name(s->state[HSA_SERVER]);
-	fprintf(out, "%10.3f  %-12s %-47s %-12s %s\n", hsa_ms(s->ts - t0), cs,
+	fprintf(out, "%7llu %10.3f  %-12s %-47s %-12s %s\n",
+	    (unsigned long long)s->frame, hsa_ms(s->ts - t0), cs,
 	    line, ss, hsa_role_name(s->role));
 }
 
@@ -313,16 +315,17 @@ static void print_one(FILE *out, const struct hsa_ladder *l,
 		    hsa_ms(v->syn_to_synack_ns), hsa_ms(v->synack_to_ack_ns),
 		    hsa_ms(v->syn_to_synack_ns + v->synack_to_ack_ns));
 	fprintf(out, "; close %s\n\n", hsa_close_name(v->close));
-	fprintf(out, "%10s  %-12s %-47s %-12s %s\n", "ms", "client", "", "server", "role");
+	fprintf(out, "%7s %10s  %-12s %-47s %-12s %s\n", "frame", "ms", "client", "",
+	    "server", "role");
 	for (i = 0; i < ex->n; i++) {
 		if (i == ex->gap_at)
-			fprintf(out, "%10s  ... %llu segments not drawn ...\n", "",
+			fprintf(out, "%7s %10s  ... %llu segments not drawn ...\n", "", "",
 			    (unsigned long long)ex->not_drawn);
 		s = hsa_ladder_seg_at(ex, i);
 		print_segment(out, c, s, prev, ex->base, t0);
 		prev = s;
 	}
-	fprintf(out, "%10s  %-12s %-47s %-12s\n\n", "end",
+	fprintf(out, "%7s %10s  %-12s %-47s %-12s\n\n", "", "end",
 	    hsa_state_name(v->state[HSA_CLIENT]), "",
 	    hsa_state_name(v->state[HSA_SERVER]));
 	explain_time_wait(out, c, v, ex->base);

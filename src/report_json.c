@@ -80,6 +80,40 @@ static void ms_or_null(struct hsa_jw *w, const char *name, bool valid,
 		hsa_jw_null(w, name);
 }
 
+static void frame_or_null(struct hsa_jw *w, const char *name, uint64_t frame)
+{
+	if (frame)
+		hsa_jw_uint(w, name, frame);
+	else
+		hsa_jw_null(w, name);
+}
+
+static void frame_list(struct hsa_jw *w, const char *name,
+    const uint64_t *frames, int n)
+{
+	int i;
+
+	hsa_jw_array(w, name);
+	for (i = 0; i < n; i++)
+		hsa_jw_uint(w, NULL, frames[i]);
+	hsa_jw_array_end(w);
+}
+
+/* The evidence: frame numbers of the segments the verdict rests on. */
+static void frames(struct hsa_jw *w, const struct hsa_evidence *e)
+{
+	hsa_jw_open(w, "frames");
+	frame_list(w, "syn", e->syn, e->n_syn);
+	frame_list(w, "synack", e->synack, e->n_synack);
+	frame_or_null(w, "handshake_ack", e->handshake_ack);
+	frame_or_null(w, "first_fin", e->first_fin);
+	frame_or_null(w, "first_fin_ack", e->first_fin_ack);
+	frame_or_null(w, "peer_fin", e->peer_fin);
+	frame_or_null(w, "final_ack", e->final_ack);
+	frame_or_null(w, "rst", e->rst);
+	hsa_jw_close(w);
+}
+
 static struct hsa_jw writer;
 
 int hsa_json_connection(FILE *out, const struct hsa_conn *c,
@@ -160,6 +194,7 @@ int hsa_json_connection(FILE *out, const struct hsa_conn *c,
 	} else
 		hsa_jw_null(w, "reuse");
 	hsa_jw_bool(w, "evicted", c->evicted);
+	frames(w, &v->evidence);
 	hsa_jw_close(w);
 
 	if (w->failed)

@@ -103,6 +103,48 @@ static void print_distribution(FILE *out, const char *name,
 	    hsa_sketch_quantile(s, 0.99) / 1e6, hsa_ms(s->max_ns));
 }
 
+/* Append frame number f to the list being printed. */
+static void frame_item(FILE *out, uint64_t f, int *n)
+{
+	if (!f)
+		return;
+	fprintf(out, "%s%llu", (*n)++ ? "," : "", (unsigned long long)f);
+}
+
+/* The frames a notable connection's verdict rests on, for Wireshark. */
+static void print_frames(FILE *out, const struct hsa_evidence *e,
+    enum hsa_notable_kind k)
+{
+	int i, n = 0;
+
+	fputs("  (frames ", out);
+	switch (k) {
+	case HSA_NOTE_REFUSED:
+	case HSA_NOTE_UNANSWERED:
+		for (i = 0; i < e->n_syn; i++)
+			frame_item(out, e->syn[i], &n);
+		frame_item(out, e->rst, &n);
+		break;
+	case HSA_NOTE_RESET:
+		frame_item(out, e->rst, &n);
+		break;
+	case HSA_NOTE_HALF_CLOSED:
+		frame_item(out, e->first_fin, &n);
+		frame_item(out, e->first_fin_ack, &n);
+		break;
+	case HSA_NOTE_SLOW:
+		for (i = 0; i < e->n_syn; i++)
+			frame_item(out, e->syn[i], &n);
+		for (i = 0; i < e->n_synack; i++)
+			frame_item(out, e->synack[i], &n);
+		frame_item(out, e->handshake_ack, &n);
+		break;
+	default:
+		break;
+	}
+	fputc(')', out);
+}
+
 static void print_notable(FILE *out, const struct hsa_summary *s,
     enum hsa_notable_kind k, const char *title)
 {
@@ -145,6 +187,7 @@ static void print_notable(FILE *out, const struct hsa_summary *s,
 		default:
 			break;
 		}
+		print_frames(out, &n->evidence, k);
 		fputc('\n', out);
 	}
 }

@@ -82,6 +82,7 @@ void hsa_conn_verdict(const struct hsa_conn *c, struct hsa_verdict *v)
 	v->handshake = handshake_status(c);
 	handshake_rtt(c, v);
 	hsa_time_wait_verdict(c, v);
+	hsa_verdict_evidence(c, v);
 }
 
 static const char *const state_names[] = {

@@ -1,6 +1,7 @@
 # tests/local.mk - end-to-end tests: the binary on the pcaps in tests/pcaps.
 TESTS += \
 	tests/corpus.sh \
+	tests/frames.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/cli.sh \
@@ -44,6 +45,8 @@ bench_gen_trace_LDADD = $(PCAP_LIBS)
 EXTRA_DIST += \
 	tests/incident_midstart.sh \
 	tests/corpus.sh \
+	tests/frames.sh \
+	tests/check_frames.py \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/mutate_captures.py \

@@ -184,6 +184,23 @@ class Capture:
             out.append(data)
         return b''.join(out)
 
+    def frame_number(self, rec):
+        """Wireshark's number (from 1) of a record: its place in the
+        file, which is written in time order."""
+        recs = sorted(self.records, key=lambda r: r[0])
+        return 1 + next(i for i, r in enumerate(recs) if r is rec)
+
+    def frames_expect(self, frames):
+        """The expected "frames" object from the records of the key
+        segments (a list for "syn" and "synack", else one record or None)."""
+        out = {}
+        for k, v in frames.items():
+            if k in ('syn', 'synack'):
+                out[k] = [self.frame_number(r) for r in v]
+            else:
+                out[k] = None if v is None else self.frame_number(v)
+        return out
+
     # ---- oracle for the capture object
     def capture_expect(self):
         recs = sorted(self.records, key=lambda r: r[0])
@@ -222,8 +239,9 @@ class Capture:
 
     # ---- oracle for one connection
     def conn(self, f, cid, hs, close, state, roles_guessed=False,
-             reuse=None, options=True):
-        """Expected connection object; hs/close from hs()/cl() below."""
+             reuse=None, options=True, frames=None):
+        """Expected connection object; hs/close from hs()/cl() below;
+        frames: the records of its key segments (see frames_expect)."""
         d = {
             'id': cid,
             'client': {'ip': f.ip_txt['c'], 'port': f.port['c']},
@@ -247,6 +265,8 @@ class Capture:
             d['state'] = state
         d['reuse'] = reuse
         d['evicted'] = False
+        if frames is not None:
+            d['frames'] = self.frames_expect(frames)
         return d
 
 
@@ -402,6 +422,7 @@ class Flow:
         if record:
             self.cap.add(t, self.cap.frame(l3, side, self), cat, optcat,
                          caplen)
+            self.last_record = self.cap.records[-1]
             if count:
                 self.account(side, t, len(data))
                 if 'S' in flags:
@@ -540,17 +561,29 @@ def fin_retransmit_lost_final_ack():
     FIN was lost in the network and never reached the capture point."""
     cap = Capture('fin_retransmit_lost_final_ack')
     f = Flow(cap, C4, 51004, S4, 80, 1_400_000_000, 2_800_000_000)
-    t = handshake(f, BASE)
-    t = exchange(f, t + 125 * US)
+    f.send('c', BASE, 'S')
+    syn = f.last_record
+    f.send('s', BASE + 20_250 * US, 'SA')
+    synack = f.last_record
+    f.send('c', BASE + 20_375 * US, 'A')
+    ack3 = f.last_record
+    t = exchange(f, BASE + 20_500 * US)
     t += 5 * SEC
     f.send('s', t, 'FA')                     # server closes first
+    first_fin = f.last_record
     f.send('c', t + 100 * US, 'A')
+    first_fin_ack = f.last_record
     fin = f.send('c', t + 2 * MS, 'FA')      # client's FIN
+    peer_fin = f.last_record
     # (server's ACK of it is lost before reaching the client: not captured)
     f.send('c', t + 222 * MS, 'FA', seq=fin)   # RTO: FIN retransmitted
     f.send('s', t + 242_200 * US, 'A')
+    final_ack = f.last_record
+    frames = {'syn': [syn], 'synack': [synack], 'handshake_ack': ack3,
+              'first_fin': first_fin, 'first_fin_ack': first_fin_ack,
+              'peer_fin': peer_fin, 'final_ack': final_ack, 'rst': None}
     return [(cap, [cap.conn(f, 1, STD_HS, cl('fin', 'server', 'server', 1),
-                            st('CLOSED', 'TIME-WAIT'))])]
+                            st('CLOSED', 'TIME-WAIT'), frames=frames)])]
 
 
 @case
@@ -619,13 +652,21 @@ def half_closed_end():
 def rst_abort():
     cap = Capture('rst_abort')
     f = Flow(cap, C4, 51008, S4, 80, 1_700_000_000, 3_100_000_000)
-    t = handshake(f, BASE)
-    t = exchange(f, t + 125 * US)
+    f.send('c', BASE, 'S')
+    syn = f.last_record
+    f.send('s', BASE + 20_250 * US, 'SA')
+    synack = f.last_record
+    f.send('c', BASE + 20_375 * US, 'A')
+    ack3 = f.last_record
+    t = exchange(f, BASE + 20_500 * US)
     f.send('c', t + 300 * MS, 'RA')     # SO_LINGER 0 close: abort
+    frames = {'syn': [syn], 'synack': [synack], 'handshake_ack': ack3,
+              'first_fin': None, 'first_fin_ack': None, 'peer_fin': None,
+              'final_ack': None, 'rst': f.last_record}
     return [(cap, [cap.conn(f, 1, STD_HS, cl('rst', None, 'none',
                                               rsts=(1, 0, 0),
                                               rst_from='client'),
-                            st('CLOSED', 'CLOSED'))])]
+                            st('CLOSED', 'CLOSED'), frames=frames)])]
 
 
 @case
@@ -676,14 +717,28 @@ def syn_retrans_answered():
              copts=Opts(1460, 7, True, False), sopts=Opts(1380, None, False,
                                                           False))
     isn = f.send('c', BASE, 'S')
+    syn1 = f.last_record
     f.send('c', BASE + 1 * SEC, 'S', seq=isn)
+    syn2 = f.last_record
     f.send('s', BASE + 1 * SEC + 250 * US, 'SA')
+    synack = f.last_record
     t = BASE + 1 * SEC + 375 * US
     f.send('c', t, 'A')
+    ack3 = f.last_record
     t = exchange(f, t + 100 * US)
-    client_close(f, t + 1 * SEC)
+    t += 1 * SEC
+    f.send('c', t, 'FA')                     # client_close(), recorded
+    first_fin = f.last_record
+    f.send('s', t + 20_200 * US, 'A')
+    first_fin_ack = f.last_record
+    f.send('s', t + 20_400 * US, 'FA')
+    peer_fin = f.last_record
+    f.send('c', t + 20_500 * US, 'A')
+    frames = {'syn': [syn1, syn2], 'synack': [synack], 'handshake_ack': ack3,
+              'first_fin': first_fin, 'first_fin_ack': first_fin_ack,
+              'peer_fin': peer_fin, 'final_ack': f.last_record, 'rst': None}
     return [(cap, [cap.conn(f, 1, hs('complete', 250 * US, 125 * US, 1),
-                            CLIENT_CLOSED, ST_CC)])]
+                            CLIENT_CLOSED, ST_CC, frames=frames)])]
 
 
 @case
