@@ -43,7 +43,8 @@ enum hsa_output_kind {
 	HSA_OUTPUT_STDOUT,	/* "-" or no name */
 	HSA_OUTPUT_DESCRIPTOR,	/* /dev/fd/N and friends */
 	HSA_OUTPUT_DIRECT,	/* a character device or a FIFO */
-	HSA_OUTPUT_ATOMIC	/* a regular file or a new name */
+	HSA_OUTPUT_ATOMIC,	/* a regular file or a new name */
+	HSA_OUTPUT_APPEND	/* a log: a regular file or a new name */
 };
 
 struct hsa_output {
@@ -60,11 +61,18 @@ struct hsa_output {
 	dev_t dev;
 	ino_t ino;
 	int slot;		/* in the pending-temporaries table; -1 */
+	bool append;		/* opened by hsa_output_open_log() */
 };
 
 /* Open name as described above.  0, or a negative errno with the cause in
  * err (one phrase, not naming the file: the caller does). */
 int hsa_output_open(struct hsa_output *o, const char *name, char *err,
+    size_t errlen);
+
+/* Open a log, which its readers follow as it grows: as hsa_output_open(),
+ * except that a regular file (or a new name) is appended to in place,
+ * never truncated or replaced, rather than written atomically. */
+int hsa_output_open_log(struct hsa_output *o, const char *name, char *err,
     size_t errlen);
 
 /* The name for messages: as given, or "standard output". */

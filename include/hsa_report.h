@@ -40,6 +40,20 @@ int hsa_json_connection(FILE *out, const struct hsa_conn *c,
     const struct hsa_verdict *v, bool nano);
 int hsa_json_end(FILE *out, const struct hsa_run *run);
 
+/* The connection log, NDJSON (report_ndjson.c), written to fp (from
+ * hsa_output_open_log()); NULL when out of memory. */
+struct hsa_ndjson;
+struct hsa_ndjson *hsa_ndjson_new(FILE *fp, bool nano);
+/* One line for a reported connection; -1 when out of memory. */
+int hsa_ndjson_connection(struct hsa_ndjson *n, const struct hsa_conn *c,
+    const struct hsa_verdict *v);
+/* The optional last line, {"type": "summary", ...}; -1 when out of memory. */
+int hsa_ndjson_summary(struct hsa_ndjson *n, const struct hsa_run *run);
+/* Hand the lines written so far to the reader (live captures). */
+int hsa_ndjson_flush(struct hsa_ndjson *n);
+/* Free the writer (NULL is fine); the stream stays open. */
+void hsa_ndjson_free(struct hsa_ndjson *n);
+
 /* Text (report_text.c). */
 void hsa_text_report(FILE *out, const struct hsa_run *run);
 

@@ -8,7 +8,7 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 
 packages="
   build-essential autoconf automake pkg-config
-  libpcap-dev libcjson-dev libcmocka-dev
+  libpcap-dev libcjson-dev libcmocka-dev nettle-dev
   clang libclang-rt-dev
   python3 python3-scapy
   tcpdump tshark nginx-light curl apache2-utils iproute2 gzip procps

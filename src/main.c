@@ -60,6 +60,9 @@ struct options {
 	double interval;		/* seconds; 0: no status line */
 	long long count;		/* 0: no limit */
 	bool json;
+	const char *ndjson_path;	/* --ndjson: the connection log */
+	bool ndjson_summary;
+	bool log_takes_stdout;		/* --ndjson - with the text report: no report */
 	const char *out_path;
 	const char *html_path;		/* --html */
 	bool ladder;
@@ -87,7 +90,13 @@ struct run_ctx {
 	struct hsa_kernel_state kernel;	/* live: the kernel's view */
 	const struct hsa_findings *findings;	/* once the capture ended */
 	double start_time;
+	struct hsa_ndjson *ndjson;
+	bool ndjson_summary_wanted;
 };
+
+/* The connection log is handed to its reader at least this often (and at
+ * least every --interval) during a live capture or while reading a pipe. */
+#define NDJSON_FLUSH_SECONDS 1.0
 
 static const char *progname = "hsanalyze";
 
@@ -117,6 +126,9 @@ static void usage(FILE *out)
 	    "  -W N               with -C or -G: keep N files, reusing their names\n"
 	    "  -Z USER            live: run as USER once the interface is open\n"
 	    "      --json         write the JSON report (doc/json-report.md)\n"
+	    "      --ndjson FILE  also log each connection as one JSON line to FILE\n"
+	    "                     (appended to; - for standard output)\n"
+	    "      --ndjson-summary  end the log with a summary line\n"
 	    "  -o FILE            write the report to FILE, atomically\n"
 	    "      --html FILE    also write the report as one HTML page, atomically\n"
 	    "      --ladder [ID]  draw connection ID as a sequence diagram, or\n"
@@ -216,7 +228,7 @@ static char *join_words(char **words, int n)
 
 enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL,
 	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT, OPT_HTML, OPT_METRICS_LISTEN,
-	OPT_METRICS_FILE };
+	OPT_METRICS_FILE, OPT_NDJSON, OPT_NDJSON_SUMMARY };
 
 /* Linux's ephemeral port range, when it can be read. */
 static void read_local_port_range(struct hsa_pressure_config *pc)
@@ -293,6 +305,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "html", required_argument, NULL, OPT_HTML },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+		{ "ndjson", required_argument, NULL, OPT_NDJSON },
+		{ "ndjson-summary", no_argument, NULL, OPT_NDJSON_SUMMARY },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long v;
@@ -404,6 +418,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--html needs a file name");
 			o->html_path = optarg;
 			break;
+		case OPT_NDJSON:
+			if (!*optarg)
+				return usage_error("--ndjson needs a file name, or - for standard output");
+			o->ndjson_path = optarg;
+			break;
+		case OPT_NDJSON_SUMMARY:
+			o->ndjson_summary = true;
+			break;
 		case OPT_LADDER:
 			o->ladder = true;
 			if (!optarg && all_digits(argv[optind]))
@@ -462,6 +484,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    (!o->out_path || names_stdout(o->out_path)))
 		return usage_error("-w %s and the report would both go to standard output: give the report a file with -o",
 		    o->write_file);
+	if (o->ndjson_summary && !o->ndjson_path)
+		return usage_error("--ndjson-summary needs --ndjson FILE");
+	/* Standard output carries one thing: the log, or the report. */
+	if (o->ndjson_path && names_stdout(o->ndjson_path) &&
+	    (!o->out_path || names_stdout(o->out_path)) && (o->json || o->ladder))
+		return usage_error("--ndjson %s writes the log to standard output; give the report a file with -o",
+		    o->ndjson_path);
+	o->log_takes_stdout = o->ndjson_path && names_stdout(o->ndjson_path) &&
+	    (!o->out_path || names_stdout(o->out_path));
 	if (optind < argc) {
 		o->filter = join_words(argv + optind, argc - optind);
 		if (!o->filter) {
@@ -482,6 +513,8 @@ static void on_connection(void *ctx, struct hsa_conn *c,
 	/* A loss here is counted by the model and shown in the report. */
 	(void)hsa_pressure_connection(r->pressure, c, v, hsa_tracker_capture_time(r->tracker));
 	if (r->json_out && hsa_json_connection(r->json_out, c, v, r->nano) != 0)
+		r->out_of_memory = true;
+	if (r->ndjson && hsa_ndjson_connection(r->ndjson, c, v) != 0)
 		r->out_of_memory = true;
 	if (r->ladder)
 		hsa_ladder_connection(r->ladder, c, v);
@@ -728,6 +761,7 @@ struct outputs {
 	struct hsa_output html;		/* --html */
 	char *packets_name;		/* -C/-G: this -w file's name */
 	unsigned long long packets_seq;	/* -C/-G: and its number */
+	struct hsa_output log;		/* --ndjson */
 	struct hsa_output *all[HSA_OUTPUT_MAX];
 	const char *what[HSA_OUTPUT_MAX];	/* "the report", ... */
 	size_t n;
@@ -736,15 +770,17 @@ struct outputs {
 	ino_t input_ino;
 };
 
-/* Open one output and check that it overwrites neither the capture being
- * read nor another output; 0 or an exit status. */
-static int add_output(struct outputs *os, struct hsa_output *o,
-    const char *name, const char *what)
+/* Open one output (a log: appended to, hsa_output_open_log()) and check
+ * that it overwrites neither the capture being read nor another output; 0
+ * or an exit status. */
+static int add_any_output(struct outputs *os, struct hsa_output *o,
+    const char *name, const char *what, bool log)
 {
 	char err[256];
 	size_t i;
 
-	if (hsa_output_open(o, name, err, sizeof(err)) != 0) {
+	if ((log ? hsa_output_open_log(o, name, err, sizeof(err)) :
+	    hsa_output_open(o, name, err, sizeof(err))) != 0) {
 		fail("%s: cannot write %s: %s",
 		    name && strcmp(name, "-") ? name : "standard output", what, err);
 		return EXIT_FAIL;
@@ -763,6 +799,12 @@ static int add_output(struct outputs *os, struct hsa_output *o,
 			return EXIT_FAIL;
 		}
 	return 0;
+}
+
+static int add_output(struct outputs *os, struct hsa_output *o,
+    const char *name, const char *what)
+{
+	return add_any_output(os, o, name, what, false);
 }
 
 /* -C/-G: the name of the seq-th -w file, FILE.N, where N counts up, or
@@ -801,7 +843,8 @@ static int open_outputs(const struct options *opt, struct hsa_capture *cap,
 		fail("%s: cannot run as this user: %s", opt->user, err);
 		return EXIT_FAIL;
 	}
-	status = add_output(os, &os->report, opt->out_path, "the report");
+	if (!opt->log_takes_stdout)
+		status = add_output(os, &os->report, opt->out_path, "the report");
 	if (!status && opt->write_file && (opt->rotate_bytes || opt->rotate_seconds)) {
 		if (!(os->packets_name = packets_file_name(opt, 0))) {
 			fail("out of memory");
@@ -812,6 +855,9 @@ static int open_outputs(const struct options *opt, struct hsa_capture *cap,
 		status = add_output(os, &os->packets, opt->write_file, "the packets");
 	if (!status && opt->html_path)
 		status = add_output(os, &os->html, opt->html_path, "the HTML report");
+	if (!status && opt->ndjson_path)
+		status = add_any_output(os, &os->log, opt->ndjson_path,
+		    "the connection log", true);
 	if (opt->user)
 		hsa_privileges_return();
 	if (status)
@@ -959,6 +1005,7 @@ int main(int argc, char **argv)
 	const char *bad_what = NULL;
 	double start = 0, next_status = 0, last_status = 0, next_http = 0;
 	double next_rotation = 0;
+	double next_flush = 0, flush_every = NDJSON_FLUSH_SECONDS;
 	uint64_t last_handshakes = 0;
 	FILE *out;
 	char host[256];
@@ -981,9 +1028,16 @@ int main(int argc, char **argv)
 		return status;
 	}
 	out = outs.report.fp;
+	if (opt.ndjson_path && !(rc.ndjson = hsa_ndjson_new(outs.log.fp, cap.nano))) {
+		fail("out of memory");
+		goto failed;
+	}
+	if (opt.interval > 0 && opt.interval < flush_every)
+		flush_every = opt.interval;
 
 	hsa_summary_init(&rc.summary);
 	rc.nano = cap.nano;
+	rc.ndjson_summary_wanted = opt.ndjson_summary;
 	if (opt.json) {
 		rc.json_out = out;
 		hsa_json_begin(out);
@@ -1053,6 +1107,11 @@ int main(int argc, char **argv)
 				hsa_reader_stop(reader);
 				break;
 			}
+			/* A pipe may be a live capture: keep the log flowing. */
+			if (rc.ndjson && now_seconds() >= next_flush) {
+				hsa_ndjson_flush(rc.ndjson);
+				next_flush = now_seconds() + flush_every;
+			}
 		}
 		hsa_reader_finish(reader);
 	}
@@ -1080,7 +1139,7 @@ int main(int argc, char **argv)
 		    next_packets_file(&opt, &cap, &outs) != 0)
 			goto failed;
 		if (cap.live && (opt.duration || opt.interval || http.fd >= 0 ||
-		    opt.rotate_seconds)) {
+		    opt.rotate_seconds || rc.ndjson)) {
 			double elapsed = now_seconds() - start;
 
 			if (opt.rotate_seconds && elapsed >= next_rotation) {
@@ -1088,7 +1147,10 @@ int main(int argc, char **argv)
 					goto failed;
 				next_rotation += opt.rotate_seconds;
 			}
-
+			if (rc.ndjson && elapsed >= next_flush) {
+				hsa_ndjson_flush(rc.ndjson);
+				next_flush = elapsed + flush_every;
+			}
 			/* Scrapes: whenever the capture is quiet, and at least
 			 * every HTTP_SERVICE_S when it is not. */
 			if (http.fd >= 0 && (r == 0 || elapsed >= next_http)) {
@@ -1158,10 +1220,12 @@ int main(int argc, char **argv)
 				fail("%s: no TCP connections to draw", source_name(&opt));
 			goto failed;
 		}
-	} else
+	} else if (!opt.log_takes_stdout)	/* --ndjson - alone: only the log */
 		hsa_text_report(out, &run);
 	if (opt.html_path)
 		hsa_html_report(outs.html.fp, &run, rc.ladder);
+	if (rc.ndjson_summary_wanted && hsa_ndjson_summary(rc.ndjson, &run) != 0)
+		rc.out_of_memory = true;
 	if (rc.out_of_memory) {
 		fail("out of memory while writing the report");
 		goto failed;
@@ -1180,6 +1244,7 @@ int main(int argc, char **argv)
 	hsa_kernel_free(&rc.kernel);
 	hsa_findings_free(&findings);
 	hsa_ladder_free(rc.ladder);
+	hsa_ndjson_free(rc.ndjson);
 	hsa_capture_close(&cap);
 	free(outs.packets_name);
 	free(opt.filter);

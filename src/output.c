@@ -125,6 +125,18 @@ static int fail_with(char *err, size_t errlen, int e, const char *what)
 }
 
 /* The temporary file next to o->target, registered as pending. */
+#define LOG_FILE_MODE 0666	/* less the umask, as open(2) gives */
+
+/* A log's regular file: appended to in place, created when missing. */
+static int open_append(struct hsa_output *o, char *err, size_t errlen)
+{
+	o->kind = HSA_OUTPUT_APPEND;
+	if ((o->fd = open(o->target, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY |
+	    O_CLOEXEC, LOG_FILE_MODE)) < 0)
+		return fail_with(err, errlen, errno, NULL);
+	return 0;
+}
+
 static int open_temporary(struct hsa_output *o, const struct stat *old,
     char *err, size_t errlen)
 {
@@ -223,6 +235,8 @@ static int open_descriptor(struct hsa_output *o, char *err, size_t errlen)
 		o->kind = HSA_OUTPUT_ATOMIC;
 		if (!(o->target = new_name(o->name)))
 			return fail_with(err, errlen, errno, NULL);
+		if (o->append)
+			return open_append(o, err, errlen);
 		return open_temporary(o, NULL, err, errlen);
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -240,6 +254,8 @@ static int open_descriptor(struct hsa_output *o, char *err, size_t errlen)
 		o->exists = true;
 		o->dev = st.st_dev;
 		o->ino = st.st_ino;
+		if (o->append)
+			return open_append(o, err, errlen);
 		return open_temporary(o, &st, err, errlen);
 	}
 	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
@@ -257,13 +273,14 @@ static int open_descriptor(struct hsa_output *o, char *err, size_t errlen)
 	    "neither a file, a character device nor a FIFO (not written to)");
 }
 
-int hsa_output_open(struct hsa_output *o, const char *name, char *err,
-    size_t errlen)
+static int output_open(struct hsa_output *o, const char *name, bool append,
+    char *err, size_t errlen)
 {
 	cookie_io_functions_t io = { .write = cookie_write, .close = cookie_close };
 	int r;
 
 	memset(o, 0, sizeof(*o));
+	o->append = append;
 	o->name = name ? name : "-";
 	o->fd = -1;
 	o->slot = -1;
@@ -280,6 +297,18 @@ int hsa_output_open(struct hsa_output *o, const char *name, char *err,
 	if ((o->buf = malloc(OUTPUT_BUFFER)))
 		setvbuf(o->fp, o->buf, _IOFBF, OUTPUT_BUFFER);
 	return 0;
+}
+
+int hsa_output_open(struct hsa_output *o, const char *name, char *err,
+    size_t errlen)
+{
+	return output_open(o, name, false, err, errlen);
+}
+
+int hsa_output_open_log(struct hsa_output *o, const char *name, char *err,
+    size_t errlen)
+{
+	return output_open(o, name, true, err, errlen);
 }
 
 const char *hsa_output_label(const struct hsa_output *o)
@@ -301,7 +330,8 @@ bool hsa_output_same(const struct hsa_output *a, const struct hsa_output *b)
 {
 	if (a->exists && b->exists)
 		return a->dev == b->dev && a->ino == b->ino;
-	return a->kind == HSA_OUTPUT_ATOMIC && b->kind == HSA_OUTPUT_ATOMIC &&
+	return (a->kind == HSA_OUTPUT_ATOMIC || a->kind == HSA_OUTPUT_APPEND) &&
+	    (b->kind == HSA_OUTPUT_ATOMIC || b->kind == HSA_OUTPUT_APPEND) &&
 	    !strcmp(a->target, b->target);
 }
 

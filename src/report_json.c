@@ -16,6 +16,7 @@
 #include "hsa_format.h"
 #include "hsa_report.h"
 #include "json_writer.h"
+#include "report_json.h"
 
 #define FORMAT_NAME	"hsanalyze-report"
 #define FORMAT_VERSION	1
@@ -116,16 +117,12 @@ static void frames(struct hsa_jw *w, const struct hsa_evidence *e)
 
 static struct hsa_jw writer;
 
-int hsa_json_connection(FILE *out, const struct hsa_conn *c,
+void hsa_json_conn_members(struct hsa_jw *w, const struct hsa_conn *c,
     const struct hsa_verdict *v, bool nano)
 {
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
-	struct hsa_jw *w = &writer;
 	char tbuf[HSA_TIME_STRLEN];
 
-	hsa_jw_reset(w);
-	hsa_jw_open(w, NULL);
-	hsa_jw_uint(w, "id", c->id);
 	endpoint(w, "client", c->ip_version, cl);
 	endpoint(w, "server", c->ip_version, sv);
 	hsa_jw_bool(w, "roles_guessed", c->roles_guessed);
@@ -195,8 +192,18 @@ int hsa_json_connection(FILE *out, const struct hsa_conn *c,
 		hsa_jw_null(w, "reuse");
 	hsa_jw_bool(w, "evicted", c->evicted);
 	frames(w, &v->evidence);
-	hsa_jw_close(w);
+}
 
+int hsa_json_connection(FILE *out, const struct hsa_conn *c,
+    const struct hsa_verdict *v, bool nano)
+{
+	struct hsa_jw *w = &writer;
+
+	hsa_jw_reset(w);
+	hsa_jw_open(w, NULL);
+	hsa_jw_uint(w, "id", c->id);
+	hsa_json_conn_members(w, c, v, nano);
+	hsa_jw_close(w);
 	if (w->failed)
 		return -1;
 	if (!first_connection)
@@ -220,7 +227,7 @@ static cJSON *group_json(const struct hsa_capture_stats *st,
 	return o;
 }
 
-static cJSON *capture_json(const struct hsa_run *run)
+cJSON *hsa_json_capture(const struct hsa_run *run)
 {
 	const struct hsa_capture *cap = run->cap;
 	const struct hsa_capture_stats *st = &cap->stats;
@@ -302,7 +309,7 @@ static const char *hs_name(int i) { return hsa_handshake_name(i); }
 static const char *close_name(int i) { return hsa_close_name(i); }
 static const char *who_name(int i) { return hsa_who_name(i); }
 
-static cJSON *summary_json(const struct hsa_run *run)
+cJSON *hsa_json_summary(const struct hsa_run *run)
 {
 	const struct hsa_summary *s = run->summary;
 	cJSON *o = cJSON_CreateObject(), *rtt;
@@ -489,8 +496,8 @@ static cJSON *kernel_json(const struct hsa_kernel_state *k)
 int hsa_json_end(FILE *out, const struct hsa_run *run)
 {
 	fputs("\n]", out);
-	if (print_member(out, "capture", capture_json(run)) != 0 ||
-	    print_member(out, "summary", summary_json(run)) != 0)
+	if (print_member(out, "capture", hsa_json_capture(run)) != 0 ||
+	    print_member(out, "summary", hsa_json_summary(run)) != 0)
 		return -1;
 	if (run->pressure &&
 	    (print_member(out, "time_wait_pressure", pressure_json(run, run->cap->nano)) != 0 ||

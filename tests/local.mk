@@ -2,6 +2,7 @@
 TESTS += \
 	tests/corpus.sh \
 	tests/frames.sh \
+	tests/ndjson.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/cli.sh \
@@ -47,6 +48,8 @@ EXTRA_DIST += \
 	tests/corpus.sh \
 	tests/frames.sh \
 	tests/check_frames.py \
+	tests/ndjson.sh \
+	tests/check_ndjson.py \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/mutate_captures.py \

@@ -1,6 +1,6 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
-# layer; the metrics writer, the HTTP request parser and the TIME-WAIT
-# pressure queue.  Included by the top
+# layer; the metrics writer, the HTTP request parser, the TIME-WAIT
+# pressure queue and the Community ID hash.  Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
@@ -18,7 +18,8 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_seq_sketch \
 	tests/unit/test_verdicts \
 	tests/unit/test_pressure \
-	tests/unit/test_live_groups
+	tests/unit/test_live_groups \
+	tests/unit/test_community_id
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -68,7 +69,7 @@ tests_unit_test_seq_sketch_LDADD = $(CMOCKA_LIBS) -lm
 # The verdicts, through their public functions (hsa_conn.h): segments in,
 # verdicts out.
 tests_unit_test_verdicts_SOURCES = tests/unit/test_verdicts.c src/seq.h \
-	src/conn.c src/verdict.c src/time_wait.c
+	src/conn.c src/verdict.c src/time_wait.c src/evidence.c
 tests_unit_test_verdicts_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_verdicts_LDADD = $(CMOCKA_LIBS)
 
@@ -83,4 +84,10 @@ tests_unit_test_live_groups_SOURCES = tests/unit/test_live_groups.c \
 	src/time_wait_pressure.c src/flow_hash.h src/flow_hash.c
 tests_unit_test_live_groups_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_live_groups_LDADD = $(CMOCKA_LIBS)
+
+# The Community ID flow hash against the specification's published values.
+tests_unit_test_community_id_SOURCES = tests/unit/test_community_id.c \
+	src/community_id.c
+tests_unit_test_community_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(NETTLE_CFLAGS)
+tests_unit_test_community_id_LDADD = $(CMOCKA_LIBS) $(NETTLE_LIBS)
 endif
