@@ -38,9 +38,9 @@ fuzz/fuzz_pipeline: fuzz/fuzz_pipeline.c $(HSA_CORE_SOURCES) $(noinst_HEADERS) c
 	$(AM_V_CCLD)srcs=; for f in $(HSA_CORE_SOURCES); do \
 	    case $$f in *.c) srcs="$$srcs $(srcdir)/$$f" ;; esac; done; \
 	    $(CLANG) $(FUZZ_DECODE_CFLAGS) -pthread $(WARN_CFLAGS) \
-	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) $(CJSON_CFLAGS) \
+	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) $(CJSON_CFLAGS) $(NETTLE_CFLAGS) \
 	    -o $@ $(srcdir)/fuzz/fuzz_pipeline.c $$srcs \
-	    $(PCAP_LIBS) $(CJSON_LIBS) -lm
+	    $(PCAP_LIBS) $(CJSON_LIBS) $(NETTLE_LIBS) -lm
 check_SCRIPTS = fuzz/fuzz_pipeline
 
 fuzz/fuzz_http: $(FUZZ_HTTP_DEPS) config.h
