@@ -24,7 +24,7 @@ struct hsa_finding {
 	const char *code;
 	bool at_valid;			/* when it happened (PORTS_EXHAUSTED) */
 	int64_t at;
-	char message[400];
+	char message[640];
 	char hint[768];
 	int n_numbers;
 	struct { const char *name; double value; bool integer; } numbers[HSA_FINDING_MAX_NUMBERS];

@@ -177,7 +177,8 @@ static int exhausted_finding(struct hsa_findings *fs, const struct hsa_pressure 
     const struct hsa_kernel_state *k, const struct hsa_tw_group *g, size_t gi)
 {
 	long kc = kernel_count(k, g);
-	char kern[200] = "";
+	char kern[200] = "", pin[240] = "";
+	double delay_s = (double)HSA_TW_REUSE_DELAY_NS / 1e9;
 	const struct hsa_pressure_config *cfg = hsa_pressure_config(p);
 	uint32_t size = hsa_pressure_range_size(cfg);
 	char srv[HSA_ENDPOINT_STRLEN], cli[HSA_ADDR_STRLEN], when[HSA_TIME_STRLEN];
@@ -198,6 +199,11 @@ static int exhausted_finding(struct hsa_findings *fs, const struct hsa_pressure 
 		snprintf(silence, sizeof(silence),
 		    " The last SYN to %s was seen %.1f s after it.", srv,
 		    (double)(g->last_syn - g->exhausted_at) / 1e9);
+	if (pinned(g, size))
+		snprintf(pin, sizeof(pin),
+		    " New connections took ports still in TIME-WAIT (%llu, the soonest %.3f ms after it began): tcp_tw_reuse pinned the connect rate at %.1f/s, its limit of %u ports / %.0f s.",
+		    (unsigned long long)g->reuse_count, hsa_ms(g->reuse_min_gap),
+		    g->rate, size, delay_s);
 	if (g->kernel_entries)
 		snprintf(kern, sizeof(kern),
 		    " %llu of them were already in TIME-WAIT when hsanalyze started (the kernel's socket table).",
@@ -206,15 +212,19 @@ static int exhausted_finding(struct hsa_findings *fs, const struct hsa_pressure 
 		snprintf(kern + strlen(kern), sizeof(kern) - strlen(kern),
 		    " The kernel's table showed %ld at its last read.", kc);
 	snprintf(f->message, sizeof(f->message),
-	    "%s held all %u ports of its range (%u-%u) in TIME-WAIT for its connections to %s at %s: new connections to it fail (Cannot assign requested address).%s%s",
+	    "%s held all %u ports of its range (%u-%u) in TIME-WAIT for its connections to %s at %s: new connections to it fail (Cannot assign requested address).%s%s%s",
 	    cli, size, cfg->port_low, cfg->port_high, srv,
-	    hsa_format_time(g->exhausted_at, true, when, sizeof(when)), silence,
-	    kern);
+	    hsa_format_time(g->exhausted_at, true, when, sizeof(when)), pin,
+	    silence, kern);
 	snprintf(f->hint, sizeof(f->hint),
 	    "Reuse connections to %s (%s), or let %s close first; %s; widening net.ipv4.ip_local_port_range only buys time.",
 	    srv, keepalive_hint, srv, tw_reuse_advice(k));
 	port_numbers(f, g);
 	number(f, "port_range_size", size, true);
+	if (pinned(g, size)) {
+		number(f, "pinned_rate_per_s", size / delay_s, false);
+		number(f, "reused", (double)g->reuse_count, true);
+	}
 	if (g->kernel_entries)
 		number(f, "kernel_entries_at_start", (double)g->kernel_entries, true);
 	if (kc >= 0)
@@ -393,7 +403,7 @@ static int reuse_findings(struct hsa_findings *fs, const struct hsa_pressure *p)
 		for (i = 0; i < n; i++) {
 			/* A pinned rate already says it, with these numbers. */
 			if (g[i].holder != side || !g[i].reuse_count ||
-			    (!g[i].exhausted && pinned(&g[i], size)))
+			    pinned(&g[i], size))
 				continue;
 			if (!f && !(f = add_finding(fs, side == HSA_CLIENT ?
 			    HSA_SEV_WARNING : HSA_SEV_INFO, "TIME_WAIT_REUSE")))

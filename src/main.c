@@ -1175,6 +1175,8 @@ int main(int argc, char **argv)
 		goto failed;
 	}
 	if (cap.live)
+		(void)hsa_kernel_read(&rc.kernel);	/* the kernel at the end */
+	if (cap.live)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
