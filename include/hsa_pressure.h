@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "hsa_conn.h"
+#include "hsa_tw_series.h"
 
 /* Where the port range came from (JSON time_wait_pressure.port_range.source). */
 #define HSA_PORT_RANGE_SOURCES(X)					\
@@ -39,6 +40,9 @@ struct hsa_pressure_config {
 	int64_t close_wait_ns;		/* --close-wait */
 	enum hsa_port_range_source port_range_source;
 	int tw_reuse;			/* net.ipv4.tcp_tw_reuse, -1 unknown */
+	bool series;			/* keep each group's count over time
+					 * (the HTML report's chart): about
+					 * 1 KiB more per group */
 };
 
 #define HSA_DEFAULT_TIME_WAIT_NS	(60LL * 1000000000LL)
@@ -87,6 +91,9 @@ struct hsa_tw_group {
 	uint64_t examples[HSA_GROUP_EXAMPLES];
 	int n_reuse_examples;		/* connections whose TIME-WAIT was cut */
 	uint64_t reuse_examples[HSA_GROUP_EXAMPLES];
+	/* How many were alive over capture time, up to its last packet;
+	 * NULL unless the config asked for it (or out of memory). */
+	const struct hsa_tw_series *series;
 };
 
 /* What the model could not count, and why: every loss is shown. */

@@ -472,6 +472,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->metrics_file && !o->interval)
 		return usage_error("--metrics-file is written every --interval: give one");
 	/* Live, the connecting side is usually this machine: use its range. */
+	/* The HTML report charts each group's TIME-WAIT over time. */
+	o->pressure.series = o->html_path != NULL;
 	if (o->iface && o->pressure.port_range_source == HSA_RANGE_DEFAULT)
 		read_local_port_range(&o->pressure);
 	if (o->json && o->ladder)

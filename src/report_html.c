@@ -24,6 +24,7 @@
 #include "hsa_format.h"
 #include "hsa_ladder.h"
 #include "hsa_report.h"
+#include "hsa_tw_series.h"
 #include "svg.h"
 
 #define GROUPS_DRAWN	5	/* TIME-WAIT groups with a chart */
@@ -227,6 +228,140 @@ static void print_findings(FILE *out, const struct hsa_run *run,
 
 /* --- TIME-WAIT pressure -------------------------------------------------- */
 
+#define TW_W	720.0
+#define TW_H	250.0
+#define TW_L	70.0	/* plot area */
+#define TW_R	700.0
+#define TW_T	30.0
+#define TW_B	205.0
+/* A logarithmic count axis when the port range dwarfs the peak. */
+#define TW_LOG_RATIO	20.0
+
+struct tw_axis {
+	bool log;
+	double top;	/* the count at the top of the plot */
+	int64_t t0, t1;
+};
+
+static double tw_y(const struct tw_axis *a, double v)
+{
+	double f = a->log ? log10(1 + v) / log10(1 + a->top) : v / a->top;
+
+	return TW_B - f * (TW_B - TW_T);
+}
+
+static double tw_x(const struct tw_axis *a, int64_t t)
+{
+	double span = (double)(a->t1 - a->t0);
+
+	if (t < a->t0)
+		t = a->t0;
+	if (t > a->t1)
+		t = a->t1;
+	return TW_L + (span > 0 ? (double)(t - a->t0) / span : 0) * (TW_R - TW_L);
+}
+
+/* A round step near raw: 1, 2 or 5 times a power of ten, at least 1. */
+static double nice_step(double raw)
+{
+	double p = 1;
+
+	if (raw <= 1)
+		return 1;
+	while (p * 10 <= raw)
+		p *= 10;
+	return raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+}
+
+static void tw_chart(FILE *out, const struct hsa_run *run,
+    const struct hsa_tw_group *g, const struct hsa_tw_series *s, size_t index)
+{
+	const struct hsa_pressure_config *cfg = hsa_pressure_config(run->pressure);
+	const struct hsa_capture_stats *st = &run->cap->stats;
+	double range = (double)cfg->port_high - cfg->port_low + 1, v, x;
+	struct tw_axis a;
+	char label[96];
+	int i, k;
+
+	a.t0 = st->first_ts;
+	a.t1 = st->last_ts > st->first_ts ? st->last_ts : st->first_ts + 1;
+	a.top = g->peak > 0 ? (double)g->peak : 1;
+	if (g->client_side && range > a.top)
+		a.top = range;
+	a.log = g->client_side && range / (g->peak ? (double)g->peak : 1) > TW_LOG_RATIO;
+	if (!a.log)
+		a.top *= 1.1;
+	snprintf(label, sizeof(label), "TIME-WAIT sockets of group %zu over capture time", index + 1);
+	hsa_svg_begin(out, TW_W, TW_H, "twchart", label);
+	/* Count axis: powers of ten when logarithmic, else five steps. */
+	if (a.log) {
+		for (v = 0; v <= a.top; v = v ? v * 10 : 10) {
+			hsa_svg_line(out, TW_L, tw_y(&a, v), TW_R, tw_y(&a, v), "ax");
+			hsa_svg_text(out, TW_L - 6, tw_y(&a, v) + 4, "end", "tick", "%.0f", v);
+		}
+	} else {
+		double step = nice_step(a.top / 1.1 / 4);
+
+		for (v = 0; v <= a.top; v += step) {
+			hsa_svg_line(out, TW_L, tw_y(&a, v), TW_R, tw_y(&a, v), "ax");
+			hsa_svg_text(out, TW_L - 6, tw_y(&a, v) + 4, "end", "tick", "%.0f", v);
+		}
+	}
+	for (k = 0; k <= 4; k++) {
+		int64_t t = a.t0 + (a.t1 - a.t0) * k / 4;
+		double secs = (double)(t - a.t0) / 1e9, span = (double)(a.t1 - a.t0) / 1e9;
+
+		hsa_svg_line(out, tw_x(&a, t), TW_B, tw_x(&a, t), TW_B + 4, "ax");
+		if (span < 1)
+			hsa_svg_text(out, tw_x(&a, t), TW_B + 17, "middle", "tick",
+			    "%.1f ms", secs * 1e3);
+		else
+			hsa_svg_text(out, tw_x(&a, t), TW_B + 17, "middle", "tick",
+			    span < 100 ? "%.2f s" : "%.0f s", secs);
+	}
+	hsa_svg_text(out, (TW_L + TW_R) / 2, TW_H - 6, "middle", "muted",
+	    "capture time (s from the first packet)");
+	hsa_svg_text(out, 4, TW_T - 8, "start", "muted",
+	    "sockets in TIME-WAIT%s", a.log ? " (logarithmic)" : "");
+	if (g->client_side) {
+		hsa_svg_line(out, TW_L, tw_y(&a, range), TW_R, tw_y(&a, range), "range");
+		hsa_svg_text(out, TW_L + 4, tw_y(&a, range) - 5, "start", "rangel",
+		    "port range: %.0f ports (%u-%u)", range, cfg->port_low,
+		    cfg->port_high);
+	}
+	/* The series: a step line through each bucket's most alive at once,
+	 * from the capture's start (none before the first change). */
+	hsa_svg_points_begin(out, "series");
+	hsa_svg_point(out, TW_L, tw_y(&a, 0));
+	if (s && s->n) {
+		hsa_svg_point(out, tw_x(&a, s->origin), tw_y(&a, 0));
+		for (i = 0; i < s->n; i++) {
+			double y = tw_y(&a, (double)s->max[i]);
+
+			hsa_svg_point(out, tw_x(&a, hsa_tw_series_start(s, i)), y);
+			hsa_svg_point(out, tw_x(&a, hsa_tw_series_start(s, i + 1)), y);
+		}
+		/* After the last change, the count it left. */
+		hsa_svg_point(out, tw_x(&a, hsa_tw_series_start(s, s->n)),
+		    tw_y(&a, (double)s->now));
+		hsa_svg_point(out, TW_R, tw_y(&a, (double)s->now));
+	}
+	hsa_svg_points_end(out);
+	x = tw_x(&a, g->peak_at);
+	hsa_svg_text(out, x, tw_y(&a, (double)g->peak) - 6,
+	    x > TW_R - 60 ? "end" : x < TW_L + 60 ? "start" : "middle",
+	    "pctl", "peak %llu", (unsigned long long)g->peak);
+	/* The moment the whole range was in TIME-WAIT. */
+	if (g->client_side && g->exhausted) {
+		x = tw_x(&a, g->exhausted_at);
+		hsa_svg_line(out, x, TW_T, x, TW_B, "exh");
+		hsa_svg_text(out, x > TW_R - 200 ? x - 6 : x + 6, (TW_T + TW_B) / 2,
+		    x > TW_R - 200 ? "end" : "start", "exhl",
+		    "ports exhausted at %.3f s", (double)(g->exhausted_at - a.t0) / 1e9);
+	}
+	hsa_svg_end(out);
+}
+
 static void group_figures(FILE *out, const struct hsa_run *run,
     const struct hsa_tw_group *g)
 {
@@ -290,6 +425,10 @@ static void print_pressure(FILE *out, const struct hsa_run *run)
 		    hsa_format_endpoint(g[i].ip_version, &g[i].server,
 		    g[i].server_port, s, sizeof(s)));
 		fputs("</span></figcaption>\n", out);
+		if (g[i].series)
+			tw_chart(out, run, &g[i], g[i].series, i);
+		else
+			fputs("<p class=\"muted\">No chart: not enough memory to keep this group's count over time.</p>\n", out);
 		group_figures(out, run, &g[i]);
 		fputs("</figure>\n", out);
 	}

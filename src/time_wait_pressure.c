@@ -63,6 +63,7 @@ struct side_stats {
 	int64_t last_start;
 	uint64_t reuse;
 	int64_t reuse_min_gap;
+	struct hsa_tw_series *series;	/* cfg.series only */
 };
 
 struct pair {
@@ -125,6 +126,7 @@ struct hsa_pressure {
 	size_t ids_cap;		/* a power of two */
 	size_t nids;
 	int64_t swept;		/* every event before this has been counted */
+	int64_t series_until;	/* series record changes up to this time */
 	bool finished;		/* "now" is the end of the capture */
 	uint64_t active[2];
 	uint64_t active_end[2];
@@ -173,20 +175,27 @@ struct hsa_pressure *hsa_pressure_new(const struct hsa_pressure_config *cfg)
 		return NULL;
 	p->cfg = *cfg;
 	p->swept = INT64_MIN;
+	p->series_until = INT64_MAX;
 	hsa_flow_hash_seed(&p->secret);
 	return p;
 }
 
 void hsa_pressure_free(struct hsa_pressure *p)
 {
+	size_t i;
+	int side;
+
 	if (!p)
 		return;
-	free(p->pairs);
 	free(p->index);
 	free(p->ivs);
 	free(p->heap);
 	free(p->ids);
 	free(p->groups);
+	for (i = 0; i < p->npairs; i++)
+		for (side = 0; side < 2; side++)
+			free(p->pairs[i].side[side].series);
+	free(p->pairs);
 	free(p);
 }
 
@@ -595,6 +604,22 @@ static void iv_release(struct hsa_pressure *p, uint32_t i)
 	p->free_iv = i + 1;
 }
 
+/* The series of st follows its count, up to the capture's last packet. */
+static void series_note(struct hsa_pressure *p, struct side_stats *st,
+    int64_t t)
+{
+	if (!p->cfg.series || t > p->series_until)
+		return;
+	if (!st->series) {
+		/* Without memory the group is reported without its
+		 * chart; the figures do not depend on it. */
+		if (!(st->series = malloc(sizeof(*st->series))))
+			return;
+		hsa_tw_series_init(st->series);
+	}
+	hsa_tw_series_set(st->series, t, st->active);
+}
+
 static void count_start(struct hsa_pressure *p, struct interval *iv, int64_t t)
 {
 	struct side_stats *st = &p->pairs[iv->pair].side[iv->side];
@@ -607,6 +632,7 @@ static void count_start(struct hsa_pressure *p, struct interval *iv, int64_t t)
 		st->peak = st->active;
 		st->peak_at = t;
 	}
+	series_note(p, st, t);
 	if (iv->side == HSA_CLIENT && (double)st->active / size > p->max_share)
 		p->max_share = (double)st->active / size;
 }
@@ -632,6 +658,7 @@ static void sweep(struct hsa_pressure *p, int64_t limit)
 		if (iv->state == IV_ACTIVE) {
 			p->pairs[iv->pair].side[iv->side].active--;
 			p->active[iv->side]--;
+			series_note(p, &p->pairs[iv->pair].side[iv->side], e.t);
 		}
 		iv_release(p, e.iv);
 	}
@@ -956,6 +983,7 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 	}
 	g->reuse_count = st->reuse;
 	g->reuse_min_gap = st->reuse_min_gap;
+	g->series = st->series;
 	g->n_examples = st->n_examples;
 	memcpy(g->examples, st->examples, sizeof(g->examples));
 	g->n_reuse_examples = st->n_reuse_examples;
@@ -978,6 +1006,8 @@ int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end)
 		p->active_end[HSA_CLIENT] = p->active[HSA_CLIENT];
 		p->active_end[HSA_SERVER] = p->active[HSA_SERVER];
 	}
+	/* The chart covers the capture: what ends after it is not drawn. */
+	p->series_until = capture_end;
 	sweep(p, INT64_MAX);
 	p->finished = true;
 	infer_range(p);

@@ -20,14 +20,18 @@ Checked for every page:
   - the diagrams: one per kind of connection in the JSON report, of those
     kinds;
   - the TIME-WAIT groups: one figure per group (at most GROUPS_DRAWN),
-    captioned with the group's holder and client -> server;
+    captioned with the group's holder and client -> server, its chart
+    labelled with the peak, the port range's line for a connecting-side
+    group only, and the moment the range filled when it did;
   - the RTT table: the JSON report's counts; the histogram: its p50, p90
     and p99 marks.
 """
+import calendar
 import json
 import os
 import re
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 GROUPS_DRAWN = 5
@@ -62,6 +66,15 @@ CRAFTED = {
 SEVERITY_ORDER = {'critical': 0, 'high': 1, 'warning': 2, 'info': 3}
 
 
+# The TIME-WAIT chart of crafted traces, from how they were built
+# (tests/pcaps/README): pressure_ports_exhausted fills its 100-port range
+# with the 100th TIME-WAIT, at 9.9 s + 590 us after the first packet.
+CRAFTED_CHARTS = {
+    'pressure_ports_exhausted': ['peak 100', 'port range: 100 ports (40000-40099)',
+                                 'ports exhausted at 9.901 s'],
+}
+
+
 def kind(c):
     """The ladder's kind of a JSON connection (src/ladder.c kind_of)."""
     hs, cl = c['handshake']['status'], c['close']
@@ -77,6 +90,12 @@ def kind(c):
         return 'still open'
     return {'both': 'simultaneous close',
             'server': 'server closes first'}.get(cl['time_wait'], 'client closes first')
+
+
+def iso_seconds(ts):
+    """Seconds since the epoch of the report's ISO 8601 UTC times."""
+    day, frac = ts.rstrip('Z').split('.')
+    return calendar.timegm(time.strptime(day, '%Y-%m-%dT%H:%M:%S')) + float('0.' + frac)
 
 
 def endpoint(ip, port):
@@ -149,12 +168,32 @@ class Checker:
 
         groups = report['time_wait_pressure']['groups'][:GROUPS_DRAWN]
         charts = dom['tw_charts']
-        self.check(len(charts) == len(groups), name + ': %d TIME-WAIT groups' % len(groups),
+        self.check(len(charts) == len(groups), name + ': %d TIME-WAIT groups and charts' % len(groups),
                    '%d drawn' % len(charts))
+        pr = report['time_wait_pressure']['port_range']
+        size = pr['size']
         for i, (g, ch) in enumerate(zip(groups, charts)):
             pair = '%s -> %s' % (g['client_ip'], endpoint(g['server_ip'], g['server_port']))
             want = 'Group %d: %s holds TIME-WAIT, %s' % (i + 1, g['holder'], pair)
             self.check(ch['caption'] == want, name + ': group caption ' + want, ch['caption'])
+            labels = ch['labels']
+            self.check('peak %d' % g['peak_concurrent'] in labels,
+                       name + ': chart %d marks peak %d' % (i + 1, g['peak_concurrent']), repr(labels))
+            rng = 'port range: %d ports (%d-%d)' % (size, pr['low'], pr['high'])
+            self.check((rng in labels) == (g['holder'] == 'client'),
+                       name + ': chart %d %s %r' % (i + 1, 'has' if g['holder'] == 'client'
+                                                    else 'has no', rng), repr(labels))
+            exh = [l for l in labels if l.startswith('ports exhausted at ')]
+            want = []
+            if g.get('exhausted_at'):
+                want = ['ports exhausted at %.3f s' % (
+                    iso_seconds(g['exhausted_at']) - iso_seconds(report['capture']['first_packet']))]
+            self.check(exh == want, name + ': chart %d exhaustion %r' % (i + 1, want), repr(exh))
+
+        want = CRAFTED_CHARTS.get(name[:-len('.html')])
+        if want:
+            got = charts[0]['labels'] if charts else []
+            self.check(all(l in got for l in want), name + ': chart 1 shows %r' % (want,), repr(got))
 
         want = CRAFTED.get(name[:-len('.html')])
         if want:

@@ -19,7 +19,8 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_verdicts \
 	tests/unit/test_pressure \
 	tests/unit/test_live_groups \
-	tests/unit/test_community_id
+	tests/unit/test_community_id \
+	tests/unit/test_tw_series
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -75,13 +76,15 @@ tests_unit_test_verdicts_LDADD = $(CMOCKA_LIBS)
 
 # The pressure queue links only the model and the hash it keys pairs with.
 tests_unit_test_pressure_SOURCES = tests/unit/test_pressure.c \
-	src/time_wait_pressure.c src/flow_hash.h src/flow_hash.c
+	src/time_wait_pressure.c src/time_wait_series.c src/flow_hash.h \
+	src/flow_hash.c
 tests_unit_test_pressure_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_pressure_LDADD = $(CMOCKA_LIBS)
 
 # The live groups the metrics render, from the same model.
 tests_unit_test_live_groups_SOURCES = tests/unit/test_live_groups.c \
-	src/time_wait_pressure.c src/flow_hash.h src/flow_hash.c
+	src/time_wait_pressure.c src/time_wait_series.c src/flow_hash.h \
+	src/flow_hash.c
 tests_unit_test_live_groups_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_live_groups_LDADD = $(CMOCKA_LIBS)
 
@@ -90,4 +93,9 @@ tests_unit_test_community_id_SOURCES = tests/unit/test_community_id.c \
 	src/community_id.c
 tests_unit_test_community_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(NETTLE_CFLAGS)
 tests_unit_test_community_id_LDADD = $(CMOCKA_LIBS) $(NETTLE_LIBS)
+
+tests_unit_test_tw_series_SOURCES = tests/unit/test_tw_series.c \
+	src/time_wait_series.c include/hsa_tw_series.h
+tests_unit_test_tw_series_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_tw_series_LDADD = $(CMOCKA_LIBS)
 endif
