@@ -708,12 +708,13 @@ static void print_tables(FILE *out, const struct hsa_summary *s,
 
 /* --- sequence diagrams --------------------------------------------------- */
 
-#define D_W		770.0
-#define D_TIME_X	62.0	/* right edge of the time column */
-#define D_CSTATE_X	176.0	/* right edge of the client's states */
-#define D_CLIENT_X	190.0
-#define D_SERVER_X	560.0
-#define D_SSTATE_X	574.0	/* left edge of the server's states */
+#define D_W		810.0
+#define D_FRAME_X	48.0	/* right edge of the frame numbers */
+#define D_TIME_X	112.0	/* right edge of the time column */
+#define D_CSTATE_X	216.0	/* right edge of the client's states */
+#define D_CLIENT_X	230.0
+#define D_SERVER_X	600.0
+#define D_SSTATE_X	614.0	/* left edge of the server's states */
 #define D_TOP		62.0
 #define D_ROW		40.0
 #define D_DROP		14.0	/* an arrow falls this much: it takes time */
@@ -856,6 +857,8 @@ static void draw_arrow(FILE *out, const struct hsa_ladder_example *ex,
 	char fl[12], head[32];
 
 	hsa_ladder_flags(s->flags, fl);
+	hsa_svg_text(out, D_FRAME_X, y + 4, "end", "frame", "%llu",
+	    (unsigned long long)s->frame);
 	hsa_svg_text(out, D_TIME_X, y + 4, "end", "muted", "%.3f",
 	    hsa_ms(s->ts - t0));
 	hsa_svg_line(out, x1, y, x2 - dir * 7, y + D_DROP, cls);
@@ -905,10 +908,11 @@ static void draw_diagram(FILE *out, const struct hsa_run *run,
 		    hsa_ms(v->syn_to_synack_ns + v->synack_to_ack_ns));
 	fprintf(out, "; close %s; TIME-WAIT: %s.", hsa_close_name(v->close),
 	    hsa_who_name(v->time_wait));
-	fputs(" Times in ms from the first segment; sequence and acknowledgment numbers relative to each side's first.</p>\n", out);
+	fputs(" Frame numbers as Wireshark counts them; times in ms from the first segment; sequence and acknowledgment numbers relative to each side's first.</p>\n", out);
 	snprintf(label, sizeof(label), "Sequence diagram of connection %llu",
 	    (unsigned long long)c->id);
 	hsa_svg_begin(out, D_W, h, "seq", label);
+	hsa_svg_text(out, D_FRAME_X, D_TOP - 36, "end", "muted", "frame");
 	hsa_svg_text(out, D_TIME_X, D_TOP - 36, "end", "muted", "ms");
 	hsa_svg_text(out, D_CLIENT_X, D_TOP - 36, "middle", "end client", "client %s", a);
 	hsa_svg_text(out, D_SERVER_X, D_TOP - 36, "middle", "end server", "server %s", b);

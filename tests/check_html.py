@@ -46,7 +46,8 @@ CLIENT_CLOSE = {
 CRAFTED = {
     # The client's FIN at 1041.100 ms, the server's FIN at 1061.500 ms: the
     # client holds TIME-WAIT from then on for --time-wait.
-    'client_close': dict(CLIENT_CLOSE, kind='client closes first', notes=0, time_wait=[
+    'client_close': dict(CLIENT_CLOSE, kind='client closes first', notes=0,
+                         frames=[str(i) for i in range(1, 12)], time_wait=[
         ('client', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1061.500 ms to +61061.500 ms')]),
     'client_close_tw30': dict(CLIENT_CLOSE, kind='client closes first', notes=0, time_wait=[
         ('client', 'TIME-WAIT 30 s (2MSL)', '30000000000', '+1061.500 ms to +31061.500 ms')]),
@@ -230,6 +231,9 @@ class Checker:
         got = [(t['side'], t['text'], t['ns'], t['span']) for t in d.get('time_wait', [])]
         self.check(got == want['time_wait'], name + ': TIME-WAIT drawn %r' % (want['time_wait'],),
                    repr(got))
+        if 'frames' in want:
+            self.check(d.get('frames') == want['frames'],
+                       name + ': frames %s' % ' '.join(want['frames']), repr(d.get('frames')))
         self.check(len(d.get('notes', [])) == want['notes'],
                    name + ': %d notes on states drawn in capture order' % want['notes'],
                    repr(d.get('notes')))

@@ -64,6 +64,7 @@ DOM_FACTS = r"""
         text: txt(t), ns: t.getAttribute('data-time-wait-ns'),
         span: t.nextElementSibling ? txt(t.nextElementSibling) : null})),
       arrows: all('text.seg', f).map(txt),
+      frames: all('text.frame', f).map(txt),
       notes: all('p.note', f).map(txt)})),
     svgs: all('svg').length,
     scripts: all('script').length,
