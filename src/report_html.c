@@ -367,7 +367,17 @@ static void group_figures(FILE *out, const struct hsa_run *run,
 {
 	const struct hsa_pressure_config *cfg = hsa_pressure_config(run->pressure);
 
+	char c[HSA_ADDR_STRLEN], sv[HSA_ADDR_STRLEN];
+	const char *ip = g->ip_version == 6 ? "ipv6" : "ip";
+
 	fputs("<dl class=\"facts\">\n", out);
+	/* The group's packets, both directions, to paste into Wireshark. */
+	fputs("<dt>Wireshark filter</dt><dd><code class=\"filter\">", out);
+	hsa_html_printf(out, "%s.addr == %s && %s.addr == %s && tcp.port == %u",
+	    ip, hsa_format_addr(g->ip_version, &g->client, c, sizeof(c)), ip,
+	    hsa_format_addr(g->ip_version, &g->server, sv, sizeof(sv)),
+	    g->server_port);
+	fputs("</code></dd>\n", out);
 	fprintf(out, "<dt>Holder</dt><dd>the %s (%s)</dd>\n", side_name(g->holder),
 	    g->client_side ? "the connecting side: each socket keeps a local port" :
 	    "the listening side: it needs no ephemeral ports for them");

@@ -177,6 +177,11 @@ class Checker:
             pair = '%s -> %s' % (g['client_ip'], endpoint(g['server_ip'], g['server_port']))
             want = 'Group %d: %s holds TIME-WAIT, %s' % (i + 1, g['holder'], pair)
             self.check(ch['caption'] == want, name + ': group caption ' + want, ch['caption'])
+            ip = 'ipv6' if ':' in g['client_ip'] else 'ip'
+            want = '%s.addr == %s && %s.addr == %s && tcp.port == %d' % (
+                ip, g['client_ip'], ip, g['server_ip'], g['server_port'])
+            self.check(ch['filter'] == want, name + ': group %d filter %s' % (i + 1, want),
+                       repr(ch['filter']))
             labels = ch['labels']
             self.check('peak %d' % g['peak_concurrent'] in labels,
                        name + ': chart %d marks peak %d' % (i + 1, g['peak_concurrent']), repr(labels))

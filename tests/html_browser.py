@@ -51,6 +51,7 @@ DOM_FACTS = r"""
       evidence: all('.evidence', a).map(txt)})),
     tw_charts: all('figure.twgroup').map(f => ({
       caption: txt(f.querySelector('figcaption')),
+      filter: f.querySelector('code.filter') ? txt(f.querySelector('code.filter')) : null,
       labels: all('svg text', f).map(txt)})),
     rtt_labels: all('#rtt svg text').map(txt),
     rtt_table: all('#rtt-table tr').map(r => all('th,td', r).map(txt)),
