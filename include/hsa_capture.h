@@ -20,6 +20,7 @@
 
 #include "hsa_decode.h"
 #include "hsa_packet.h"
+#include "hsa_pcapng.h"
 #include "hsa_time.h"
 
 struct hsa_capture_stats {
@@ -38,6 +39,7 @@ struct hsa_capture_stats {
 	int64_t clock_ts;			/* the latest since the last step */
 	bool cut_short;				/* the file ends inside a record */
 	bool save_failed;			/* -w failed: reading stopped */
+	char save_reason[192];			/* why, when not a write error */
 	char cut_reason[PCAP_ERRBUF_SIZE];
 };
 
@@ -52,6 +54,13 @@ struct hsa_capture {
 	int live_fd;		/* live: the descriptor to wait on; else -1 */
 	bool has_filter;	/* a file's filter, applied here (see capture.c) */
 	struct bpf_program filter;
+	/* pcapng files are read by src/pcapng.c (each interface its own link
+	 * type); pcap then only backs -w and filter compiling (pcap_open_dead). */
+	struct hsa_pcapng *ng;
+	char *filter_expr;	/* pcapng: the expression, compiled per link type */
+	int dlts[4];		/* pcapng: the link types seen, first first */
+	int ndlts;
+	char link_names[80];
 	struct hsa_capture_stats stats;
 };
 

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hsa_capture.h"
@@ -23,14 +24,83 @@
  * caller can look at the clock and at signals. */
 #define LIVE_WAIT_MS 100
 
+/* pcapng: the filter compiled for the interface's link type, once; false
+ * when it cannot be compiled for it (the packet is then not analysed). */
+static bool compile_for(struct hsa_capture *cap, struct hsa_pcapng_iface *ifc)
+{
+	pcap_t *dead;
+
+	if (ifc->has_filter || ifc->filter_failed)
+		return ifc->has_filter;
+	dead = pcap_open_dead(ifc->dlt, ifc->snaplen ? (int)ifc->snaplen : 262144);
+	if (dead && pcap_compile(dead, &ifc->filter, cap->filter_expr, 1,
+	    PCAP_NETMASK_UNKNOWN) == 0)
+		ifc->has_filter = true;
+	else
+		ifc->filter_failed = true;
+	if (dead)
+		pcap_close(dead);
+	return ifc->has_filter;
+}
+
+static const char *dlt_name(int dlt)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+
+	return n ? n : "unknown";
+}
+
+/* Remember the link types of a pcapng file as they appear. */
+static void note_link(struct hsa_capture *cap, int dlt)
+{
+	int i;
+
+	for (i = 0; i < cap->ndlts; i++)
+		if (cap->dlts[i] == dlt)
+			return;
+	if (cap->ndlts == (int)(sizeof(cap->dlts) / sizeof(cap->dlts[0])))
+		return;
+	cap->dlts[cap->ndlts++] = dlt;
+	snprintf(cap->link_names + strlen(cap->link_names),
+	    sizeof(cap->link_names) - strlen(cap->link_names), "%s%s",
+	    cap->ndlts > 1 ? "," : "", dlt_name(dlt));
+}
+
+/* The next record of a pcapng file and its interface: 1, or -1 at the end
+ * (stats.cut_short set when the file is damaged or cut). */
+static int next_pcapng(struct hsa_capture *cap, struct pcap_pkthdr *h,
+    const u_char **data, struct hsa_pcapng_iface **ifc)
+{
+	int r = hsa_pcapng_next(cap->ng, h, data, ifc);
+
+	if (r == 1)
+		return 1;
+	if (r < 0) {
+		cap->stats.cut_short = true;
+		snprintf(cap->stats.cut_reason, sizeof(cap->stats.cut_reason),
+		    "%s", cap->ng->err);
+	}
+	return -1;
+}
+
 int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
     char *err, size_t errlen)
 {
 	struct bpf_program prog;
 
+	/* Compiled for the (first) link type: a bad expression is a usage
+	 * error before anything is read. */
 	if (pcap_compile(cap->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 		snprintf(err, errlen, "%s", pcap_geterr(cap->pcap));
 		return -1;
+	}
+	if (cap->ng) {
+		pcap_freecode(&prog);
+		if (!(cap->filter_expr = strdup(expr))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
 	}
 	if (!cap->live) {
 		if (cap->has_filter)
@@ -85,13 +155,21 @@ static void note_time(struct hsa_capture_stats *st, int64_t ts)
 int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 {
 	struct hsa_capture_stats *st = &cap->stats;
-	struct pcap_pkthdr *h;
+	struct pcap_pkthdr *h, ngh;
 	const u_char *data;
 	enum hsa_decode_result r;
 	int64_t ts;
-	int rc;
+	struct hsa_pcapng_iface *ifc = NULL;
+	int rc, dlt = cap->dlt;
 
-	rc = pcap_next_ex(cap->pcap, &h, &data);
+	if (cap->ng) {
+		h = &ngh;
+		if (next_pcapng(cap, h, &data, &ifc) < 0)
+			return -1;
+		dlt = ifc->dlt;
+		rc = 1;
+	} else
+		rc = pcap_next_ex(cap->pcap, &h, &data);
 	if (rc == 0 && cap->live_fd >= 0) {
 		/* Live captures are non-blocking (in immediate mode libpcap's
 		 * own timeout does not fire on Linux): wait here, briefly. */
@@ -115,8 +193,21 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 	}
 
 	st->frames++;
-	if (cap->has_filter && !pcap_offline_filter(&cap->filter, h, data))
+	if (ifc) {		/* pcapng: the filter for this link type */
+		if (cap->filter_expr && (!compile_for(cap, ifc) ||
+		    !pcap_offline_filter(&ifc->filter, h, data)))
+			return 0;
+		note_link(cap, dlt);
+	} else if (cap->has_filter && !pcap_offline_filter(&cap->filter, h, data))
 		return 0;
+	if (cap->dumper && dlt != cap->dlt) {
+		/* A pcap file has one link type. */
+		st->save_failed = true;
+		snprintf(st->save_reason, sizeof(st->save_reason),
+		    "a packet of link type %s cannot go into a pcap of link type %s",
+		    dlt_name(dlt), dlt_name(cap->dlt));
+		return -1;
+	}
 	if (cap->dumper) {
 		pcap_dump((u_char *)cap->dumper, h, data);
 		/* Stop at the first failed write, not at the end. */
@@ -132,7 +223,7 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 	}
 	note_time(st, ts);
 
-	r = hsa_decode_link(cap->dlt, pkt, data, h->caplen, h->len);
+	r = hsa_decode_link(dlt, pkt, data, h->caplen, h->len);
 	st->results[r]++;
 	if (r != HSA_DECODE_TCP)
 		return 0;
@@ -154,11 +245,19 @@ void hsa_capture_close(struct hsa_capture *cap)
 	if (cap->pcap)
 		pcap_close(cap->pcap);
 	cap->pcap = NULL;
+	if (cap->ng) {
+		hsa_pcapng_close(cap->ng);
+		free(cap->ng);
+		cap->ng = NULL;
+	}
+	free(cap->filter_expr);
+	cap->filter_expr = NULL;
 }
 
 const char *hsa_capture_link_name(const struct hsa_capture *cap)
 {
-	const char *n = pcap_datalink_val_to_name(cap->dlt);
-
-	return n ? n : "unknown";
+	/* pcapng: the link types of the packets read (several when they came
+	 * from interfaces of several types); before any, the first
+	 * interface's. */
+	return cap->ndlts > 0 ? cap->link_names : dlt_name(cap->dlt);
 }

@@ -24,6 +24,7 @@
 #include "extract.h"
 
 #define PEEK_MAX 4096
+#define PCAPNG_MAGIC 0x0a0d0d0aU	/* a section header block's type */
 #define READ_BUFFER (1024 * 1024)	/* bytes per read(2) */
 
 struct peek_file {
@@ -124,9 +125,48 @@ static bool file_is_nano(const uint8_t *b, uint32_t len)
 {
 	if (hsa_le32(b, len, 0) == 0xa1b23c4d || hsa_be32(b, len, 0) == 0xa1b23c4d)
 		return true;
-	if (hsa_be32(b, len, 0) == 0x0a0d0d0a)
+	if (hsa_be32(b, len, 0) == PCAPNG_MAGIC)
 		return pcapng_is_nano(b, len);
 	return false;
+}
+
+static void setup_stream(FILE *fp, struct peek_file *pf)
+{
+	/* Only one thread reads this stream (the reader thread, or main):
+	 * spare glibc the lock it takes on every fread once threads exist;
+	 * libpcap makes two freads per record. */
+#ifdef HAVE___FSETLOCKING
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
+#endif
+	/* glibc ignores the size unless it is given the buffer. */
+	if ((pf->stdio_buf = malloc(READ_BUFFER)))
+		setvbuf(fp, pf->stdio_buf, _IOFBF, READ_BUFFER);
+}
+
+/* pcapng: read by src/pcapng.c; libpcap only backs -w and filters with a
+ * handle of the first interface's link type. */
+static int open_pcapng(struct hsa_capture *cap, FILE *fp, char *err,
+    size_t errlen)
+{
+	if (!(cap->ng = calloc(1, sizeof(*cap->ng)))) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		fclose(fp);
+		return -1;
+	}
+	if (hsa_pcapng_open(cap->ng, fp, err, errlen) != 0) {
+		free(cap->ng);
+		cap->ng = NULL;
+		return -1;
+	}
+	cap->dlt = cap->ng->first_dlt;
+	cap->snaplen = cap->ng->first_snaplen ? cap->ng->first_snaplen : 262144;
+	cap->pcap = pcap_open_dead_with_tstamp_precision(cap->dlt,
+	    (int)cap->snaplen, PCAP_TSTAMP_PRECISION_NANO);
+	if (!cap->pcap) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
 }
 
 int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
@@ -193,15 +233,11 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 		peek_close(pf);
 		return -1;
 	}
-	/* Only one thread reads this stream (the reader thread, or main):
-	 * spare glibc the lock it takes on every fread once threads exist;
-	 * libpcap makes two freads per record. */
-#ifdef HAVE___FSETLOCKING
-	__fsetlocking(fp, FSETLOCKING_BYCALLER);
-#endif
-	/* glibc ignores the size unless it is given the buffer. */
-	if ((pf->stdio_buf = malloc(READ_BUFFER)))
-		setvbuf(fp, pf->stdio_buf, _IOFBF, READ_BUFFER);
+	if (hsa_be32(pf->buf, (uint32_t)pf->len, 0) == PCAPNG_MAGIC) {
+		setup_stream(fp, pf);
+		return open_pcapng(cap, fp, err, errlen);
+	}
+	setup_stream(fp, pf);
 	cap->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!cap->pcap) {

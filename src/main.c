@@ -1171,6 +1171,11 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
+	if (cap.stats.save_failed && *cap.stats.save_reason) {
+		fail("%s: cannot write the packets: %s",
+		    hsa_output_label(&outs.packets), cap.stats.save_reason);
+		goto failed;
+	}
 	if ((bad_out = failed_output(&outs, &bad_what))) {
 		fail("%s: cannot write %s: %s", hsa_output_label(bad_out), bad_what,
 		    strerror(bad_out->err));

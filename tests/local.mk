@@ -8,6 +8,7 @@ TESTS += \
 	tests/cli.sh \
 	tests/outputs.sh \
 	tests/timestamps.sh \
+	tests/pcapng.sh \
 	tests/real_capture.sh \
 	tests/walkthrough.sh \
 	tests/incident_midstart.sh \
@@ -56,6 +57,7 @@ EXTRA_DIST += \
 	tests/cli.sh \
 	tests/outputs.sh \
 	tests/timestamps.sh \
+	tests/pcapng.sh \
 	tests/real_capture.sh \
 	tests/live_capture.sh \
 	tests/live_options.sh \
