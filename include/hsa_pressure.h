@@ -127,12 +127,17 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now);
 
 struct hsa_kernel_state;
+struct hsa_kernel_tw_group;
+/* Which of the kernel's groups the capture would see (its filter). */
+typedef bool (*hsa_kernel_group_filter)(void *ctx,
+    const struct hsa_kernel_tw_group *g);
 /* Live, before the first packet: start from the TIME-WAIT sockets the
- * kernel's table holds (connecting side), each from when it began (now
- * minus time_wait minus its remaining timer).  They count in the peaks and
- * in the ports held, not in the entries or rates.  Returns 0. */
+ * kernel's table holds (connecting side, the groups keep accepts, or all
+ * when it is NULL), each from when it began (now minus time_wait minus its
+ * remaining timer).  They count in the peaks and in the ports held, not in
+ * the entries or rates.  Returns 0. */
 int hsa_pressure_kernel_start(struct hsa_pressure *p,
-    const struct hsa_kernel_state *k);
+    const struct hsa_kernel_state *k, hsa_kernel_group_filter keep, void *ctx);
 
 /* Nothing reported from now on has a TIME-WAIT start or a SYN before
  * horizon: the model counts everything before it. */

@@ -723,6 +723,47 @@ static void live_tick(struct run_ctx *r)
 	hsa_tracker_idle(r->tracker, wall_ns());
 }
 
+/* Would the capture's filter (prog, compiled for Ethernet) see the
+ * sockets of kernel group g?  Tried on an ACK from the group's local
+ * address (its first ephemeral port) to its remote address and port. */
+static bool kernel_group_captured(void *ctx, const struct hsa_kernel_tw_group *g)
+{
+	const struct bpf_program *prog = ctx;
+	uint8_t f[14 + 40 + 20];
+	struct pcap_pkthdr h;
+	size_t ip = 14, tcp;
+
+	memset(f, 0, sizeof(f));
+	memset(&h, 0, sizeof(h));
+	if (g->ip_version == 6) {
+		f[12] = 0x86, f[13] = 0xdd;
+		f[ip] = 0x60;
+		f[ip + 5] = 20;		/* payload length */
+		f[ip + 6] = 6;		/* TCP */
+		f[ip + 7] = 64;
+		memcpy(f + ip + 8, g->local.bytes, 16);
+		memcpy(f + ip + 24, g->remote.bytes, 16);
+		tcp = ip + 40;
+	} else {
+		f[12] = 0x08;
+		f[ip] = 0x45;
+		f[ip + 3] = 40;		/* total length */
+		f[ip + 8] = 64;
+		f[ip + 9] = 6;
+		memcpy(f + ip + 12, g->local.bytes, 4);
+		memcpy(f + ip + 16, g->remote.bytes, 4);
+		tcp = ip + 20;
+	}
+	f[tcp] = (uint8_t)(40000 >> 8);	/* any ephemeral port */
+	f[tcp + 1] = (uint8_t)(40000 & 0xff);
+	f[tcp + 2] = (uint8_t)(g->remote_port >> 8);
+	f[tcp + 3] = (uint8_t)g->remote_port;
+	f[tcp + 12] = 0x50;
+	f[tcp + 13] = 0x10;		/* ACK */
+	h.caplen = h.len = (bpf_u_int32)(tcp + 20);
+	return pcap_offline_filter(prog, &h, f) != 0;
+}
+
 static const char *source_name(const struct options *o)
 {
 	if (o->iface)
@@ -1075,8 +1116,22 @@ int main(int argc, char **argv)
 		goto failed;
 	}
 	rc.pressure = pressure;
-	if (cap.live && rc.kernel.available)
-		hsa_pressure_kernel_start(pressure, &rc.kernel);
+	if (cap.live && rc.kernel.available) {
+		struct bpf_program prog;
+		pcap_t *dead = opt.filter ? pcap_open_dead(DLT_EN10MB, 65535) : NULL;
+
+		/* The capture's filter decides which of the kernel's sockets
+		 * belong to what is analysed. */
+		if (dead && pcap_compile(dead, &prog, opt.filter, 1,
+		    PCAP_NETMASK_UNKNOWN) == 0) {
+			hsa_pressure_kernel_start(pressure, &rc.kernel,
+			    kernel_group_captured, &prog);
+			pcap_freecode(&prog);
+		} else if (!opt.filter)
+			hsa_pressure_kernel_start(pressure, &rc.kernel, NULL, NULL);
+		if (dead)
+			pcap_close(dead);
+	}
 	if (!(tracker = hsa_tracker_new(&tc))) {
 		fail("out of memory");
 		goto failed;

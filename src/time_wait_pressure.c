@@ -879,7 +879,7 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
 }
 
 int hsa_pressure_kernel_start(struct hsa_pressure *p,
-    const struct hsa_kernel_state *k)
+    const struct hsa_kernel_state *k, hsa_kernel_group_filter keep, void *ctx)
 {
 	int64_t tw = p->cfg.time_wait_ns, left;
 	uint32_t first = 0;
@@ -890,7 +890,7 @@ int hsa_pressure_kernel_start(struct hsa_pressure *p,
 	for (i = 0; i < k->nsocks; i++) {
 		const struct hsa_kernel_tw_group *g = &k->groups[k->socks[i].group];
 
-		if (!g->connecting)
+		if (!g->connecting || (keep && !keep(ctx, g)))
 			continue;
 		key.ip_version = g->ip_version;
 		key.client = &g->local;
