@@ -43,7 +43,8 @@ struct ctx {
 	struct hsa_tracker *tracker;
 	struct hsa_pressure *pressure;
 	struct hsa_ladder *ladder;
-	FILE *json_out;
+	bool json_all;		/* --json --all-connections */
+	struct hsa_examples examples;
 	bool nano;
 };
 
@@ -59,8 +60,9 @@ static void on_connection(void *p, struct hsa_conn *c,
 	hsa_summary_add(&x->summary, c, v);
 	hsa_pressure_connection(x->pressure, c, v,
 	    hsa_tracker_capture_time(x->tracker));
-	if (x->json_out)
-		hsa_json_connection(x->json_out, c, v, x->nano);
+	hsa_examples_add(&x->examples, c, v);
+	if (x->json_all)
+		hsa_json_connection(c, v, x->nano);
 	if (x->ladder)
 		hsa_ladder_connection(x->ladder, c, v);
 }
@@ -135,10 +137,13 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 	    sizeof(err)) != 0)
 		goto out;
 	hsa_summary_init(&x.summary);
+	hsa_examples_init(&x.examples);
 	x.nano = cap.nano;
 	if (report == REPORT_JSON) {
-		x.json_out = devnull;
-		hsa_json_begin(devnull);
+		/* Bit 64: every connection, spooled (--all-connections). */
+		x.json_all = (opts & 64) != 0;
+		if (hsa_json_begin(x.json_all) != 0)
+			goto out;
 	}
 	if ((report >= REPORT_LADDER || html) &&
 	    !(x.ladder = hsa_ladder_new(report == REPORT_LADDER_ID ?
@@ -167,6 +172,13 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 	run.pressure = pr;
 	run.findings = &findings;
 	run.filter = (opts & 128) ? "tcp port 80" : NULL;
+	{
+		const struct hsa_tw_group *groups = NULL;
+		size_t ng = hsa_pressure_groups(pr, &groups);
+
+		hsa_examples_cite(&x.examples, groups, ng, findings.list, findings.n);
+		run.examples = &x.examples;
+	}
 	if (report == REPORT_JSON)
 		hsa_json_end(devnull, &run);
 	else if (report >= REPORT_LADDER)
@@ -176,6 +188,7 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 	if (html)
 		hsa_html_report(devnull, &run, x.ladder);
 out:
+	hsa_examples_free(&x.examples);
 	hsa_tracker_free(t);
 	hsa_pressure_free(pr);
 	hsa_findings_free(&findings);

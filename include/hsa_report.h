@@ -10,6 +10,7 @@
 
 #include "hsa_capture.h"
 #include "hsa_conn.h"
+#include "hsa_examples.h"
 #include "hsa_findings.h"
 #include "hsa_kernel.h"
 #include "hsa_pressure.h"
@@ -31,13 +32,23 @@ struct hsa_run {
 	const char *filter;	/* the BPF expression, or NULL */
 	size_t max_flows;	/* --max-flows, for the eviction notice */
 	const char *host;	/* where hsanalyze ran */
+	int argc;		/* the command line */
+	char *const *argv;
+	int64_t started_ns;	/* wall clock, when the run began */
+	const struct hsa_examples *examples;	/* the connections shown in full */
 };
 
-/* JSON (report_json.c).  Connections are streamed as they are reported. */
-void hsa_json_begin(FILE *out);
-/* Returns 0, or -1 when out of memory. */
-int hsa_json_connection(FILE *out, const struct hsa_conn *c,
-    const struct hsa_verdict *v, bool nano);
+/* JSON (report_json.c).  The document is written at the end, in the order
+ * of doc/json-report.md: header, capture, summary, findings, pressure, the
+ * examples; with all_connections also every connection, spooled to a
+ * temporary file as they are reported (memory stays flat).  begin: 0, or -1
+ * with errno set when the temporary file cannot be made. */
+int hsa_json_begin(bool all_connections);
+/* With all_connections: spool a reported connection; 0, or -1 when out of
+ * memory. */
+int hsa_json_connection(const struct hsa_conn *c, const struct hsa_verdict *v,
+    bool nano);
+/* 0, or -1 when out of memory or the spool cannot be read back. */
 int hsa_json_end(FILE *out, const struct hsa_run *run);
 
 /* The connection log, NDJSON (report_ndjson.c), written to fp (from

@@ -63,6 +63,7 @@ struct options {
 	const char *ndjson_path;	/* --ndjson: the connection log */
 	bool ndjson_summary;
 	bool log_takes_stdout;		/* --ndjson - with the text report: no report */
+	bool all_connections;		/* --json: every connection, not examples */
 	const char *out_path;
 	const char *html_path;		/* --html */
 	bool ladder;
@@ -77,7 +78,8 @@ struct options {
 /* What the tracker's callbacks need. */
 struct run_ctx {
 	struct hsa_summary summary;
-	FILE *json_out;
+	bool json_all;			/* --json --all-connections */
+	struct hsa_examples examples;	/* the connections reports show in full */
 	bool nano;
 	bool out_of_memory;
 	struct hsa_ladder *ladder;
@@ -126,6 +128,7 @@ static void usage(FILE *out)
 	    "  -W N               with -C or -G: keep N files, reusing their names\n"
 	    "  -Z USER            live: run as USER once the interface is open\n"
 	    "      --json         write the JSON report (doc/json-report.md)\n"
+	    "      --all-connections  with --json: every connection, not examples\n"
 	    "      --ndjson FILE  also log each connection as one JSON line to FILE\n"
 	    "                     (appended to; - for standard output)\n"
 	    "      --ndjson-summary  end the log with a summary line\n"
@@ -228,7 +231,7 @@ static char *join_words(char **words, int n)
 
 enum { OPT_JSON = 256, OPT_LADDER, OPT_MAX_FLOWS, OPT_DURATION, OPT_INTERVAL,
 	OPT_TIME_WAIT, OPT_PORT_RANGE, OPT_CLOSE_WAIT, OPT_HTML, OPT_METRICS_LISTEN,
-	OPT_METRICS_FILE, OPT_NDJSON, OPT_NDJSON_SUMMARY };
+	OPT_METRICS_FILE, OPT_NDJSON, OPT_NDJSON_SUMMARY, OPT_ALL_CONNECTIONS };
 
 /* Linux's ephemeral port range, when it can be read. */
 static void read_local_port_range(struct hsa_pressure_config *pc)
@@ -307,6 +310,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ "ndjson", required_argument, NULL, OPT_NDJSON },
 		{ "ndjson-summary", no_argument, NULL, OPT_NDJSON_SUMMARY },
+		{ "all-connections", no_argument, NULL, OPT_ALL_CONNECTIONS },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long v;
@@ -426,6 +430,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_NDJSON_SUMMARY:
 			o->ndjson_summary = true;
 			break;
+		case OPT_ALL_CONNECTIONS:
+			o->all_connections = true;
+			break;
 		case OPT_LADDER:
 			o->ladder = true;
 			if (!optarg && all_digits(argv[optind]))
@@ -486,6 +493,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    (!o->out_path || names_stdout(o->out_path)))
 		return usage_error("-w %s and the report would both go to standard output: give the report a file with -o",
 		    o->write_file);
+	if (o->all_connections && !o->json)
+		return usage_error("--all-connections is for the JSON report (--json)");
 	if (o->ndjson_summary && !o->ndjson_path)
 		return usage_error("--ndjson-summary needs --ndjson FILE");
 	/* Standard output carries one thing: the log, or the report. */
@@ -514,7 +523,8 @@ static void on_connection(void *ctx, struct hsa_conn *c,
 	hsa_metrics_connection(&r->metrics, v);
 	/* A loss here is counted by the model and shown in the report. */
 	(void)hsa_pressure_connection(r->pressure, c, v, hsa_tracker_capture_time(r->tracker));
-	if (r->json_out && hsa_json_connection(r->json_out, c, v, r->nano) != 0)
+	hsa_examples_add(&r->examples, c, v);
+	if (r->json_all && hsa_json_connection(c, v, r->nano) != 0)
 		r->out_of_memory = true;
 	if (r->ndjson && hsa_ndjson_connection(r->ndjson, c, v) != 0)
 		r->out_of_memory = true;
@@ -595,6 +605,15 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);	/* no SA_RESTART: wake the reader */
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The wall clock, for the report's started_at. */
+static int64_t wall_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static double now_seconds(void)
@@ -1052,11 +1071,13 @@ int main(int argc, char **argv)
 	uint64_t last_handshakes = 0;
 	FILE *out;
 	char host[256];
+	int64_t started_ns;
 	int status, r;
 
 	status = parse_options(argc, argv, &opt);
 	if (status >= 0)
 		return status;
+	started_ns = wall_clock_ns();
 
 	memset(&cap, 0, sizeof(cap));
 	cap.live_fd = -1;
@@ -1079,11 +1100,16 @@ int main(int argc, char **argv)
 		flush_every = opt.interval;
 
 	hsa_summary_init(&rc.summary);
+	hsa_examples_init(&rc.examples);
 	rc.nano = cap.nano;
 	rc.ndjson_summary_wanted = opt.ndjson_summary;
 	if (opt.json) {
-		rc.json_out = out;
-		hsa_json_begin(out);
+		rc.json_all = opt.all_connections;
+		if (hsa_json_begin(opt.all_connections) != 0) {
+			fail("cannot make a temporary file for --all-connections: %s",
+			    strerror(errno));
+			goto failed;
+		}
 	}
 	/* The HTML report draws the ladder's example connections. */
 	if ((opt.ladder || opt.html_path) &&
@@ -1160,7 +1186,8 @@ int main(int argc, char **argv)
 			for (i = 0; i < n; i++)
 				hsa_tracker_segment(tracker, &batch[i]);
 			/* A report nobody will receive is not worth finishing. */
-			if (hsa_output_failed(&outs.report)) {
+			if (hsa_output_failed(&outs.report) ||
+			    hsa_output_failed(&outs.log)) {
 				hsa_reader_stop(reader);
 				break;
 			}
@@ -1179,7 +1206,7 @@ int main(int argc, char **argv)
 		}
 		if (opt.count && cap.stats.packets >= (unsigned long long)opt.count)
 			break;
-		if (hsa_output_failed(&outs.report))
+		if (hsa_output_failed(&outs.report) || hsa_output_failed(&outs.log))
 			break;
 		if (status_requested) {
 			status_requested = 0;
@@ -1266,6 +1293,18 @@ int main(int argc, char **argv)
 	run.kernel = cap.live ? &rc.kernel : NULL;
 	run.filter = opt.filter;
 	run.max_flows = opt.max_flows;
+	run.argc = argc;
+	run.argv = argv;
+	run.started_ns = started_ns;
+	{
+		const struct hsa_tw_group *groups = NULL;
+		size_t ng = pressure ? hsa_pressure_groups(pressure, &groups) : 0;
+
+		if (hsa_examples_cite(&rc.examples, groups, ng, findings.list,
+		    findings.n) != 0)
+			rc.out_of_memory = true;
+		run.examples = &rc.examples;
+	}
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		run.host = host;
@@ -1309,6 +1348,7 @@ int main(int argc, char **argv)
 	hsa_findings_free(&findings);
 	hsa_ladder_free(rc.ladder);
 	hsa_ndjson_free(rc.ndjson);
+	hsa_examples_free(&rc.examples);
 	hsa_capture_close(&cap);
 	free(outs.packets_name);
 	free(opt.filter);
@@ -1323,6 +1363,8 @@ failed:
 	hsa_kernel_free(&rc.kernel);
 	hsa_findings_free(&findings);
 	hsa_ladder_free(rc.ladder);
+	hsa_ndjson_free(rc.ndjson);
+	hsa_examples_free(&rc.examples);
 	hsa_capture_close(&cap);
 	free(outs.packets_name);
 	free(opt.filter);

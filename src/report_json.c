@@ -11,23 +11,36 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include "hsa_examples.h"
 #include "hsa_format.h"
 #include "hsa_report.h"
 #include "json_writer.h"
 #include "report_json.h"
 
 #define FORMAT_NAME	"hsanalyze-report"
-#define FORMAT_VERSION	1
+#define FORMAT_VERSION	2
+
+/* The bounded report's limits (--all-connections lifts them): with these,
+ * the document stays well under 256 KiB whatever the capture. */
+#define REPORT_GROUPS_MAX	32
+#define REPORT_FINDINGS_MAX	24
+#define SPOOL_COPY		65536
 
 static bool first_connection = true;
+static FILE *spool;		/* --all-connections: the connections so far */
 
-void hsa_json_begin(FILE *out)
+int hsa_json_begin(bool all_connections)
 {
 	first_connection = true;
-	fprintf(out, "{\"format\":\"%s\",\"format_version\":%d,\n\"connections\":[",
-	    FORMAT_NAME, FORMAT_VERSION);
+	if (spool)		/* a run that failed before hsa_json_end() */
+		fclose(spool);
+	spool = NULL;
+	if (all_connections && !(spool = tmpfile()))
+		return -1;
+	return 0;
 }
 
 static void endpoint(struct hsa_jw *w, const char *name, uint8_t ipv,
@@ -194,10 +207,11 @@ void hsa_json_conn_members(struct hsa_jw *w, const struct hsa_conn *c,
 	frames(w, &v->evidence);
 }
 
-int hsa_json_connection(FILE *out, const struct hsa_conn *c,
-    const struct hsa_verdict *v, bool nano)
+int hsa_json_connection(const struct hsa_conn *c, const struct hsa_verdict *v,
+    bool nano)
 {
 	struct hsa_jw *w = &writer;
+	FILE *out = spool;
 
 	hsa_jw_reset(w);
 	hsa_jw_open(w, NULL);
@@ -330,18 +344,6 @@ cJSON *hsa_json_summary(const struct hsa_run *run)
 	return o;
 }
 
-static int print_member(FILE *out, const char *name, cJSON *o)
-{
-	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-
-	cJSON_Delete(o);
-	if (!text)
-		return -1;
-	fprintf(out, ",\n\"%s\":%s", name, text);
-	free(text);
-	return 0;
-}
-
 static void add_number_or_null(cJSON *o, const char *name, bool valid, double v)
 {
 	if (valid)
@@ -350,7 +352,7 @@ static void add_number_or_null(cJSON *o, const char *name, bool valid, double v)
 		cJSON_AddNullToObject(o, name);
 }
 
-static cJSON *pressure_json(const struct hsa_run *run, bool nano)
+static cJSON *pressure_json(const struct hsa_run *run, bool nano, size_t max)
 {
 	const struct hsa_pressure_config *cfg = hsa_pressure_config(run->pressure);
 	const struct hsa_pressure_losses *l = hsa_pressure_losses(run->pressure);
@@ -373,8 +375,9 @@ static cJSON *pressure_json(const struct hsa_run *run, bool nano)
 	cJSON_AddNumberToObject(lo, "clock_steps_back", (double)l->clock_steps);
 	cJSON_AddNumberToObject(lo, "late_entries", (double)l->late);
 	cJSON_AddNumberToObject(lo, "saturated_ends", (double)l->saturated);
+	cJSON_AddNumberToObject(o, "groups_total", (double)n);
 	groups = cJSON_AddArrayToObject(o, "groups");
-	for (i = 0; i < n; i++, g++) {
+	for (i = 0; i < n && i < max; i++, g++) {
 		go = cJSON_CreateObject();
 		cJSON_AddItemToArray(groups, go);
 		cJSON_AddStringToObject(go, "holder", g->holder == HSA_CLIENT ? "client" : "server");
@@ -402,14 +405,15 @@ static cJSON *pressure_json(const struct hsa_run *run, bool nano)
 	return o;
 }
 
-static cJSON *findings_json(const struct hsa_run *run, bool nano)
+static cJSON *findings_json(const struct hsa_run *run, bool nano, size_t max)
 {
 	cJSON *a = cJSON_CreateArray(), *fo, *nums, *list;
+	const struct hsa_finding_evidence *fe;
 	char tbuf[HSA_TIME_STRLEN];
 	size_t i;
 	int k;
 
-	for (i = 0; run->findings && i < run->findings->n; i++) {
+	for (i = 0; run->findings && i < run->findings->n && i < max; i++) {
 		const struct hsa_finding *f = &run->findings->list[i];
 
 		fo = cJSON_CreateObject();
@@ -429,6 +433,14 @@ static cJSON *findings_json(const struct hsa_run *run, bool nano)
 		for (k = 0; k < f->n_conns; k++)
 			cJSON_AddItemToArray(list, cJSON_CreateNumber((double)f->conns[k]));
 		cJSON_AddStringToObject(fo, "hint", f->hint);
+		fe = run->examples ? hsa_examples_evidence(run->examples, i) : NULL;
+		if (fe && fe->display_filter[0])
+			cJSON_AddStringToObject(fo, "display_filter", fe->display_filter);
+		else
+			cJSON_AddNullToObject(fo, "display_filter");
+		list = cJSON_AddArrayToObject(fo, "examples");
+		for (k = 0; fe && k < fe->n_examples; k++)
+			cJSON_AddItemToArray(list, cJSON_CreateNumber((double)fe->examples[k]));
 	}
 	return a;
 }
@@ -493,19 +505,129 @@ static cJSON *kernel_json(const struct hsa_kernel_state *k)
 	return o;
 }
 
+/* The header: which hsanalyze, how it was run, where and when. */
+static void header_members(cJSON *o, const struct hsa_run *run)
+{
+	char tbuf[HSA_TIME_STRLEN];
+	cJSON *tool, *argv;
+	int i;
+
+	tool = cJSON_AddObjectToObject(o, "tool");
+	cJSON_AddStringToObject(tool, "name", PACKAGE_NAME);
+	cJSON_AddStringToObject(tool, "version", PACKAGE_VERSION);
+	cJSON_AddStringToObject(tool, "libpcap", pcap_lib_version());
+	argv = cJSON_AddArrayToObject(o, "command_line");
+	for (i = 0; i < run->argc; i++)
+		cJSON_AddItemToArray(argv, cJSON_CreateString(run->argv[i]));
+	if (run->filter)
+		cJSON_AddStringToObject(o, "filter", run->filter);
+	else
+		cJSON_AddNullToObject(o, "filter");
+	cJSON_AddStringToObject(o, "hostname", run->host ? run->host : "");
+	cJSON_AddStringToObject(o, "started_at",
+	    hsa_format_time(run->started_ns, false, tbuf, sizeof(tbuf)));
+}
+
+/* Print the members of o (an object) as members of the document. */
+static int print_members(FILE *out, cJSON *o)
+{
+	cJSON *m;
+	char *text;
+
+	if (!o)
+		return -1;
+	for (m = o->child; m; m = m->next) {
+		if (!(text = cJSON_PrintUnformatted(m))) {
+			cJSON_Delete(o);
+			return -1;
+		}
+		fprintf(out, ",\n\"%s\":%s", m->string, text);
+		free(text);
+	}
+	cJSON_Delete(o);
+	return 0;
+}
+
+/* The examples: each kept connection once, with what it is an example of. */
+static int examples_member(FILE *out, const struct hsa_run *run)
+{
+	const struct hsa_example *list[HSA_EXAMPLES_MAX];
+	size_t n = hsa_examples_list(run->examples, list, HSA_EXAMPLES_MAX), i;
+	struct hsa_jw *w = &writer;
+	int k;
+
+	fputs(",\n\"examples\":[", out);
+	for (i = 0; i < n; i++) {
+		hsa_jw_reset(w);
+		hsa_jw_open(w, NULL);
+		hsa_jw_array(w, "kinds");
+		for (k = 0; k < HSA_EXK_COUNT; k++)
+			if (list[i]->kinds & (1u << k))
+				hsa_jw_string(w, NULL, hsa_example_kind_name(k));
+		hsa_jw_array_end(w);
+		hsa_jw_open(w, "connection");
+		hsa_jw_uint(w, "id", list[i]->conn.id);
+		hsa_json_conn_members(w, &list[i]->conn, &list[i]->v, run->cap->nano);
+		hsa_jw_close(w);
+		hsa_jw_close(w);
+		if (w->failed)
+			return -1;
+		fputs(i ? ",\n" : "\n", out);
+		fwrite(w->buf, 1, w->len, out);
+	}
+	fputs("\n]", out);
+	return 0;
+}
+
+/* --all-connections: the spooled connections, copied in. */
+static int connections_member(FILE *out)
+{
+	char buf[SPOOL_COPY];
+	size_t n;
+
+	fputs(",\n\"connections\":[", out);
+	if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), spool)) > 0)
+		fwrite(buf, 1, n, out);
+	if (ferror(spool))
+		return -1;
+	fputs("\n]", out);
+	return 0;
+}
+
 int hsa_json_end(FILE *out, const struct hsa_run *run)
 {
-	fputs("\n]", out);
-	if (print_member(out, "capture", hsa_json_capture(run)) != 0 ||
-	    print_member(out, "summary", hsa_json_summary(run)) != 0)
-		return -1;
-	if (run->pressure &&
-	    (print_member(out, "time_wait_pressure", pressure_json(run, run->cap->nano)) != 0 ||
-	    print_member(out, "findings", findings_json(run, run->cap->nano)) != 0))
-		return -1;
-	if (run->kernel && print_member(out, "kernel", kernel_json(run->kernel)) != 0)
-		return -1;
+	bool all = spool != NULL;
+	size_t groups_max = all ? SIZE_MAX : REPORT_GROUPS_MAX;
+	size_t findings_max = all ? SIZE_MAX : REPORT_FINDINGS_MAX;
+	bool nano = run->cap->nano;
+	cJSON *head = cJSON_CreateObject();
+	int rc = 0;
+
+	fprintf(out, "{\"format\":\"%s\",\"format_version\":%d",
+	    FORMAT_NAME, FORMAT_VERSION);
+	header_members(head, run);
+	cJSON_AddItemToObject(head, "capture", hsa_json_capture(run));
+	cJSON_AddItemToObject(head, "summary", hsa_json_summary(run));
+	if (run->pressure) {
+		cJSON_AddItemToObject(head, "findings",
+		    findings_json(run, nano, findings_max));
+		cJSON_AddNumberToObject(head, "findings_total",
+		    run->findings ? (double)run->findings->n : 0);
+		cJSON_AddItemToObject(head, "time_wait_pressure",
+		    pressure_json(run, nano, groups_max));
+	}
+	if (run->kernel)
+		cJSON_AddItemToObject(head, "kernel", kernel_json(run->kernel));
+	if (print_members(out, head) != 0 ||
+	    (run->examples && examples_member(out, run) != 0) ||
+	    (all && connections_member(out) != 0))
+		rc = -1;
 	fputs("}\n", out);
 	hsa_jw_free(&writer);
-	return 0;
+	if (spool)
+		fclose(spool);
+	spool = NULL;
+	return rc;
 }

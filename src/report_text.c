@@ -344,5 +344,5 @@ void hsa_text_report(FILE *out, const struct hsa_run *run)
 	print_kernel(out, run->kernel);
 	print_findings(out, run->findings);
 	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone one of each kind;\n"
-	    "--json lists every connection.\n");
+	    "--json shows examples of each kind, --json --all-connections every connection.\n");
 }

@@ -24,7 +24,7 @@ check() {
 }
 
 "$GEN" --syn-flood 20000 --seed 7 -o "$work/flood.pcap" >/dev/null || exit 99
-"$H" --max-flows 1000 --json -r "$work/flood.pcap" >"$work/flood.json" || { bad "flood: exit $?"; exit 1; }
+"$H" --max-flows 1000 --json --all-connections -r "$work/flood.pcap" >"$work/flood.json" || { bad "flood: exit $?"; exit 1; }
 check "flood: 20000 connections reported" "r['summary']['connections'] == 20000 and len(r['connections']) == 20000" "$work/flood.json"
 check "flood: all unanswered" "r['summary']['handshake']['unanswered'] == 20000" "$work/flood.json"
 check "flood: 19000 evicted, marked per connection" "r['summary']['evicted'] == 19000 and sum(c['evicted'] for c in r['connections']) == 19000" "$work/flood.json"
@@ -38,7 +38,7 @@ else
 fi
 
 "$GEN" -n 4000 --seed 3 -o "$work/proxy.pcap" >/dev/null || exit 99
-"$H" --json -r "$work/proxy.pcap" >"$work/proxy.json" || { bad "proxy: exit $?"; exit 1; }
+"$H" --json --all-connections -r "$work/proxy.pcap" >"$work/proxy.json" || { bad "proxy: exit $?"; exit 1; }
 check "proxy: 4000 complete handshakes, 4000 FIN closes" "r['summary']['handshake']['complete'] == 4000 and r['summary']['close']['fin'] == 4000" "$work/proxy.json"
 check "proxy: every close has one TIME_WAIT side" "r['summary']['time_wait']['client'] + r['summary']['time_wait']['server'] == 4000" "$work/proxy.json"
 check "proxy: 40000 packets, no decode problems" "r['capture']['packets'] == 40000 and r['capture']['tcp_segments'] == 40000" "$work/proxy.json"

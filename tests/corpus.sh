@@ -26,7 +26,7 @@ print("want=%d" % d.get("exit_status", 0))
 PYEOF
 )"
 	eval "set -- $opts"
-	"$HSANALYZE" --json -r "$pcaps/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"
+	"$HSANALYZE" --json --all-connections -r "$pcaps/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"
 	got=$?
 	if [ "$got" != "$want" ]; then
 		bad "$name: exit status $got, expected $want: $(head -n 1 "$work/$name.err")"

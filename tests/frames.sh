@@ -17,7 +17,7 @@ work_dir
 check() {
 	name=$1 pcap=$2
 	shift 2
-	if ! "$H" --json -r "$P/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"; then
+	if ! "$H" --json --all-connections -r "$P/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"; then
 		bad "$name: hsanalyze failed: $(cat "$work/$name.err")"
 		return
 	fi

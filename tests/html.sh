@@ -51,7 +51,7 @@ for pcap in "$P"/*.pcap "$P"/*.pcapng; do
 import json, shlex, sys
 print(" ".join(shlex.quote(o) for o in json.load(open(sys.argv[1])).get("options", [])))' "$P/expected/$name.json")
 	eval "set -- $opts"
-	"$H" -r "$pcap" "$@" --json -o "$work/$name.json" --html "$work/$name.html" \
+	"$H" -r "$pcap" "$@" --json --all-connections -o "$work/$name.json" --html "$work/$name.html" \
 	    >/dev/null 2>"$work/$name.err"
 	st=$?
 	if [ -f "$work/$name.html" ]; then
@@ -64,7 +64,7 @@ print(" ".join(shlex.quote(o) for o in json.load(open(sys.argv[1])).get("options
 done
 # The TIME-WAIT interval is drawn with the length given by --time-wait.
 "$H" -r "$P/client_close.pcap" --time-wait 30 --html "$work/client_close_tw30.html" >"$work/client_close_tw30.txt" &&
-    "$H" -r "$P/client_close.pcap" --time-wait 30 --json -o "$work/client_close_tw30.json" ||
+    "$H" -r "$P/client_close.pcap" --time-wait 30 --json --all-connections -o "$work/client_close_tw30.json" ||
     bad "client_close with --time-wait 30"
 # The text report in the same run is the one written without --html.
 "$H" -r "$P/client_close.pcap" --time-wait 30 >"$work/plain.txt"
@@ -77,7 +77,7 @@ pages="$pages $work/client_close_tw30.html"
 
 # A page of a generated proxy trace: many connections, a few groups.
 "$GEN" -n 4000 --seed 3 -o "$work/proxy.pcap" >/dev/null || exit 99
-"$H" -r "$work/proxy.pcap" --json -o "$work/proxy.json" --html "$work/proxy.html" >/dev/null ||
+"$H" -r "$work/proxy.pcap" --json --all-connections -o "$work/proxy.json" --html "$work/proxy.html" >/dev/null ||
     bad "proxy trace: exit $?"
 size=$(wc -c <"$work/proxy.html")
 if [ "$size" -le "$MAX_BYTES" ]; then ok "proxy trace page: $size bytes"; else bad "proxy trace page: $size bytes"; fi

@@ -48,7 +48,7 @@ else
     finish
 fi
 
-"$H" -i lo --interval 1 --duration 2.5 --json -o "$work/r.json" "tcp port $B" 2>"$work/err"
+"$H" -i lo --interval 1 --duration 2.5 --json --all-connections -o "$work/r.json" "tcp port $B" 2>"$work/err"
 rc=$?
 first=$(grep -m1 ' packets ' "$work/err")
 case $first in

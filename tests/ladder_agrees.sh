@@ -24,7 +24,7 @@ for path in sys.argv[1:]:
         print(os.path.basename(path)[:-5], d['pcap'])
 PYEOF
 while read -r name pcap; do
-	if ! "$HSANALYZE" --json -r "$pcaps/$pcap" >"$work/$name.json" 2>/dev/null ||
+	if ! "$HSANALYZE" --json --all-connections -r "$pcaps/$pcap" >"$work/$name.json" 2>/dev/null ||
 	    ! "$HSANALYZE" --ladder -r "$pcaps/$pcap" >"$work/$name.ladder" 2>/dev/null; then
 		bad "$name: hsanalyze failed"
 	fi

@@ -140,7 +140,7 @@ main_capture() {
     out=$work/main.d
     mkdir "$out" || return 1
     report=$out/report.json saved=$out/saved.pcap tw=$work/main.timewait
-    start_capture $n -i lo --json -o "$report" -w "$saved" \
+    start_capture $n -i lo --json --all-connections -o "$report" -w "$saved" \
         "tcp port $F or tcp port $B or tcp port $S" || return 1
     if grep -q '^hsanalyze: listening on lo, link type [A-Za-z0-9_]*, snapshot length [0-9][0-9]* bytes$' \
             "$work/$n.err"; then
@@ -286,7 +286,7 @@ PYEOF
     fi
 
     # The saved packets give the same verdicts.
-    if "$H" -r "$saved" --json -o "$work/$n.reread.json" 2>"$work/$n.reread.err"; then
+    if "$H" -r "$saved" --json --all-connections -o "$work/$n.reread.json" 2>"$work/$n.reread.err"; then
         if "$PY" "$live/compare_reports.py" "$report" "$work/$n.reread.json" \
                 >"$work/$n.compare" 2>&1; then
             ok "$n: hsanalyze -r of the -w file agrees: $(cat "$work/$n.compare")"
@@ -310,7 +310,7 @@ main_capture
 one_request() {
     n=$1 sig=$2 secs=$3 what=$4 pass_text=$5 fields=$6 expr=$7 want=$8
     shift 8
-    start_capture "$n" -i lo "$@" --json -o "$work/$n.json" "tcp port $F" || return 1
+    start_capture "$n" -i lo "$@" --json --all-connections -o "$work/$n.json" "tcp port $F" || return 1
     traffic "$n" --http10 1 --keepalive 0 --halfclose 0 --rst 0 --sim 0 "$F" "$B"
     [ "$sig" = - ] || sleep 0.2
     stop_capture "$n" "$sig" "$secs" || return 1
@@ -339,7 +339,7 @@ one_request term TERM 10 SIGTERM "SIGTERM ends the capture, exit 0, report of th
 duration_capture() {
     n=duration
     t0=$(now_ms)
-    timeout -k 1 5 "$H" -i lo --duration 1 --json -o "$work/$n.json" "tcp port $Z" \
+    timeout -k 1 5 "$H" -i lo --duration 1 --json --all-connections -o "$work/$n.json" "tcp port $Z" \
         >"$work/$n.out" 2>"$work/$n.err"
     status=$?
     ms=$(($(now_ms) - t0))
@@ -357,7 +357,7 @@ duration_capture
 # --- 5. a device that does not exist
 nodev() {
     n=nodev
-    timeout -k 1 5 "$H" -i no-such-iface0 --json >"$work/$n.out" 2>"$work/$n.err"
+    timeout -k 1 5 "$H" -i no-such-iface0 --json --all-connections >"$work/$n.out" 2>"$work/$n.err"
     status=$?
     lines=$(wc -l <"$work/$n.err")
     if [ "$status" -eq 1 ] && [ "$lines" -eq 1 ] && grep -q 'no-such-iface0' "$work/$n.err"; then

@@ -17,7 +17,7 @@ work_dir
 # A filter no packet matches: port 9 (discard) on a loopback address nobody uses.
 NONE='host 127.99.99.99 and tcp port 9'
 
-timeout -k 2 10 "$H" -i lo -s 96 --duration 0.5 --json -o "$work/s.json" $NONE 2>"$work/s.err"
+timeout -k 2 10 "$H" -i lo -s 96 --duration 0.5 --json --all-connections -o "$work/s.json" $NONE 2>"$work/s.err"
 rc=$?
 [ $rc = 0 ] && grep -qx 'hsanalyze: listening on lo, link type EN10MB, snapshot length 96 bytes' "$work/s.err" \
     && grep -q '"snaplen":96,' "$work/s.json" && grep -q '"live":true' "$work/s.json" \

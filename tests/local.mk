@@ -3,6 +3,7 @@ TESTS += \
 	tests/corpus.sh \
 	tests/frames.sh \
 	tests/ndjson.sh \
+	tests/report_v2.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/cli.sh \
@@ -51,6 +52,8 @@ EXTRA_DIST += \
 	tests/check_frames.py \
 	tests/ndjson.sh \
 	tests/check_ndjson.py \
+	tests/report_v2.sh \
+	tests/check_schema.py \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/mutate_captures.py \

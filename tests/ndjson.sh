@@ -22,7 +22,7 @@ for f in sorted(os.listdir(sys.argv[1])):
         print(f[:-5], d["pcap"])' "$P/expected" >"$work/list"
 pairs=''
 while read -r name pcap; do
-	if "$H" --json -o "$work/$name.json" --ndjson "$work/$name.ndjson" \
+	if "$H" --json --all-connections -o "$work/$name.json" --ndjson "$work/$name.ndjson" \
 	    --ndjson-summary -r "$P/$pcap" 2>"$work/$name.err"; then
 		pairs="$pairs $work/$name.ndjson $work/$name.json"
 	else

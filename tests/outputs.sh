@@ -152,7 +152,7 @@ done
 # --- a closed pipe stops the run at the first failed write (SIGPIPE
 # ignored), not after the whole capture: the feeder counts how much was read.
 # The capture is stretched to 50 times its 2.4 s, so that connections end
-# (and the JSON report is written) all along, not only at the end.
+# (and the connection log is written) all along, not only at the end.
 "$PYTHON3" -c '
 import struct, sys
 d = bytearray(open(sys.argv[1], "rb").read())
@@ -187,10 +187,12 @@ open(sys.argv[2], "w").write(str(sent))
 	)
 	fed=$(cat "$work/fed" 2>/dev/null || echo "$size")
 }
-feed_closed json --json
-grep -qx "hsanalyze: standard output: cannot write the report: Broken pipe" "$work/err" && [ "$fed" -lt $((size / 2)) ] \
-    && ok "closed pipe, --json: stopped after reading $fed of $size bytes, Broken pipe" \
-    || { bad "closed pipe, --json: read $fed of $size bytes"; show "$work/err" stderr; }
+# (The JSON report is written at the end, in its reading order; the
+# connection log is what streams.)
+feed_closed ndjson --ndjson -
+grep -qx "hsanalyze: standard output: cannot write the connection log: Broken pipe" "$work/err" && [ "$fed" -lt $((size / 2)) ] \
+    && ok "closed pipe, --ndjson -: stopped after reading $fed of $size bytes, Broken pipe" \
+    || { bad "closed pipe, --ndjson -: read $fed of $size bytes"; show "$work/err" stderr; }
 feed_closed w -w - -o "$work/pipe-report.txt"
 grep -qx "hsanalyze: standard output: cannot write the packets: Broken pipe" "$work/err" && [ "$fed" -lt $((size / 2)) ] \
     && [ ! -e "$work/pipe-report.txt" ] \

@@ -106,7 +106,7 @@ scenario() {
     fi
 
     report=$d/report.json
-    "$H" -i lo --json -o "$report" --port-range "$LO-$HI" "tcp port $B" \
+    "$H" -i lo --json --all-connections -o "$report" --port-range "$LO-$HI" "tcp port $B" \
         >"$d/hsanalyze.out" 2>"$d/hsanalyze.err" &
     bg_pid=$!
     if ! wait_listening "$bg_pid" "$d/hsanalyze.err"; then

@@ -13,7 +13,7 @@ pcap=$srcdir/tests/pcaps/real_nginx_proxy.pcap
 . "$srcdir/tests/live/testlib.sh"
 work_dir
 
-"$HSANALYZE" --json -r "$pcap" >"$work/report.json" || { echo "FAIL: hsanalyze exit $?"; exit 1; }
+"$HSANALYZE" --json --all-connections -r "$pcap" >"$work/report.json" || { echo "FAIL: hsanalyze exit $?"; exit 1; }
 "$PY" "$srcdir/tests/live/check_timewait.py" "$work/report.json" \
     "$srcdir/tests/pcaps/real_nginx_proxy.timewait" || exit 1
 

@@ -87,7 +87,7 @@ run() {
 	name=$1
 	shift
 	mkdir "$work/$name"
-	"$H" -i lo --json -o "$work/$name.json" "$@" "tcp port $T" >"$work/$name.out" 2>"$work/$name.err" &
+	"$H" -i lo --json --all-connections -o "$work/$name.json" "$@" "tcp port $T" >"$work/$name.out" 2>"$work/$name.err" &
 	bg_pid=$!
 	wait_listening "$bg_pid" "$work/$name.err" || { bad "$name: did not start"; show "$work/$name.err" stderr; return 1; }
 	traffic

@@ -35,7 +35,7 @@ for e in sys.argv[2:]:
 check() {
 	name=$1 pcap=$2 want=$3
 	shift 3
-	"$H" --json -r "$work/$pcap" >"$work/$name.json" 2>"$work/$name.err"
+	"$H" --json --all-connections -r "$work/$pcap" >"$work/$name.json" 2>"$work/$name.err"
 	rc=$?
 	got=$(fields "$work/$name.json" "$@" 2>&1 | tr '\n' ' ' | sed 's/ $//')
 	if [ $rc = 0 ] && [ ! -s "$work/$name.err" ] && [ "$got" = "$want" ]; then

@@ -89,7 +89,7 @@ bg_pid=''
 grep -q '^0 packets dropped by kernel' "$work/tcpdump.err" ||
     { show "$work/tcpdump.err" tcpdump; fail_case "tcpdump dropped packets"; }
 "$PY" "$live/verdict_cases.py" trim "$case" "$work" || fail_case "cannot trim the capture"
-"$HSANALYZE" --json -r "$work/cap.pcap" >"$work/report.json" 2>"$work/hsa.err" ||
+"$HSANALYZE" --json --all-connections -r "$work/cap.pcap" >"$work/report.json" 2>"$work/hsa.err" ||
     { show "$work/hsa.err" hsanalyze; fail_case "hsanalyze failed"; }
 "$PY" "$live/verdict_cases.py" check "$case" "$work" >"$work/check.out" 2>&1
 cat "$work/check.out"

@@ -33,10 +33,10 @@ for f in "$doc" "$nk" "$ka"; do
     [ -f "$f" ] || { bad "missing $f"; finish; }
 done
 
-"$H" -r "$nk" --json -o "$work/nk.json" 2>"$work/nk.err" || bad "hsanalyze -r $nk --json: exit $?: $(cat "$work/nk.err")"
-"$H" -r "$nk" --json --port-range 50000-59999 -o "$work/nk10k.json" 2>"$work/nk10k.err" ||
+"$H" -r "$nk" --json --all-connections -o "$work/nk.json" 2>"$work/nk.err" || bad "hsanalyze -r $nk --json: exit $?: $(cat "$work/nk.err")"
+"$H" -r "$nk" --json --all-connections --port-range 50000-59999 -o "$work/nk10k.json" 2>"$work/nk10k.err" ||
     bad "hsanalyze -r $nk --port-range 50000-59999: exit $?: $(cat "$work/nk10k.err")"
-"$H" -r "$ka" --json -o "$work/ka.json" 2>"$work/ka.err" || bad "hsanalyze -r $ka --json: exit $?: $(cat "$work/ka.err")"
+"$H" -r "$ka" --json --all-connections -o "$work/ka.json" 2>"$work/ka.err" || bad "hsanalyze -r $ka --json: exit $?: $(cat "$work/ka.err")"
 
 # --- 1. the figures
 "$PY" - "$work/nk.json" "$work/nk10k.json" "$work/ka.json" >"$work/figures" 2>&1 <<'PYEOF' || bad "the figure checker itself failed (exit $?)"

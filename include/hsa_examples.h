@@ -1,0 +1,137 @@
+/*
+ * hsa_examples.h - the analysis stage that chooses which connections the
+ * bounded JSON report (and the HTML report) show in full: a few examples of
+ * each kind a reader cares about, and the connections behind each finding.
+ *
+ * Connections are offered one by one as the tracker reports them; a copy is
+ * kept only while it is still an example of something, so memory is fixed
+ * (at most HSA_EXAMPLES_MAX connection records) whatever the capture.
+ *
+ *   - each handshake status, each close kind and each TIME-WAIT holder
+ *     (client, server, both, pending): the first HSA_EXAMPLES_PER_KIND
+ *     connections reported with it;
+ *   - the HSA_EXAMPLES_SLOWEST slowest complete handshakes (total RTT);
+ *   - for the findings: the first HSA_EXAMPLES_PER_GROUP connections that
+ *     entered TIME-WAIT in each of the first HSA_EXAMPLES_GROUPS client /
+ *     server / holder groups seen, and the first half-closed connections
+ *     (CLOSE-WAIT suspects).  hsa_examples_cite() then keeps those of the
+ *     groups and connections the findings name, and gives each finding a
+ *     Wireshark display filter that shows its connections.
+ */
+#ifndef HSA_EXAMPLES_H
+#define HSA_EXAMPLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hsa_conn.h"
+#include "hsa_findings.h"
+#include "hsa_pressure.h"
+
+#define HSA_EXAMPLES_PER_KIND	2
+#define HSA_EXAMPLES_SLOWEST	3
+#define HSA_EXAMPLES_GROUPS	16
+#define HSA_EXAMPLES_PER_GROUP	2
+#define HSA_EXAMPLES_HALF_CLOSED 3
+
+/* What a connection is an example of; a connection may be several. */
+#define HSA_EXAMPLE_KINDS(X)						\
+	X(HSA_EXK_HS_COMPLETE,		"handshake:complete")		\
+	X(HSA_EXK_HS_REFUSED,		"handshake:refused")		\
+	X(HSA_EXK_HS_UNANSWERED,	"handshake:unanswered")		\
+	X(HSA_EXK_HS_INCOMPLETE,	"handshake:incomplete")		\
+	X(HSA_EXK_HS_NOT_SEEN,		"handshake:not_seen")		\
+	X(HSA_EXK_CLOSE_FIN,		"close:fin")			\
+	X(HSA_EXK_CLOSE_HALF_CLOSED,	"close:half_closed")		\
+	X(HSA_EXK_CLOSE_RST,		"close:rst")			\
+	X(HSA_EXK_CLOSE_OPEN,		"close:open")			\
+	X(HSA_EXK_TW_CLIENT,		"time_wait:client")		\
+	X(HSA_EXK_TW_SERVER,		"time_wait:server")		\
+	X(HSA_EXK_TW_BOTH,		"time_wait:both")		\
+	X(HSA_EXK_TW_PENDING,		"time_wait:pending")		\
+	X(HSA_EXK_SLOWEST,		"slowest_handshake")		\
+	X(HSA_EXK_FINDING,		"finding")
+
+enum hsa_example_kind {
+#define HSA_X(name, text) name,
+	HSA_EXAMPLE_KINDS(HSA_X)
+#undef HSA_X
+	HSA_EXK_COUNT
+};
+
+/* The first-come kinds: those before HSA_EXK_SLOWEST. */
+#define HSA_EXK_FIRST_COME HSA_EXK_SLOWEST
+
+#define HSA_EXAMPLES_MAX (HSA_EXK_FIRST_COME * HSA_EXAMPLES_PER_KIND + \
+	HSA_EXAMPLES_SLOWEST + HSA_EXAMPLES_GROUPS * HSA_EXAMPLES_PER_GROUP + \
+	HSA_EXAMPLES_HALF_CLOSED)
+
+/* A kept connection. */
+struct hsa_example {
+	struct hsa_conn conn;		/* a copy: log and list links cleared */
+	struct hsa_verdict v;
+	uint32_t kinds;			/* bit (1 << enum hsa_example_kind) */
+	int group[2];			/* its candidate group per holder side, or -1 */
+	bool half_closed_candidate;
+	uint64_t findings;		/* bit i: finding i cites it (i < 64) */
+};
+
+#define HSA_DISPLAY_FILTER_MAX 1024
+
+/* What the report says of one finding besides the finding itself. */
+struct hsa_finding_evidence {
+	char display_filter[HSA_DISPLAY_FILTER_MAX];	/* "" when none */
+	int n_examples;
+	uint64_t examples[HSA_EXAMPLES_GROUPS * HSA_EXAMPLES_PER_GROUP];
+};
+
+/* A client / server / holder group of TIME-WAIT candidates. */
+struct hsa_example_group {
+	int holder;			/* HSA_CLIENT or HSA_SERVER */
+	uint8_t ip_version;
+	struct hsa_addr client;
+	struct hsa_addr server;
+	uint16_t server_port;
+	int n;				/* candidates kept */
+};
+
+struct hsa_examples {
+	struct hsa_example slot[HSA_EXAMPLES_MAX];
+	bool used[HSA_EXAMPLES_MAX];
+	int taken[HSA_EXK_COUNT];	/* first-come kinds: how many so far */
+	int n_slowest;
+	int slowest[HSA_EXAMPLES_SLOWEST];	/* slots, slowest first */
+	int n_groups;
+	struct hsa_example_group groups[HSA_EXAMPLES_GROUPS];
+	int n_half_closed;
+	size_t n_evidence;
+	struct hsa_finding_evidence *evidence;	/* one per finding */
+	bool out_of_memory;
+};
+
+void hsa_examples_init(struct hsa_examples *ex);
+/* Offer a reported connection (the tracker's sink calls this). */
+void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
+    const struct hsa_verdict *v);
+/* At the end: match the findings to the candidates kept, drop the
+ * candidates no finding names, and compose each finding's evidence.
+ * 0, or -1 when out of memory. */
+int hsa_examples_cite(struct hsa_examples *ex,
+    const struct hsa_tw_group *groups, size_t n_groups,
+    const struct hsa_finding *findings, size_t n_findings);
+/* The evidence of finding i (after hsa_examples_cite()), or NULL. */
+const struct hsa_finding_evidence *hsa_examples_evidence(
+    const struct hsa_examples *ex, size_t i);
+/* The kept examples in id order: fills at most max pointers, returns how
+ * many there are. */
+size_t hsa_examples_list(const struct hsa_examples *ex,
+    const struct hsa_example **out, size_t max);
+void hsa_examples_free(struct hsa_examples *ex);
+
+const char *hsa_example_kind_name(enum hsa_example_kind k);
+/* A Wireshark display filter showing one connection's segments. */
+const char *hsa_display_filter_conn(const struct hsa_conn *c, char *buf,
+    size_t len);
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * examples.c - choose the connections a bounded report shows in full
+ * (hsa_examples.h), with fixed memory: a slot table of HSA_EXAMPLES_MAX
+ * connection copies, each freed as soon as it is an example of nothing.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsa_examples.h"
+#include "hsa_format.h"
+
+#define BIT(k) (1u << (k))
+
+static const char *const kind_names[] = {
+#define HSA_X(name, text) text,
+	HSA_EXAMPLE_KINDS(HSA_X)
+#undef HSA_X
+};
+
+const char *hsa_example_kind_name(enum hsa_example_kind k)
+{
+	return kind_names[k];
+}
+
+void hsa_examples_init(struct hsa_examples *ex)
+{
+	memset(ex, 0, sizeof(*ex));
+}
+
+void hsa_examples_free(struct hsa_examples *ex)
+{
+	free(ex->evidence);
+	ex->evidence = NULL;
+	ex->n_evidence = 0;
+}
+
+static bool alive(const struct hsa_example *e)
+{
+	return e->kinds || e->group[0] >= 0 || e->group[1] >= 0 ||
+	    e->half_closed_candidate;
+}
+
+static void release_if_idle(struct hsa_examples *ex, int s)
+{
+	if (!alive(&ex->slot[s]))
+		ex->used[s] = false;
+}
+
+static int64_t total_rtt(const struct hsa_verdict *v)
+{
+	return v->syn_to_synack_ns + v->synack_to_ack_ns;
+}
+
+/* The candidate group of c for holder, created while there is room; -1. */
+static int find_group(struct hsa_examples *ex, const struct hsa_conn *c,
+    int holder)
+{
+	struct hsa_example_group *g;
+	int i;
+
+	for (i = 0; i < ex->n_groups; i++) {
+		g = &ex->groups[i];
+		if (g->holder == holder && g->ip_version == c->ip_version &&
+		    g->server_port == c->ep[HSA_SERVER].port &&
+		    !memcmp(&g->client, &c->ep[HSA_CLIENT].addr, sizeof(g->client)) &&
+		    !memcmp(&g->server, &c->ep[HSA_SERVER].addr, sizeof(g->server)))
+			return i;
+	}
+	if (ex->n_groups == HSA_EXAMPLES_GROUPS)
+		return -1;
+	g = &ex->groups[ex->n_groups];
+	g->holder = holder;
+	g->ip_version = c->ip_version;
+	g->client = c->ep[HSA_CLIENT].addr;
+	g->server = c->ep[HSA_SERVER].addr;
+	g->server_port = c->ep[HSA_SERVER].port;
+	g->n = 0;
+	return ex->n_groups++;
+}
+
+static bool holds(enum hsa_who who, int side)
+{
+	return who == HSA_WHO_BOTH ||
+	    who == (side == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
+}
+
+static int time_wait_kind(enum hsa_who who)
+{
+	switch (who) {
+	case HSA_WHO_CLIENT:
+		return HSA_EXK_TW_CLIENT;
+	case HSA_WHO_SERVER:
+		return HSA_EXK_TW_SERVER;
+	case HSA_WHO_BOTH:
+		return HSA_EXK_TW_BOTH;
+	case HSA_WHO_PENDING:
+		return HSA_EXK_TW_PENDING;
+	default:
+		return -1;
+	}
+}
+
+/* Does c make the slowest list?  Its place in it, or -1. */
+static int slowest_place(const struct hsa_examples *ex,
+    const struct hsa_verdict *v)
+{
+	int i;
+
+	if (v->handshake != HSA_HS_COMPLETE || !v->syn_to_synack_valid ||
+	    !v->synack_to_ack_valid)
+		return -1;
+	for (i = 0; i < ex->n_slowest; i++)
+		if (total_rtt(v) > total_rtt(&ex->slot[ex->slowest[i]].v))
+			return i;
+	return ex->n_slowest < HSA_EXAMPLES_SLOWEST ? ex->n_slowest : -1;
+}
+
+void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
+    const struct hsa_verdict *v)
+{
+	uint32_t kinds = 0;
+	int group[2] = { -1, -1 }, k, side, s, place;
+	bool half = false;
+	struct hsa_example *e;
+
+	k = HSA_EXK_HS_COMPLETE + (int)v->handshake;
+	if (ex->taken[k] < HSA_EXAMPLES_PER_KIND)
+		kinds |= BIT(k);
+	k = HSA_EXK_CLOSE_FIN + (int)v->close;
+	if (ex->taken[k] < HSA_EXAMPLES_PER_KIND)
+		kinds |= BIT(k);
+	k = time_wait_kind(v->time_wait);
+	if (k >= 0 && ex->taken[k] < HSA_EXAMPLES_PER_KIND)
+		kinds |= BIT(k);
+	for (side = 0; side < 2; side++)
+		if (v->time_wait != HSA_WHO_PENDING && holds(v->time_wait, side) &&
+		    (k = find_group(ex, c, side)) >= 0 &&
+		    ex->groups[k].n < HSA_EXAMPLES_PER_GROUP)
+			group[side] = k;
+	if (v->close == HSA_CLOSE_HALF_CLOSED &&
+	    ex->n_half_closed < HSA_EXAMPLES_HALF_CLOSED)
+		half = true;
+	place = slowest_place(ex, v);
+	if (!kinds && group[0] < 0 && group[1] < 0 && !half && place < 0)
+		return;		/* the common case, once every list is full */
+
+	for (s = 0; s < HSA_EXAMPLES_MAX && ex->used[s]; s++)
+		;
+	if (s == HSA_EXAMPLES_MAX)
+		return;		/* cannot happen: the table holds every list */
+	e = &ex->slot[s];
+	ex->used[s] = true;
+	e->conn = *c;
+	e->conn.log = NULL;
+	e->conn.hnext = e->conn.prev = e->conn.next = NULL;
+	e->v = *v;
+	e->kinds = kinds;
+	e->group[0] = group[0];
+	e->group[1] = group[1];
+	e->half_closed_candidate = half;
+	e->findings = 0;
+	for (k = 0; k < HSA_EXK_FIRST_COME; k++)
+		if (kinds & BIT(k))
+			ex->taken[k]++;
+	for (side = 0; side < 2; side++)
+		if (group[side] >= 0)
+			ex->groups[group[side]].n++;
+	ex->n_half_closed += half;
+
+	if (place >= 0) {
+		if (ex->n_slowest == HSA_EXAMPLES_SLOWEST) {
+			int out = ex->slowest[HSA_EXAMPLES_SLOWEST - 1];
+
+			ex->slot[out].kinds &= ~BIT(HSA_EXK_SLOWEST);
+			release_if_idle(ex, out);
+			ex->n_slowest--;
+		}
+		memmove(&ex->slowest[place + 1], &ex->slowest[place],
+		    (size_t)(ex->n_slowest - place) * sizeof(ex->slowest[0]));
+		ex->slowest[place] = s;
+		ex->n_slowest++;
+		e->kinds |= BIT(HSA_EXK_SLOWEST);
+	}
+}
+
+/* Append text to buf (of len) when it fits whole; false when not. */
+static bool append(char *buf, size_t len, const char *text)
+{
+	size_t have = strlen(buf), add = strlen(text);
+
+	if (have + add + 1 > len)
+		return false;
+	memcpy(buf + have, text, add + 1);
+	return true;
+}
+
+static const char *ip_field(uint8_t ip_version)
+{
+	return ip_version == 6 ? "ipv6.addr" : "ip.addr";
+}
+
+const char *hsa_display_filter_conn(const struct hsa_conn *c, char *buf,
+    size_t len)
+{
+	char a[HSA_ADDR_STRLEN], b[HSA_ADDR_STRLEN];
+
+	snprintf(buf, len, "%s == %s && %s == %s && tcp.port == %u && tcp.port == %u",
+	    ip_field(c->ip_version),
+	    hsa_format_addr(c->ip_version, &c->ep[HSA_CLIENT].addr, a, sizeof(a)),
+	    ip_field(c->ip_version),
+	    hsa_format_addr(c->ip_version, &c->ep[HSA_SERVER].addr, b, sizeof(b)),
+	    c->ep[HSA_CLIENT].port, c->ep[HSA_SERVER].port);
+	return buf;
+}
+
+static void group_filter(const struct hsa_tw_group *g, char *buf, size_t len)
+{
+	char a[HSA_ADDR_STRLEN], b[HSA_ADDR_STRLEN];
+
+	snprintf(buf, len, "%s == %s && %s == %s && tcp.port == %u",
+	    ip_field(g->ip_version),
+	    hsa_format_addr(g->ip_version, &g->client, a, sizeof(a)),
+	    ip_field(g->ip_version),
+	    hsa_format_addr(g->ip_version, &g->server, b, sizeof(b)),
+	    g->server_port);
+}
+
+/* Add one part to a finding's filter: "(part)", joined with " || ". */
+static void add_filter_part(struct hsa_finding_evidence *fe, const char *part)
+{
+	char p[HSA_DISPLAY_FILTER_MAX];
+
+	snprintf(p, sizeof(p), "%s(%s)", fe->display_filter[0] ? " || " : "", part);
+	append(fe->display_filter, sizeof(fe->display_filter), p);
+}
+
+static void cite_slot(struct hsa_examples *ex, struct hsa_finding_evidence *fe,
+    int s, size_t finding)
+{
+	struct hsa_example *e = &ex->slot[s];
+	int i;
+
+	if (finding < 64)
+		e->findings |= (uint64_t)1 << finding;
+	e->kinds |= BIT(HSA_EXK_FINDING);
+	for (i = 0; i < fe->n_examples; i++)
+		if (fe->examples[i] == e->conn.id)
+			return;
+	if (fe->n_examples < (int)(sizeof(fe->examples) / sizeof(fe->examples[0])))
+		fe->examples[fe->n_examples++] = e->conn.id;
+}
+
+static bool same_group(const struct hsa_example_group *eg,
+    const struct hsa_tw_group *g)
+{
+	return eg->holder == g->holder && eg->ip_version == g->ip_version &&
+	    eg->server_port == g->server_port &&
+	    !memcmp(&eg->client, &g->client, sizeof(eg->client)) &&
+	    !memcmp(&eg->server, &g->server, sizeof(eg->server));
+}
+
+int hsa_examples_cite(struct hsa_examples *ex,
+    const struct hsa_tw_group *groups, size_t n_groups,
+    const struct hsa_finding *findings, size_t n_findings)
+{
+	char part[HSA_DISPLAY_FILTER_MAX];
+	size_t i;
+	int k, s, eg;
+
+	free(ex->evidence);
+	ex->n_evidence = 0;
+	ex->evidence = n_findings ? calloc(n_findings, sizeof(*ex->evidence)) : NULL;
+	if (n_findings && !ex->evidence)
+		return -1;
+	ex->n_evidence = n_findings;
+	for (i = 0; i < n_findings; i++) {
+		const struct hsa_finding *f = &findings[i];
+		struct hsa_finding_evidence *fe = &ex->evidence[i];
+
+		/* A group's connections: its filter, and the candidates kept. */
+		for (k = 0; k < f->n_groups; k++) {
+			const struct hsa_tw_group *g;
+
+			if (f->groups[k] >= n_groups)
+				continue;
+			g = &groups[f->groups[k]];
+			group_filter(g, part, sizeof(part));
+			add_filter_part(fe, part);
+			for (eg = 0; eg < ex->n_groups; eg++)
+				if (same_group(&ex->groups[eg], g))
+					break;
+			for (s = 0; eg < ex->n_groups && s < HSA_EXAMPLES_MAX; s++)
+				if (ex->used[s] && ex->slot[s].group[g->holder] == eg)
+					cite_slot(ex, fe, s, i);
+		}
+		/* Connections named by id that are kept (CLOSE-WAIT suspects,
+		 * or a group's candidates). */
+		for (k = 0; k < f->n_conns; k++)
+			for (s = 0; s < HSA_EXAMPLES_MAX; s++)
+				if (ex->used[s] && ex->slot[s].conn.id == f->conns[k]) {
+					if (!f->n_groups) {
+						hsa_display_filter_conn(&ex->slot[s].conn,
+						    part, sizeof(part));
+						add_filter_part(fe, part);
+					}
+					cite_slot(ex, fe, s, i);
+				}
+	}
+	/* Candidates no finding cites are no longer examples of anything. */
+	for (s = 0; s < HSA_EXAMPLES_MAX; s++) {
+		if (!ex->used[s])
+			continue;
+		ex->slot[s].group[0] = ex->slot[s].group[1] = -1;
+		ex->slot[s].half_closed_candidate = false;
+		release_if_idle(ex, s);
+	}
+	return 0;
+}
+
+const struct hsa_finding_evidence *hsa_examples_evidence(
+    const struct hsa_examples *ex, size_t i)
+{
+	return i < ex->n_evidence ? &ex->evidence[i] : NULL;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct hsa_example *x = *(const struct hsa_example *const *)a;
+	const struct hsa_example *y = *(const struct hsa_example *const *)b;
+
+	return x->conn.id < y->conn.id ? -1 : x->conn.id > y->conn.id;
+}
+
+size_t hsa_examples_list(const struct hsa_examples *ex,
+    const struct hsa_example **out, size_t max)
+{
+	size_t n = 0;
+	int s;
+
+	for (s = 0; s < HSA_EXAMPLES_MAX && n < max; s++)
+		if (ex->used[s] && ex->slot[s].kinds)
+			out[n++] = &ex->slot[s];
+	qsort(out, n, sizeof(*out), by_id);
+	return n;
+}
