@@ -29,7 +29,7 @@ DO_MAIN=1 DO_SCALE=0 DO_FLOOD=0 SMOKE=0
 COMPARE=1 COMPARE_REPS=0 REQUIRE_HSA=0 CHECK_TARGETS=0
 
 # targets (README)
-TARGET_TEXT=2.0 TARGET_JSON=5.0 TARGET_RSS_MIB=64
+TARGET_TEXT=2.0 TARGET_JSON=5.0 TARGET_NDJSON=3.0 TARGET_RSS_MIB=64
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -203,8 +203,8 @@ section() {
     say "== $title =="
     say "trace: $trace ($pkts packets, $(fmt_mib $((size / 1024))) MiB); $reps run(s) each, alternated"
 
-    out_text=/dev/null out_json=/dev/null
-    if [ $SMOKE = 1 ]; then out_text=$TMP/text.out out_json=$TMP/json.out; fi
+    out_text=/dev/null out_json=/dev/null out_ndjson=/dev/null
+    if [ $SMOKE = 1 ]; then out_text=$TMP/text.out out_json=$TMP/json.out out_ndjson=$TMP/ndjson.out; fi
 
     local r
     for ((r = 1; r <= reps; r++)); do
@@ -212,6 +212,7 @@ section() {
         if [ $HAVE_HSA = 1 ]; then
             run_one "$sec/text" "$out_text" "$HSA" -r "$trace"
             run_one "$sec/json" "$out_json" "$HSA" --json -r "$trace"
+            run_one "$sec/ndjson" "$out_ndjson" "$HSA" --ndjson - -r "$trace"
         fi
     done
     if [ $HAVE_TSHARK = 1 ] && [ "$sec" != scale ]; then
@@ -229,11 +230,12 @@ section() {
     fmed=$(median "${WALLS[$sec/floor]:-}")
     printf '%-36s %4s %10s %8s %9s %10s  %s\n' command runs "median s" "x floor" "Mpkt/s" "peak MiB" targets
     print_row "$sec" "$sec/floor" "floor (pcap_next_ex loop)" "$pkts" "$fmed" - 0
-    local tt=- tj=- tr=0
-    if [ "$targets" = 1 ]; then tt=$TARGET_TEXT tj=$TARGET_JSON tr=1; fi
+    local tt=- tj=- tn=- tr=0
+    if [ "$targets" = 1 ]; then tt=$TARGET_TEXT tj=$TARGET_JSON tn=$TARGET_NDJSON tr=1; fi
     if [ $HAVE_HSA = 1 ]; then
         print_row "$sec" "$sec/text" "hsanalyze -r (text)" "$pkts" "$fmed" "$tt" "$tr"
         print_row "$sec" "$sec/json" "hsanalyze --json -r" "$pkts" "$fmed" "$tj" "$tr"
+        print_row "$sec" "$sec/ndjson" "hsanalyze --ndjson - -r" "$pkts" "$fmed" "$tn" "$tr"
     else
         printf '%-36s %s\n' "hsanalyze -r (text)" "MISSING: $HSA not built, skipped"
         printf '%-36s %s\n' "hsanalyze --json -r" "MISSING: $HSA not built, skipped"
@@ -277,14 +279,19 @@ bad = []
 got = doc.get("capture", {}).get("packets")
 if got != pkts:
     bad.append("capture.packets %r, trace has %d" % (got, pkts))
-got = len(doc.get("connections", []))
+got = doc.get("summary", {}).get("connections")
 if got != conns:
-    bad.append("%d connections, trace has %d" % (got, conns))
+    bad.append("%r connections, trace has %d" % (got, conns))
 if bad:
     sys.exit("  FAILED: hsanalyze --json: " + "; ".join(bad))
 print("  json check: %d packets, %d connections, as generated" % (pkts, conns))
 EOF
             then FAILED=1; fi
+            if [ -n "${WALLS[smoke/ndjson]:-}" ] &&
+                [ "$(wc -l <"$TMP/ndjson.out")" != "$SMOKE_CONNS" ]; then
+                say "  FAILED: hsanalyze --ndjson -: $(wc -l <"$TMP/ndjson.out") lines, trace has $SMOKE_CONNS connections" >&2
+                FAILED=1
+            fi
         else
             say "  (no /usr/bin/python3: JSON output not checked)"
         fi
