@@ -280,9 +280,12 @@ static void print_kernel(FILE *out, const struct hsa_kernel_state *k)
 		    k->groups[0].remote_port, r, sizeof(r)), k->groups[0].count);
 }
 
-static void print_findings(FILE *out, const struct hsa_findings *fs)
+static void print_findings(FILE *out, const struct hsa_findings *fs,
+    const struct hsa_examples *ex)
 {
+	const struct hsa_finding_evidence *fe;
 	size_t i;
+	int k;
 
 	if (!fs || !fs->n)
 		return;
@@ -293,6 +296,15 @@ static void print_findings(FILE *out, const struct hsa_findings *fs)
 		fprintf(out, "  [%s] %s: %s\n", hsa_severity_name(f->severity),
 		    f->code, f->message);
 		fprintf(out, "    hint: %s\n", f->hint);
+		fe = ex ? hsa_examples_evidence(ex, i) : NULL;
+		if (fe && fe->n_examples) {
+			fprintf(out, "    connections:");
+			for (k = 0; k < fe->n_examples; k++)
+				fprintf(out, " #%llu", (unsigned long long)fe->examples[k]);
+			fputc('\n', out);
+		}
+		if (fe && fe->display_filter[0])
+			fprintf(out, "    Wireshark: %s\n", fe->display_filter);
 	}
 }
 
@@ -342,7 +354,7 @@ void hsa_text_report(FILE *out, const struct hsa_run *run)
 	if (run->pressure)
 		print_pressure(out, run);
 	print_kernel(out, run->kernel);
-	print_findings(out, run->findings);
+	print_findings(out, run->findings, run->examples);
 	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone one of each kind;\n"
 	    "--json shows examples of each kind, --json --all-connections every connection.\n");
 }

@@ -61,6 +61,15 @@ check "port_reuse: each finding cites 1 and 3, with a display filter for its gro
   ('TIME_WAIT_REUSE', [1, 3], '(ip.addr == 192.0.2.10 && ip.addr == 198.51.100.20 && tcp.port == 80)')]" "$r"
 check "port_reuse: header" "r['format_version'] == 2 and r['tool']['name'] == 'hsanalyze' and r['command_line'][-1].endswith('port_reuse.pcap') and r['filter'] is None and 'connections' not in r" "$r"
 
+# The text report names the same connections and filter under each finding.
+"$H" -r "$P/port_reuse.pcap" >"$work/port_reuse.txt" 2>&1
+if [ "$(grep -c '^    connections: #1 #3$' "$work/port_reuse.txt")" = 2 ] &&
+    [ "$(grep -c '^    Wireshark: (ip.addr == 192.0.2.10 && ip.addr == 198.51.100.20 && tcp.port == 80)$' "$work/port_reuse.txt")" = 2 ]; then
+	ok "port_reuse: the text report's findings name #1 #3 and the display filter"
+else
+	bad "port_reuse: the text report's findings"; show "$work/port_reuse.txt" text
+fi
+
 # --- the bound: a big generated trace (20000 connections, 200000 packets)
 "$GEN" -n 20000 --seed 5 -o "$work/big.pcap" >/dev/null || exit 99
 "$H" --json -o "$work/big.json" -r "$work/big.pcap" || bad "big: exit $?"
