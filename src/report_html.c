@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsa_examples.h"
 #include "hsa_format.h"
 #include "hsa_ladder.h"
 #include "hsa_report.h"
@@ -51,6 +52,7 @@ static const char style[] =
 "max-width:1000px;margin:0 auto;padding:1em}\n"
 "h1{font-size:1.5em}h2{border-bottom:1px solid var(--grid);margin-top:1.6em}\n"
 "code,.mono{font-family:ui-monospace,monospace;font-size:.92em}\n"
+"code.filter{user-select:all;overflow-wrap:anywhere}\n"
 "dl.facts{display:grid;grid-template-columns:max-content auto;gap:.15em 1em}"
 "dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}\n"
 "table{border-collapse:collapse;margin:.5em 0}table.counts{display:inline-table;"
@@ -173,9 +175,62 @@ static void conn_ref(FILE *out, uint64_t id,
 	fprintf(out, "#%llu", (unsigned long long)id);
 }
 
+/* One frame-number entry of a connection's evidence, as the JSON report's
+ * "frames" names it; nothing when the segment was not seen. */
+static void frame_item(FILE *out, const char *key, const char *label,
+    const uint64_t *frames, int n)
+{
+	int i;
+
+	if (n <= 0 || !frames[0])
+		return;
+	fprintf(out, " <span data-frames=\"%s\">%s", key, label);
+	for (i = 0; i < n; i++)
+		fprintf(out, " %llu", (unsigned long long)frames[i]);
+	fputs("</span>", out);
+}
+
+/* The frame numbers of the key segments of the connections a finding cites
+ * and the analysis kept in full (the JSON report's examples). */
+static void finding_frames(FILE *out, const struct hsa_finding_evidence *fe,
+    const struct hsa_example *const *kept, size_t nkept,
+    const struct hsa_ladder_example *ex, size_t nex)
+{
+	const struct hsa_evidence *e;
+	size_t j;
+	int k;
+
+	fputs("<ul class=\"frames\">\n", out);
+	for (k = 0; k < fe->n_examples; k++) {
+		for (j = 0; j < nkept && kept[j]->conn.id != fe->examples[k]; j++)
+			;
+		fprintf(out, "<li data-conn=\"%llu\">",
+		    (unsigned long long)fe->examples[k]);
+		conn_ref(out, fe->examples[k], ex, nex);
+		if (j < nkept) {
+			e = &kept[j]->v.evidence;
+			fputs(" frames:", out);
+			frame_item(out, "syn", "SYN", e->syn, e->n_syn);
+			frame_item(out, "synack", "SYN-ACK", e->synack, e->n_synack);
+			frame_item(out, "handshake_ack", "ACK", &e->handshake_ack, 1);
+			frame_item(out, "first_fin", "first FIN", &e->first_fin, 1);
+			frame_item(out, "first_fin_ack", "its ACK", &e->first_fin_ack, 1);
+			frame_item(out, "peer_fin", "peer FIN", &e->peer_fin, 1);
+			frame_item(out, "final_ack", "final ACK", &e->final_ack, 1);
+			frame_item(out, "rst", "RST", &e->rst, 1);
+		}
+		fputs("</li>\n", out);
+	}
+	fputs("</ul>\n", out);
+}
+
 static void print_findings(FILE *out, const struct hsa_run *run,
     const struct hsa_ladder_example *ex, size_t nex)
 {
+	const struct hsa_example *kept[HSA_EXAMPLES_MAX];
+	size_t nkept = run->examples ?
+	    hsa_examples_list(run->examples, kept, HSA_EXAMPLES_MAX) : 0;
+	const struct hsa_finding_evidence *fe;
 	const struct hsa_finding *f = run->findings ? run->findings->list : NULL;
 	size_t nf = run->findings ? run->findings->n : 0;
 	size_t i, shown = 0;
@@ -216,6 +271,15 @@ static void print_findings(FILE *out, const struct hsa_run *run,
 					conn_ref(out, f[i].conns[j], ex, nex);
 				}
 				fputs("</p>\n", out);
+			}
+			fe = run->examples ?
+			    hsa_examples_evidence(run->examples, i) : NULL;
+			if (fe && fe->n_examples)
+				finding_frames(out, fe, kept, nkept, ex, nex);
+			if (fe && fe->display_filter[0]) {
+				fputs("<p class=\"wireshark\">Wireshark display filter: <code class=\"filter\">", out);
+				hsa_html_escape(out, fe->display_filter);
+				fputs("</code></p>\n", out);
 			}
 			fputs("</article>\n", out);
 		}

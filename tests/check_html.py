@@ -16,7 +16,9 @@ Checked for every page:
   - every <svg> in the file is well-formed XML (xml.etree);
   - the header counts the JSON report's packets;
   - the findings: the JSON report's, most severe first, same code, same
-    message text, same groups and example connections;
+    message text, same groups and example connections, the same Wireshark
+    display filter, and for each connection in its "examples" the frame
+    numbers of that connection's "frames";
   - the diagrams: one per kind of connection in the JSON report, of those
     kinds;
   - the TIME-WAIT groups: one figure per group (at most GROUPS_DRAWN),
@@ -65,6 +67,10 @@ CRAFTED = {
                       ('server', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1051.200 ms to +61051.200 ms')]},
 }
 SEVERITY_ORDER = {'critical': 0, 'high': 1, 'warning': 2, 'info': 3}
+# The JSON report's "frames" members, in order, and the page's labels.
+FRAME_LABELS = [('syn', 'SYN'), ('synack', 'SYN-ACK'), ('handshake_ack', 'ACK'),
+                ('first_fin', 'first FIN'), ('first_fin_ack', 'its ACK'),
+                ('peer_fin', 'peer FIN'), ('final_ack', 'final ACK'), ('rst', 'RST')]
 
 
 # The TIME-WAIT chart of crafted traces, from how they were built
@@ -73,6 +79,19 @@ SEVERITY_ORDER = {'critical': 0, 'high': 1, 'warning': 2, 'info': 3}
 CRAFTED_CHARTS = {
     'pressure_ports_exhausted': ['peak 100', 'port range: 100 ports (40000-40099)',
                                  'ports exhausted at 9.901 s'],
+}
+
+
+# The first finding of crafted traces, from how they were built
+# (tests/pcaps/README): pressure_ports_exhausted's connections from
+# 192.0.2.10 to 198.51.100.20:8080 are 7 frames each, the first one 1-7.
+CRAFTED_FINDINGS = {
+    'pressure_ports_exhausted': (
+        'PORTS_EXHAUSTED',
+        '(ip.addr == 192.0.2.10 && ip.addr == 198.51.100.20 && tcp.port == 8080)',
+        [{'conn': '1', 'segs': [['syn', 'SYN 1'], ['synack', 'SYN-ACK 2'], ['handshake_ack', 'ACK 3'],
+                                ['first_fin', 'first FIN 4'], ['first_fin_ack', 'its ACK 5'],
+                                ['peer_fin', 'peer FIN 6'], ['final_ack', 'final ACK 7']]}]),
 }
 
 
@@ -159,6 +178,29 @@ class Checker:
             want.append(ev)
         got = [f['evidence'] for f in dom['findings']]
         self.check(got == want, name + ': the findings\' evidence', 'got %r, want %r' % (got, want))
+        # Each finding's display filter and the frames of the connections it
+        # cites that the JSON report shows in full: its "examples", each
+        # with the "frames" of that connection.
+        shown = {e['connection']['id']: e['connection'] for e in report.get('examples', [])}
+        for c in report.get('connections', []):
+            shown.setdefault(c['id'], c)
+        for i, (f, d) in enumerate(zip(findings, dom['findings'])):
+            self.check(d['filter'] == f['display_filter'],
+                       name + ': finding %d (%s) display filter %r' % (i + 1, f['code'], f['display_filter']),
+                       repr(d['filter']))
+            want = []
+            for cid in f['examples']:
+                segs = []
+                for key, label in FRAME_LABELS:
+                    v = shown[cid]['frames'][key] if cid in shown else None
+                    v = [n for n in (v if isinstance(v, list) else [v]) if n]
+                    if v:
+                        segs.append([key, label + ' ' + ' '.join(str(n) for n in v)])
+                want.append({'conn': str(cid), 'segs': segs})
+            self.check(d['frames'] == want,
+                       name + ': finding %d (%s) frames of connections %s' % (
+                           i + 1, f['code'], ' '.join('#%d' % c for c in f['examples'])),
+                       'got %r, want %r' % (d['frames'], want))
 
         kinds = []
         for c in report['connections']:
@@ -195,6 +237,12 @@ class Checker:
                 want = ['ports exhausted at %.3f s' % (
                     iso_seconds(g['exhausted_at']) - iso_seconds(report['capture']['first_packet']))]
             self.check(exh == want, name + ': chart %d exhaustion %r' % (i + 1, want), repr(exh))
+
+        want = CRAFTED_FINDINGS.get(name[:-len('.html')])
+        if want:
+            d = dom['findings'][0] if dom['findings'] else {}
+            got = (d.get('code'), d.get('filter'), d.get('frames', [])[:1])
+            self.check(got == want, name + ': finding 1 shows %r' % (want,), repr(got))
 
         want = CRAFTED_CHARTS.get(name[:-len('.html')])
         if want:

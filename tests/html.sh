@@ -2,7 +2,8 @@
 # html.sh - the HTML report (--html) in a real browser.  Every bundled
 # capture in tests/pcaps is reported as HTML and JSON in one run; each page
 # must pass `tidy -errors`, load in headless Chromium with no console error
-# and no network request, and show what the JSON report says (check_html.py);
+# and no network request, and show what the JSON report says (check_html.py:
+# the findings with their display filters and their connections' frames);
 # a screenshot of each is kept in tests/html-screenshots/ of the build
 # directory.  On crafted traces the diagrams are checked exactly: the states
 # drawn along a client close and a simultaneous close, and the TIME-WAIT

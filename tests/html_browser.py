@@ -48,7 +48,12 @@ DOM_FACTS = r"""
       severity: txt(a.querySelector('.sev')),
       code: txt(a.querySelector('code')),
       message: txt(a.querySelector('.message')),
-      evidence: all('.evidence', a).map(txt)})),
+      evidence: all('.evidence', a).map(txt),
+      frames: all('ul.frames li', a).map(li => ({
+        conn: li.dataset.conn,
+        segs: all('[data-frames]', li).map(s => [s.dataset.frames, txt(s)])})),
+      filter: a.querySelector('.wireshark code.filter') ?
+        txt(a.querySelector('.wireshark code.filter')) : null})),
     tw_charts: all('figure.twgroup').map(f => ({
       caption: txt(f.querySelector('figcaption')),
       filter: f.querySelector('code.filter') ? txt(f.querySelector('code.filter')) : null,
