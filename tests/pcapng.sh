@@ -34,7 +34,7 @@ print(c["link_type"], c["packets"], c["tcp_segments"], c["first_packet"],
 check() {
 	name=$1 pcap=$2 want=$3
 	shift 3
-	"$H" --json -r "$P/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"
+	"$H" --json --all-connections -r "$P/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"
 	rc=$?
 	got=$(facts "$work/$name.json" 2>&1)
 	if [ $rc = 0 ] && [ ! -s "$work/$name.err" ] && [ "$got" = "$want" ]; then
