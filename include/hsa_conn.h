@@ -201,6 +201,11 @@ struct hsa_conn {
 	uint8_t synack_sent;		/* bit per side: it sent a SYN/ACK */
 	struct hsa_hs_tx syn_answer;
 	bool fast_open;			/* the client's SYN carried data (TFO) */
+	/* Request/response exchanges: new client data after new server data
+	 * (or the client's first data) starts one; retransmitted data is not
+	 * new.  last_data_from is the sender of the latest new data + 1. */
+	uint32_t exchanges;
+	uint8_t last_data_from;
 	/* A SYN for the next connection on this 4-tuple that the server, in
 	 * TIME-WAIT, did not accept (hsa_conn_syn_hits_time_wait()): the
 	 * tracker holds it here until the next connection starts (owned by

@@ -83,6 +83,12 @@ struct hsa_tw_group {
 	double time_to_exhaustion;	/* from the ports free at the end */
 	bool exhausted;			/* peak reached the range size */
 	int64_t exhausted_at;		/* when it first did */
+	/* Request/response exchanges per connection of the pair: how many
+	 * connections carried any, and the most common count with (at
+	 * least) how many carried it; 0 when none carried data. */
+	uint64_t exchange_conns;
+	uint32_t exchanges_mode;
+	uint64_t exchanges_mode_count;
 	bool syn_seen;			/* SYN times of the pair */
 	int64_t last_syn;
 	uint64_t reuse_count;

@@ -402,6 +402,15 @@ static enum hsa_segment_role on_rst(struct hsa_conn *c, int s,
 	return HSA_ROLE_RST;
 }
 
+/* New data from side s (not a retransmission): the client's first data,
+ * or its first after the server's, starts a request/response exchange. */
+static void count_exchange(struct hsa_conn *c, int s)
+{
+	if (s == HSA_CLIENT && c->last_data_from != HSA_CLIENT + 1)
+		c->exchanges++;
+	c->last_data_from = (uint8_t)(s + 1);
+}
+
 enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
     const struct hsa_packet *p)
 {
@@ -440,6 +449,9 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	/* Sequence space used and acknowledgment sent. */
 	end = p->seq + p->payload_len + ((p->flags & HSA_TCP_SYN) ? 1 : 0) +
 	    ((p->flags & HSA_TCP_FIN) ? 1 : 0);
+	if (p->payload_len > 0 &&
+	    (!e->seq_known || hsa_seq_after(end, e->next_seq)))
+		count_exchange(c, s);
 	if (!e->seq_known || hsa_seq_after(end, e->next_seq)) {
 		e->next_seq = end;
 		e->seq_known = true;

@@ -31,6 +31,11 @@
 #define WARNING_SHARE	0.1
 /* A rate this close to range / reuse delay is pinned there. */
 #define PINNED_FRACTION	0.8
+/* Keep-alive recycling: most connections (more than half of those that
+ * carried requests, at least this many) carried the same number of
+ * requests, more than one: a per-connection request limit such as nginx's
+ * keepalive_requests (1000 by default). */
+#define RECYCLED_MIN_CONNS	2
 /* A silence of SYNs this long after the range filled is worth saying. */
 #define SYN_SILENCE_NS	1000000000LL
 
@@ -336,6 +341,43 @@ static int risk_finding(struct hsa_findings *fs, const struct hsa_pressure *p,
 	return 0;
 }
 
+static bool keepalive_recycled(const struct hsa_tw_group *g)
+{
+	return g->exchanges_mode > 1 &&
+	    g->exchange_conns >= RECYCLED_MIN_CONNS &&
+	    g->exchanges_mode_count * 2 > g->exchange_conns;
+}
+
+/* Keep-alive is on and each connection is closed after the same number
+ * of requests: say so, rather than advise the keep-alive in place. */
+static int recycled_finding(struct hsa_findings *fs,
+    const struct hsa_pressure *p, const struct hsa_tw_group *g, size_t gi)
+{
+	uint32_t size = hsa_pressure_range_size(hsa_pressure_config(p));
+	char srv[HSA_ENDPOINT_STRLEN], cli[HSA_ADDR_STRLEN], pct[16];
+	struct hsa_finding *f = add_finding(fs, HSA_SEV_INFO,
+	    "KEEPALIVE_RECYCLED");
+
+	if (!f)
+		return -ENOMEM;
+	where(g, srv, sizeof(srv));
+	hsa_format_addr(g->ip_version, &g->client, cli, sizeof(cli));
+	snprintf(f->message, sizeof(f->message),
+	    "%s reuses its connections to %s for %u requests each, then closes them (%llu of %llu connections with requests): keep-alive is on, with a per-connection request limit. Peak %llu local %s in TIME-WAIT, %s of its %u-port range.",
+	    cli, srv, g->exchanges_mode,
+	    (unsigned long long)g->exchanges_mode_count,
+	    (unsigned long long)g->exchange_conns,
+	    (unsigned long long)g->peak, plural(g->peak, "port", "ports"),
+	    percent(g->port_share, pct, sizeof(pct)), size);
+	snprintf(f->hint, sizeof(f->hint),
+	    "Keep-alive is already in place. nginx closes an upstream connection after keepalive_requests requests (1000 by default); raise keepalive_requests to close fewer.");
+	port_numbers(f, g);
+	number(f, "requests_per_connection", g->exchanges_mode, true);
+	add_group(f, gi);
+	add_examples(f, g->examples, g->n_examples);
+	return 0;
+}
+
 static int port_findings(struct hsa_findings *fs, const struct hsa_pressure *p,
     const struct hsa_kernel_state *k)
 {
@@ -351,6 +393,8 @@ static int port_findings(struct hsa_findings *fs, const struct hsa_pressure *p,
 			r = exhausted_finding(fs, p, k, &g[i], i);
 		else if (pinned(&g[i], size))
 			r = pinned_finding(fs, p, &g[i], i);
+		else if (keepalive_recycled(&g[i]))
+			r = recycled_finding(fs, p, &g[i], i);
 		else
 			r = risk_finding(fs, p, &g[i], i);
 	}

@@ -146,6 +146,7 @@ void hsa_json_conn_members(struct hsa_jw *w, const struct hsa_conn *c,
 	hsa_jw_ms(w, "duration_ms", c->last_ts - c->first_ts);
 	pair(w, "packets", cl->packets, sv->packets);
 	pair(w, "payload_bytes", cl->bytes, sv->bytes);
+	hsa_jw_uint(w, "exchanges", c->exchanges);
 
 	hsa_jw_open(w, "options");
 	options(w, "client", cl);

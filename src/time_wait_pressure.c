@@ -66,6 +66,13 @@ struct side_stats {
 	struct hsa_tw_series *series;	/* cfg.series only */
 };
 
+#define EXCHANGE_SLOTS 8
+
+struct exchange_tally {
+	uint32_t exchanges;
+	uint64_t count;		/* 0: the slot is free */
+};
+
 struct pair {
 	uint8_t ip_version;
 	struct hsa_addr client;
@@ -76,6 +83,11 @@ struct pair {
 	bool have_syn;
 	int64_t last_syn;
 	struct side_stats side[2];
+	/* How many request/response exchanges its connections carried:
+	 * a Misra-Gries summary, so the most common count is found in
+	 * fixed memory and its tally is never more than the truth. */
+	uint64_t exchange_conns;	/* connections with at least one */
+	struct exchange_tally tally[EXCHANGE_SLOTS];
 };
 
 enum iv_state { IV_FREE, IV_PENDING, IV_ACTIVE };
@@ -830,6 +842,33 @@ static void note_client_port(struct hsa_pressure *p, uint16_t port)
 		p->client_port_max = port;
 }
 
+/* Misra-Gries: count n in its slot or a free one; with none free, take
+ * one from every slot instead.  A value carried by more than
+ * 1/(EXCHANGE_SLOTS + 1) of the connections keeps a slot, its count short
+ * by at most that share. */
+static void tally_exchanges(struct pair *pr, uint32_t n)
+{
+	struct exchange_tally *free_slot = NULL;
+	int i;
+
+	pr->exchange_conns++;
+	for (i = 0; i < EXCHANGE_SLOTS; i++) {
+		if (pr->tally[i].count && pr->tally[i].exchanges == n) {
+			pr->tally[i].count++;
+			return;
+		}
+		if (!pr->tally[i].count && !free_slot)
+			free_slot = &pr->tally[i];
+	}
+	if (free_slot) {
+		free_slot->exchanges = n;
+		free_slot->count = 1;
+		return;
+	}
+	for (i = 0; i < EXCHANGE_SLOTS; i++)
+		pr->tally[i].count--;
+}
+
 /* Without a range given or read, use the one the client ports show. */
 static void infer_range(struct hsa_pressure *p)
 {
@@ -867,6 +906,8 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
 		if (v->handshake == HSA_HS_COMPLETE) {
 			note_client_port(p, c->ep[HSA_CLIENT].port);
 			pr->connections++;
+			if (c->exchanges > 0)
+				tally_exchanges(pr, c->exchanges);
 			if (!pr->have_syn || c->first_ts > pr->last_syn)
 				pr->last_syn = c->first_ts;
 			pr->have_syn = true;
@@ -934,6 +975,7 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 {
 	const struct side_stats *st = &pr->side[side];
 	double size = hsa_pressure_range_size(&p->cfg);
+	int i;
 	double tw_s = (double)p->cfg.time_wait_ns / 1e9;
 
 	g->holder = side;
@@ -948,6 +990,12 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 	g->peak_at = st->peak_at;
 	g->active_at_end = st->active_at_end;
 	g->syn_seen = pr->have_syn;
+	g->exchange_conns = pr->exchange_conns;
+	for (i = 0; i < EXCHANGE_SLOTS; i++)
+		if (pr->tally[i].count > g->exchanges_mode_count) {
+			g->exchanges_mode = pr->tally[i].exchanges;
+			g->exchanges_mode_count = pr->tally[i].count;
+		}
 	g->last_syn = pr->last_syn;
 	/* The rate of this side's own TIME-WAIT entries: never the
 	 * connections whose TIME-WAIT sits on the peer. */

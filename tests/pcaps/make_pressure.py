@@ -56,6 +56,7 @@ class Conn:
     def __init__(self, f, cid, syn, fin_c=None, fin_s=None):
         self.f, self.id, self.syn = f, cid, syn
         self.fin = {'c': fin_c, 's': fin_s}
+        self.exchanges = None   # request/response exchanges, when checked
 
     @property
     def holder(self):
@@ -254,6 +255,8 @@ def short_conn(c, status='complete'):
     close kind and who enters TIME-WAIT (state too when half closed)."""
     d = {'id': c.id, 'client': {'port': c.f.port['c']},
          'handshake': {'status': status}}
+    if c.exchanges is not None:
+        d['exchanges'] = c.exchanges
     if c.holder is None:
         d['close'] = {'kind': 'half_closed', 'time_wait': 'pending'}
         d['state'] = {'client': 'FIN-WAIT-2', 'server': 'CLOSE-WAIT'}
@@ -561,6 +564,54 @@ def pressure_inferred_range():
     findings = [{'code': 'PORTS_EXHAUSTED', 'severity': 'critical',
                  'groups': [0], 'at': iso(full, False)}]
     return cap, [], conns, twp, findings
+
+
+@case
+def pressure_keepalive_recycled():
+    """Keep-alive with a per-connection request limit (nginx's
+    keepalive_requests): 31 connections, one every 100 ms, each closed by
+    the client 5 ms after its SYN.  Connections 1-30 carry exactly 3
+    request/response exchanges, 1 ms apart; the last request of each is
+    retransmitted once after its response (not a new exchange), and the
+    client's sequence numbers wrap during it (ISN 2^32 - 40).  Connection
+    31 (left idle, then closed) carries 1.  TIME-WAIT 2 s, port range
+    40000-40099: without the recognition the group would rate a warning
+    (projected 20%, as pressure_client_peak); with it, 30 of 31
+    connections carried 3 requests: KEEPALIVE_RECYCLED, info."""
+    cap = Capture('pressure_keepalive_recycled')
+    conns = []
+    for i in range(31):
+        t = BASE + i * 100 * MS
+        cisn = (2 ** 32 - 40) & 0xffffffff
+        c = open_conn(cap, i + 1, 40000 + i, 8080, t, cisn,
+                      isns(i)[1], data=False)
+        n = 3 if i < 30 else 1
+        for k in range(n):
+            tk = t + 100 * US + k * MS
+            seq = c.f.send('c', tk, 'PA', REQ)
+            c.f.send('s', tk + 200 * US, 'PA', RESP)
+            if k == n - 1:  # spurious: after the response
+                c.f.send('c', tk + 220 * US, 'PA', REQ, seq=seq)
+            c.f.send('c', tk + 250 * US, 'A')
+        c.exchanges = n
+        close_four_way(c, 'c', t + 5 * MS)
+        assert c.tw_start == t + 5 * MS + 90 * US
+        conns.append(c)
+    tw, prange = 2, (40000, 40099)
+    # as pressure_client_peak: starts 100 ms apart, 2 s each: 20 at once,
+    # first at S_19
+    s19 = BASE + 19 * 100 * MS + 5 * MS + 90 * US
+    g = group(cap, conns, 'client', tw, prange, {
+        'connections': 31, 'time_wait_entries': 31, 'peak_concurrent': 20,
+        'peak_at': iso(s19, False), 'time_wait_rate_per_s': 30 / 3.0,
+        'port_range_share': 0.2, 'projected_share': 0.2,
+        'exhaustion_rate_per_s': 50.0, 'time_to_exhaustion_s': None})
+    findings = [{'code': 'KEEPALIVE_RECYCLED', 'severity': 'info',
+                 'groups': [0],
+                 'numbers': {'requests_per_connection': 3,
+                             'peak_concurrent': 20}}]
+    opts = ['--time-wait', '2', '--port-range', '40000-40099']
+    return cap, opts, conns, pressure(tw, prange, [g]), findings
 
 
 # ------------------------------------------------------------------ driver
