@@ -84,7 +84,7 @@ struct hsa_tw_group {
 	bool exhausted;			/* peak reached the range size */
 	int64_t exhausted_at;		/* when it first did */
 	/* Request/response exchanges per connection of the pair: how many
-	 * connections carried any, and the most common count with (at
+	 * closed connections (one side entered TIME-WAIT) carried any, and the most common count with (at
 	 * least) how many carried it; 0 when none carried data. */
 	uint64_t exchange_conns;
 	uint32_t exchanges_mode;

@@ -33,7 +33,7 @@
 #define PINNED_FRACTION	0.8
 /* Keep-alive recycling: most connections (more than half of those that
  * carried requests, at least this many) carried the same number of
- * requests, more than one: a per-connection request limit such as nginx's
+ * requests, more than one, before they were closed: a per-connection request limit such as nginx's
  * keepalive_requests (1000 by default). */
 #define RECYCLED_MIN_CONNS	2
 /* A silence of SYNs this long after the range filled is worth saying. */
@@ -362,16 +362,30 @@ static int recycled_finding(struct hsa_findings *fs,
 		return -ENOMEM;
 	where(g, srv, sizeof(srv));
 	hsa_format_addr(g->ip_version, &g->client, cli, sizeof(cli));
-	snprintf(f->message, sizeof(f->message),
-	    "%s reuses its connections to %s for %u requests each, then closes them (%llu of %llu connections with requests): keep-alive is on, with a per-connection request limit. Peak %llu local %s in TIME-WAIT, %s of its %u-port range.",
-	    cli, srv, g->exchanges_mode,
-	    (unsigned long long)g->exchanges_mode_count,
-	    (unsigned long long)g->exchange_conns,
-	    (unsigned long long)g->peak, plural(g->peak, "port", "ports"),
-	    percent(g->port_share, pct, sizeof(pct)), size);
-	snprintf(f->hint, sizeof(f->hint),
-	    "Keep-alive is already in place. nginx closes an upstream connection after keepalive_requests requests (1000 by default); raise keepalive_requests to close fewer.");
-	port_numbers(f, g);
+	if (g->client_side) {
+		snprintf(f->message, sizeof(f->message),
+		    "%s reuses its connections to %s for %u requests each, then closes them (%llu of %llu closed connections with requests): keep-alive is on, with a per-connection request limit. Peak %llu local %s in TIME-WAIT, %s of its %u-port range.",
+		    cli, srv, g->exchanges_mode,
+		    (unsigned long long)g->exchanges_mode_count,
+		    (unsigned long long)g->exchange_conns,
+		    (unsigned long long)g->peak, plural(g->peak, "port", "ports"),
+		    percent(g->port_share, pct, sizeof(pct)), size);
+		snprintf(f->hint, sizeof(f->hint),
+		    "Keep-alive is already in place. nginx closes an upstream connection after keepalive_requests requests (1000 by default, in the upstream block); raise it to close fewer.");
+		port_numbers(f, g);
+	} else {
+		snprintf(f->message, sizeof(f->message),
+		    "%s's connections from %s carry %u requests each, then %s closes them (%llu of %llu closed connections with requests): keep-alive is on, with a per-connection request limit. %s holds their TIME-WAIT (peak %llu).",
+		    srv, cli, g->exchanges_mode, srv,
+		    (unsigned long long)g->exchanges_mode_count,
+		    (unsigned long long)g->exchange_conns, srv,
+		    (unsigned long long)g->peak);
+		snprintf(f->hint, sizeof(f->hint),
+		    "Keep-alive is already in place. nginx closes a client connection after keepalive_requests requests (1000 by default, in the http or server block); raise it to close fewer.");
+		number(f, "peak_concurrent", (double)g->peak, true);
+		number(f, "time_wait_entries", (double)g->entries, true);
+		number(f, "connections", (double)g->connections, true);
+	}
 	number(f, "requests_per_connection", g->exchanges_mode, true);
 	add_group(f, gi);
 	add_examples(f, g->examples, g->n_examples);
@@ -398,6 +412,22 @@ static int port_findings(struct hsa_findings *fs, const struct hsa_pressure *p,
 		else
 			r = risk_finding(fs, p, &g[i], i);
 	}
+	return r;
+}
+
+/* The listening side closes each connection after the same number of
+ * requests.  Apart from server_findings(): adding a finding may move the
+ * list that one holds a pointer into. */
+static int server_recycled_findings(struct hsa_findings *fs,
+    const struct hsa_pressure *p)
+{
+	const struct hsa_tw_group *g;
+	size_t n = hsa_pressure_groups(p, &g), i;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++)
+		if (!g[i].client_side && keepalive_recycled(&g[i]))
+			r = recycled_finding(fs, p, &g[i], i);
 	return r;
 }
 
@@ -539,6 +569,7 @@ int hsa_findings_compose(struct hsa_findings *fs, const struct hsa_pressure *p,
 {
 	memset(fs, 0, sizeof(*fs));
 	if (port_findings(fs, p, k) != 0 || server_findings(fs, p) != 0 ||
+	    server_recycled_findings(fs, p) != 0 ||
 	    reuse_findings(fs, p) != 0 || close_wait_finding(fs, p) != 0 ||
 	    loss_findings(fs, p) != 0)
 		return -ENOMEM;

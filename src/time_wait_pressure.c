@@ -86,7 +86,7 @@ struct pair {
 	/* How many request/response exchanges its connections carried:
 	 * a Misra-Gries summary, so the most common count is found in
 	 * fixed memory and its tally is never more than the truth. */
-	uint64_t exchange_conns;	/* connections with at least one */
+	uint64_t exchange_conns;	/* closed ones with at least one */
 	struct exchange_tally tally[EXCHANGE_SLOTS];
 };
 
@@ -906,7 +906,9 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
 		if (v->handshake == HSA_HS_COMPLETE) {
 			note_client_port(p, c->ep[HSA_CLIENT].port);
 			pr->connections++;
-			if (c->exchanges > 0)
+			/* Closed ones only: those still open (an idle
+			 * keep-alive pool) have not met their limit. */
+			if (c->exchanges > 0 && enters)
 				tally_exchanges(pr, c->exchanges);
 			if (!pr->have_syn || c->first_ts > pr->last_syn)
 				pr->last_syn = c->first_ts;
