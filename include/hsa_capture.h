@@ -50,7 +50,7 @@ struct hsa_capture {
 	int dlt;
 	uint32_t snaplen;
 	bool nano;		/* the source has nanosecond timestamps */
-	pcap_dumper_t *dumper;	/* -w: every record read is also saved here */
+	struct hsa_pcapng_writer *writer; /* -w: every record read is also saved here */
 	int live_fd;		/* live: the descriptor to wait on; else -1 */
 	bool has_filter;	/* a file's filter, applied here (see capture.c) */
 	struct bpf_program filter;

@@ -200,21 +200,15 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 		note_link(cap, dlt);
 	} else if (cap->has_filter && !pcap_offline_filter(&cap->filter, h, data))
 		return 0;
-	if (cap->dumper && dlt != cap->dlt) {
-		/* A pcap file has one link type. */
+	/* Stop at the first failed write, not at the end. */
+	if (cap->writer &&
+	    hsa_pcapng_writer_packet(cap->writer, dlt, h, data) != 0) {
 		st->save_failed = true;
-		snprintf(st->save_reason, sizeof(st->save_reason),
-		    "a packet of link type %s cannot go into a pcap of link type %s",
-		    dlt_name(dlt), dlt_name(cap->dlt));
+		if (!ferror(cap->writer->fp))
+			snprintf(st->save_reason, sizeof(st->save_reason),
+			    "a packet of link type %s is one link type more than a -w file holds",
+			    dlt_name(dlt));
 		return -1;
-	}
-	if (cap->dumper) {
-		pcap_dump((u_char *)cap->dumper, h, data);
-		/* Stop at the first failed write, not at the end. */
-		if (ferror(pcap_dump_file(cap->dumper))) {
-			st->save_failed = true;
-			return -1;
-		}
 	}
 	st->packets++;
 	if (usable_timestamp(h, &ts) != 0) {
@@ -236,9 +230,7 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 
 void hsa_capture_close(struct hsa_capture *cap)
 {
-	if (cap->dumper)
-		pcap_dump_close(cap->dumper);
-	cap->dumper = NULL;
+	cap->writer = NULL;	/* its stream is the output layer's */
 	if (cap->has_filter)
 		pcap_freecode(&cap->filter);
 	cap->has_filter = false;

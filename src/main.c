@@ -824,6 +824,8 @@ struct outputs {
 	char *packets_name;		/* -C/-G: this -w file's name */
 	unsigned long long packets_seq;	/* -C/-G: and its number */
 	struct hsa_output log;		/* --ndjson */
+	struct hsa_pcapng_writer writer;	/* -w's pcapng */
+	struct hsa_machine machine;	/* what -w records of the machine */
 	struct hsa_output *all[HSA_OUTPUT_MAX];
 	const char *what[HSA_OUTPUT_MAX];	/* "the report", ... */
 	size_t n;
@@ -885,6 +887,15 @@ static char *packets_file_name(const struct options *opt,
 	return name;
 }
 
+/* Start -w's pcapng in os->packets; 0, or -1 when the write failed. */
+static int start_packets(struct hsa_capture *cap, struct outputs *os)
+{
+	cap->writer = &os->writer;
+	/* Files are read at nanoseconds; live, as the device gives. */
+	return hsa_pcapng_writer_start(&os->writer, os->packets.fp,
+	    &os->machine, cap->live ? cap->nano : true, cap->nano, cap->snaplen);
+}
+
 /* -o and -w, as the -Z user when there is one (so that a file is created
  * only where that user may create it), --metrics-listen (before -Z, so that
  * a port below 1024 can be had), then -Z itself; 0 or an exit status. */
@@ -933,10 +944,19 @@ static int open_outputs(const struct options *opt, struct hsa_capture *cap,
 		fail("%s: cannot run as this user: %s", opt->user, err);
 		return EXIT_FAIL;
 	}
-	if (opt->write_file &&
-	    !(cap->dumper = pcap_dump_fopen(cap->pcap, os->packets.fp))) {
+	/* Live, -w records this machine; a replay passes on what its
+	 * capture recorded (nothing when it recorded nothing). */
+	if (cap->live)
+		hsa_machine_read(&os->machine);
+	else if (cap->ng)
+		os->machine = cap->ng->machine;
+	else {
+		memset(&os->machine, 0, sizeof(os->machine));
+		os->machine.tw_reuse = -1;
+	}
+	if (opt->write_file && start_packets(cap, os) != 0) {
 		fail("%s: cannot write the packets: %s", opt->write_file,
-		    pcap_geterr(cap->pcap));
+		    strerror(os->packets.err ? os->packets.err : EIO));
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -956,14 +976,10 @@ static const struct hsa_output *failed_output(const struct outputs *os,
 	return NULL;
 }
 
-/* -w's stream belongs to libpcap's dumper: close it through the dumper. */
-static void close_packets(struct hsa_capture *cap, struct outputs *os)
+/* -w's stream stays the output layer's, which commits it. */
+static void close_packets(struct hsa_capture *cap)
 {
-	if (!cap->dumper)
-		return;
-	pcap_dump_close(cap->dumper);
-	cap->dumper = NULL;
-	hsa_output_closed_by_writer(&os->packets);
+	cap->writer = NULL;
 }
 
 /* -C/-G: commit the current -w file (it appears under its name only now,
@@ -974,12 +990,7 @@ static int next_packets_file(const struct options *opt,
 	char err[256];
 	char *name;
 
-	if (pcap_dump_flush(cap->dumper) != 0) {
-		fail("%s: cannot write the packets: %s",
-		    hsa_output_label(&os->packets), strerror(errno));
-		return EXIT_FAIL;
-	}
-	close_packets(cap, os);
+	close_packets(cap);
 	if (hsa_output_commit(&os->packets, err, sizeof(err)) != 0) {
 		fail("%s: cannot write the packets: %s", os->packets_name, err);
 		return EXIT_FAIL;
@@ -995,9 +1006,8 @@ static int next_packets_file(const struct options *opt,
 		fail("%s: cannot write the packets: %s", name, err);
 		return EXIT_FAIL;
 	}
-	if (!(cap->dumper = pcap_dump_fopen(cap->pcap, os->packets.fp))) {
-		fail("%s: cannot write the packets: %s", name,
-		    pcap_geterr(cap->pcap));
+	if (start_packets(cap, os) != 0) {
+		fail("%s: cannot write the packets: %s", name, strerror(errno));
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -1005,11 +1015,11 @@ static int next_packets_file(const struct options *opt,
 
 /* -C: how many bytes the current -w file holds (its stream cannot tell:
  * the output layer's stream does not seek). */
-static long long packets_file_size(struct hsa_capture *cap, struct outputs *os)
+static long long packets_file_size(struct outputs *os)
 {
 	struct stat st;
 
-	if (pcap_dump_flush(cap->dumper) != 0 || fstat(os->packets.fd, &st) != 0)
+	if (fflush(os->packets.fp) != 0 || fstat(os->packets.fd, &st) != 0)
 		return 0;
 	return (long long)st.st_size;
 }
@@ -1021,9 +1031,7 @@ static int commit_outputs(struct hsa_capture *cap, struct outputs *os)
 	int status = 0;
 	size_t i;
 
-	if (cap->dumper)
-		pcap_dump_flush(cap->dumper);
-	close_packets(cap, os);
+	close_packets(cap);
 	/* The report last: it is what a script waits for. */
 	for (i = os->n; i-- > 0;) {
 		if (status) {
@@ -1044,7 +1052,7 @@ static void abort_outputs(struct hsa_capture *cap, struct outputs *os)
 {
 	size_t i;
 
-	close_packets(cap, os);
+	close_packets(cap);
 	for (i = 0; i < os->n; i++)
 		hsa_output_abort(os->all[i]);
 }
@@ -1136,6 +1144,18 @@ int main(int argc, char **argv)
 			opt.pressure.port_high = rc.kernel.port_high;
 			opt.pressure.port_range_source = HSA_RANGE_MACHINE;
 		}
+	} else if (cap.ng) {
+		/* A file -w wrote: the machine it was taken on. */
+		const struct hsa_machine *m = &cap.ng->machine;
+
+		if (m->tw_reuse >= 0)
+			opt.pressure.tw_reuse = m->tw_reuse;
+		if (m->has_range &&
+		    opt.pressure.port_range_source != HSA_RANGE_OPTION) {
+			opt.pressure.port_low = m->port_low;
+			opt.pressure.port_high = m->port_high;
+			opt.pressure.port_range_source = HSA_RANGE_CAPTURE;
+		}
 	}
 	if (!(pressure = hsa_pressure_new(&opt.pressure))) {
 		fail("out of memory");
@@ -1217,9 +1237,9 @@ int main(int argc, char **argv)
 				write_metrics_file(&rc);
 		}
 		/* -C: the size is looked at every ROTATE_CHECK_PACKETS. */
-		if (opt.rotate_bytes && cap.dumper && r >= 0 &&
+		if (opt.rotate_bytes && cap.writer && r >= 0 &&
 		    cap.stats.packets % ROTATE_CHECK_PACKETS == 0 &&
-		    packets_file_size(&cap, &outs) >= opt.rotate_bytes &&
+		    packets_file_size(&outs) >= opt.rotate_bytes &&
 		    next_packets_file(&opt, &cap, &outs) != 0)
 			goto failed;
 		if (cap.live && (opt.duration || opt.interval || http.fd >= 0 ||

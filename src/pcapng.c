@@ -41,6 +41,7 @@
 #define BT_EPB		6U
 #define BOM		0x1a2b3c4dU
 #define OPT_END		0
+#define OPT_COMMENT	1
 #define OPT_TSRESOL	9
 #define OPT_TSOFFSET	14
 /* libpcap's own bound on a block: anything larger is damage. */
@@ -156,10 +157,56 @@ static void forget_interfaces(struct hsa_pcapng *ng)
 	ng->nifs = 0;
 }
 
-/* A new section: its interfaces start over.  (The section's options, such
- * as shb_hardware and shb_os, are read here when they are wanted.) */
+/* One field "NAME=VALUE" of the machine comment (see pcapng_write.c), up to
+ * its ';', into out; 0, or -1 when the comment has no such field. */
+static int machine_field(const char *comment, const char *name, char *out,
+    size_t outlen)
+{
+	const char *p = strstr(comment, name);
+	size_t n;
+
+	if (!p)
+		return -1;
+	p += strlen(name);
+	n = strcspn(p, ";");
+	snprintf(out, outlen, "%.*s", (int)n, p);
+	return 0;
+}
+
+/* An opt_comment -w wrote: the machine the capture was taken on. */
+static void machine_comment(struct hsa_machine *m, const uint8_t *text,
+    uint16_t len)
+{
+	char c[512], v[72];
+	unsigned lo, hi;
+	int reuse;
+
+	if (len >= sizeof(c))
+		return;
+	memcpy(c, text, len);
+	c[len] = '\0';
+	if (strncmp(c, HSA_MACHINE_COMMENT, strlen(HSA_MACHINE_COMMENT)) != 0)
+		return;
+	if (machine_field(c, "net.ipv4.ip_local_port_range=", v, sizeof(v)) == 0 &&
+	    sscanf(v, "%u %u", &lo, &hi) == 2 && lo >= 1 && lo <= hi &&
+	    hi <= 65535) {
+		m->has_range = true;
+		m->port_low = (uint16_t)lo;
+		m->port_high = (uint16_t)hi;
+	}
+	if (machine_field(c, "net.ipv4.tcp_tw_reuse=", v, sizeof(v)) == 0 &&
+	    sscanf(v, "%d", &reuse) == 1 && reuse >= 0 && reuse <= 2)
+		m->tw_reuse = reuse;
+	machine_field(c, "hostname=", m->hostname, sizeof(m->hostname));
+	machine_field(c, "kernel=", m->release, sizeof(m->release));
+}
+
+/* A new section: its interfaces start over.  The first section's comment
+ * may say which machine the capture was taken on. */
 static int section_header(struct hsa_pcapng *ng, uint32_t len)
 {
+	uint32_t off;
+
 	/* magic[4] major[2] minor[2] section length[8] */
 	if (len < 16)
 		return fail(ng, "section header block of %lu bytes", (unsigned long)(len + 12));
@@ -167,6 +214,17 @@ static int section_header(struct hsa_pcapng *ng, uint32_t len)
 		return fail(ng, "pcapng version %lu is not 1.x",
 		    (unsigned long)get16(ng, ng->buf, len, 4));
 	forget_interfaces(ng);
+	for (off = 16; !ng->section_seen && hsa_have(len, off, 4);) {
+		uint16_t code = get16(ng, ng->buf, len, off);
+		uint16_t olen = get16(ng, ng->buf, len, off + 2);
+
+		if (code == OPT_END || !hsa_have(len, off + 4, olen))
+			break;
+		if (code == OPT_COMMENT)
+			machine_comment(&ng->machine, ng->buf + off + 4, olen);
+		off += 4 + ((olen + 3U) & ~3U);
+	}
+	ng->section_seen = true;
 	return 0;
 }
 
@@ -255,6 +313,7 @@ int hsa_pcapng_open(struct hsa_pcapng *ng, FILE *fp, char *err, size_t errlen)
 
 	memset(ng, 0, sizeof(*ng));
 	ng->fp = fp;
+	ng->machine.tw_reuse = -1;
 	/* The first interface gives the file's link type for reports. */
 	while ((r = next_block(ng, &type, &len)) == 1) {
 		if (type == BT_SHB && section_header(ng, len) != 0)

@@ -139,7 +139,7 @@ main_capture() {
     n=main
     out=$work/main.d
     mkdir "$out" || return 1
-    report=$out/report.json saved=$out/saved.pcap tw=$work/main.timewait
+    report=$out/report.json saved=$out/saved.pcapng tw=$work/main.timewait
     start_capture $n -i lo --json --all-connections -o "$report" -w "$saved" \
         "tcp port $F or tcp port $B or tcp port $S" || return 1
     if grep -q '^hsanalyze: listening on lo, link type [A-Za-z0-9_]*, snapshot length [0-9][0-9]* bytes$' \
@@ -171,7 +171,7 @@ main_capture() {
     fi
     left=''
     for f in "$out"/* "$out"/.[!.]*; do
-        case ${f##*/} in report.json|saved.pcap|'*'|'.[!.]*') ;; *) left="$left ${f##*/}" ;; esac
+        case ${f##*/} in report.json|saved.pcapng|'*'|'.[!.]*') ;; *) left="$left ${f##*/}" ;; esac
     done
     if [ -z "$left" ]; then
         ok "$n: -o report written, no temporary file left"

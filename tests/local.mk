@@ -13,6 +13,7 @@ TESTS += \
 	tests/real_capture.sh \
 	tests/walkthrough.sh \
 	tests/incident_midstart.sh \
+	tests/pcapng_machine.sh \
 	tests/html.sh \
 	tests/prometheus_rules.sh \
 	tests/ladder_agrees.sh
@@ -47,6 +48,7 @@ bench_gen_trace_LDADD = $(PCAP_LIBS)
 
 EXTRA_DIST += \
 	tests/incident_midstart.sh \
+	tests/pcapng_machine.sh \
 	tests/corpus.sh \
 	tests/frames.sh \
 	tests/check_frames.py \

@@ -120,10 +120,10 @@ rc=$?
 [ $rc = 2 ] && [ ! -s "$work/out" ] \
     && grep -q "^hsanalyze: -w - and the report would both go to standard output: give the report a file with -o" "$work/err" \
     && ok "-w - with the report on standard output: usage error" || { bad "-w -: exit $rc"; show "$work/err" stderr; }
-"$H" -r "$C" -w - -o "$work/w.txt" >"$work/w.pcap" 2>"$work/err"
+"$H" -r "$C" -w - -o "$work/w.txt" >"$work/w-packets" 2>"$work/err"
 rc=$?
-[ $rc = 0 ] && cmp -s "$work/w.txt" "$work/want.txt" && [ "$(od -An -tx1 -N4 "$work/w.pcap" | tr -d ' ')" = 4d3cb2a1 ] \
-    && ok "-w - -o FILE: packets on standard output, report in FILE" || bad "-w - -o FILE: exit $rc"
+[ $rc = 0 ] && cmp -s "$work/w.txt" "$work/want.txt" && [ "$(od -An -tx1 -N4 "$work/w-packets" | tr -d ' ')" = 0a0d0d0a ] \
+    && ok "-w - -o FILE: packets (pcapng) on standard output, report in FILE" || bad "-w - -o FILE: exit $rc"
 
 # --- signals while reading a file: exit at once, old report unchanged, no
 # temporary file (one was left, 24 MB, before).  The capture never ends: it

@@ -3,7 +3,7 @@
 # new files FILE.0, FILE.1, ... by size or by time, and with -W a fixed
 # number of names reused.  In a network namespace of its own; traffic is a
 # local TCP connection sending 150000 small messages with Nagle off.
-# Checks: every file is a whole pcap; with -C 1, each file but the last
+# Checks: every file is a whole pcapng (as -w writes); with -C 1, each file but the last
 # holds at least 1,000,000 bytes and less than a million plus 64 records
 # more (the size is looked at every 64 packets), and the records of all the
 # files add up to the packets hsanalyze read (JSON report); with -W 2 only
@@ -60,24 +60,27 @@ t.join()
 EOF_PY
 }
 
-# pcapcheck FILE...: "records N" for all the files together, or "bad FILE".
+# pcapcheck FILE...: "records N" (enhanced packet blocks) for all the files
+# together, or "bad FILE" when one is not a whole pcapng (a section header
+# first, every block's length matching its trailer, nothing after the last).
 pcapcheck() {
 	"$PY" - "$@" <<'EOF_PY'
 import struct, sys
 total = 0
 for path in sys.argv[1:]:
     data = open(path, "rb").read()
-    if len(data) < 24 or data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+    if len(data) < 28 or data[:4] != b"\x0a\x0d\x0d\x0a" or data[8:12] != b"\x4d\x3c\x2b\x1a":
         print("bad %s" % path); sys.exit()
-    off = 24
+    off = 0
     while off < len(data):
-        if off + 16 > len(data):
+        if off + 12 > len(data):
             print("bad %s" % path); sys.exit()
-        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-        off += 16 + incl
-        total += 1
-    if off != len(data):
-        print("bad %s" % path); sys.exit()
+        btype, blen = struct.unpack("<II", data[off:off + 8])
+        if blen < 12 or off + blen > len(data) or \
+                struct.unpack("<I", data[off + blen - 4:off + blen])[0] != blen:
+            print("bad %s" % path); sys.exit()
+        total += btype == 6
+        off += blen
 print("records %d" % total)
 EOF_PY
 }
@@ -107,13 +110,13 @@ if run size -w "$work/size/p.pcap" -C 1; then
 	# shellcheck disable=SC2086
 	got=$(pcapcheck $files)
 	[ "$n" -ge 3 ] && [ "$got" = "records $read_pkts" ] &&
-		ok "-C 1: $n files p.pcap.0..$((n - 1)), whole pcaps, $read_pkts records in all = packets read" ||
+		ok "-C 1: $n files p.pcap.0..$((n - 1)), whole pcapngs, $read_pkts records in all = packets read" ||
 		bad "-C 1: $n files, '$got', packets read $read_pkts"
 	sizes_ok=1 i=0
 	while [ $i -lt $((n - 1)) ]; do
 		sz=$(stat -c %s "$work/size/p.pcap.$i")
-		{ [ "$sz" -ge 1000000 ] && [ "$sz" -lt $((1000000 + 64 * (16 + 262144))) ]; } || sizes_ok=0
-		[ "$sz" -lt $((1000000 + 64 * 272)) ] || sizes_ok=0	# snaplen 256 + header
+		{ [ "$sz" -ge 1000000 ] && [ "$sz" -lt $((1000000 + 64 * (32 + 262144))) ]; } || sizes_ok=0
+		[ "$sz" -lt $((1000000 + 64 * 292)) ] || sizes_ok=0	# snaplen 256 + block
 		i=$((i + 1))
 	done
 	[ $sizes_ok = 1 ] && ok "-C 1: each full file between 1,000,000 bytes and 64 records more" ||
@@ -123,7 +126,7 @@ fi
 if run ring -w "$work/ring/p.pcap" -C 1 -W 2; then
 	[ "$(ls "$work/ring" | tr '\n' ' ')" = "p.pcap.0 p.pcap.1 " ] &&
 		[ "$(pcapcheck "$work/ring/p.pcap.0" "$work/ring/p.pcap.1" | cut -c1-7)" = records ] &&
-		ok "-C 1 -W 2: only p.pcap.0 and p.pcap.1, whole pcaps" ||
+		ok "-C 1 -W 2: only p.pcap.0 and p.pcap.1, whole pcapngs" ||
 		{ bad "-W 2: $(ls "$work/ring" | tr '\n' ' ')"; }
 fi
 
@@ -133,5 +136,5 @@ rc=$?
 n=$(ls "$work/time" | wc -l)
 [ $rc = 0 ] && [ "$n" -ge 4 ] && [ "$n" -le 6 ] &&
 	[ "$(pcapcheck "$work"/time/*)" = "records 0" ] &&
-	ok "-G 0.5 for 2.2 s: $n files, whole (empty) pcaps" || { bad "-G: exit $rc, $n files"; show "$work/time.err" stderr; }
+	ok "-G 0.5 for 2.2 s: $n files, whole (empty) pcapngs" || { bad "-G: exit $rc, $n files"; show "$work/time.err" stderr; }
 finish
