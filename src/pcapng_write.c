@@ -90,7 +90,8 @@ static void put_option(FILE *fp, uint16_t code, const void *val, size_t len)
 
 	put16(fp, code);
 	put16(fp, (uint16_t)len);
-	fwrite(val, 1, len, fp);
+	if (len)		/* opt_endofopt has no value */
+		fwrite(val, 1, len, fp);
 	fwrite(zero, 1, option_size(len) - 4 - len, fp);
 }
 
