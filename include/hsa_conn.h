@@ -155,8 +155,6 @@ struct hsa_hs_history {
 	struct hsa_hs_tx recent[HSA_HS_RECENT];	/* ring: transmission i at i % HSA_HS_RECENT */
 };
 
-struct hsa_ladder_log;
-
 struct hsa_conn {
 	/* Hot: read or written for every segment, kept together so that a
 	 * segment touches few cache lines. */
@@ -184,7 +182,7 @@ struct hsa_conn {
 	uint32_t fin_retransmits;
 	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
 
-	/* Cold: the handshake, reuse, the ladder. */
+	/* Cold: the handshake, reuse. */
 	uint32_t syn_retransmits;
 	uint32_t synack_retransmits;
 	int64_t ack3_ts;
@@ -225,7 +223,6 @@ struct hsa_conn {
 	uint8_t tw_ended_by_rst;	/* bit per side: an accepted RST ended
 					 * that side's TIME-WAIT (RFC 1337) */
 	uint8_t challenge_due;		/* bit per side: it owes a challenge ACK */
-	struct hsa_ladder_log *log;	/* only with --ladder */
 };
 
 /* The frame numbers (from 1, as Wireshark numbers them; 0 when not seen)

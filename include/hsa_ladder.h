@@ -47,7 +47,7 @@ struct hsa_ladder *hsa_ladder_new(uint64_t id, bool nano);
 /* The tracker's segment hook: log the segment of a connection of interest. */
 void hsa_ladder_segment(struct hsa_ladder *l, struct hsa_conn *c,
     const struct hsa_packet *p, enum hsa_segment_role role);
-/* On report: keep the connection if it is to be drawn (takes c->log). */
+/* On report: keep the connection if it is to be drawn, else drop its log. */
 void hsa_ladder_connection(struct hsa_ladder *l, struct hsa_conn *c,
     const struct hsa_verdict *v);
 /* Draw what was kept; returns the number of connections drawn. */

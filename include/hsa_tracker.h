@@ -21,8 +21,8 @@
 #include "hsa_conn.h"
 #include "hsa_packet.h"
 
-/* Called once per connection when it is reported.  The sink may take c->log
- * (and set it to NULL); c itself is reused after the call. */
+/* Called once per connection when it is reported; c itself is reused
+ * after the call, so a sink copies what it keeps. */
 typedef void (*hsa_conn_sink)(void *ctx, struct hsa_conn *c,
     const struct hsa_verdict *v);
 

@@ -11,7 +11,7 @@ packages="
   libpcap-dev libcjson-dev libcmocka-dev nettle-dev
   clang libclang-rt-dev
   python3 python3-scapy
-  tcpdump tshark nginx-light curl apache2-utils iproute2 gzip procps
+  tcpdump tshark nginx-light curl apache2-utils iproute2 gzip procps time
   libmnl-dev libbpf-dev llvm python3-jsonschema
   chromium tidy prometheus prometheus-node-exporter
   debhelper lintian dpkg-dev fakeroot linux-perf systemd

@@ -154,7 +154,6 @@ void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
 	e = &ex->slot[s];
 	ex->used[s] = true;
 	e->conn = *c;
-	e->conn.log = NULL;
 	e->conn.hnext = e->conn.prev = e->conn.next = NULL;
 	e->v = *v;
 	e->kinds = kinds;

@@ -1,11 +1,17 @@
 /*
  * ladder.c - draw connections as sequence diagrams from their real segments.
  *
- * While the capture is read, the segments of every connection that may be
- * drawn are logged (the first and the last LOG_EDGE of them when there are
- * many).  When a connection is reported, it is kept if it is the one asked
- * for, or the first of its kind (client close, server close, simultaneous
- * close, reset, ...); otherwise its log is dropped.  Sequence and
+ * While the capture is read, the segments of the connections that may be
+ * drawn are logged (the first and the last `edge` of them when there are
+ * many).  The ladder keeps these logs itself, in a small table keyed by
+ * connection id, so that its memory does not grow with the number of
+ * connections tracked: with --ladder ID only that connection is logged;
+ * without, at most CANDIDATES_MAX connections at a time, the first ones
+ * seen while a slot is free, and none once every kind has its example.
+ * When a connection is reported, it is kept if it is the one asked for,
+ * or the first logged of its kind (client close, server close,
+ * simultaneous close, reset, ...); otherwise its log is dropped at once
+ * and its slot serves the next connection.  Sequence and
  * acknowledgment numbers are shown relative to each side's ISN (or to its
  * first sequence number when the SYN was not captured).
  */
@@ -39,16 +45,28 @@ struct kept {
 	struct hsa_ladder_log *log;
 };
 
+#define EDGE_ONE	5000	/* --ladder ID: up to 10,000 segments drawn */
+#define EDGE_EACH	40	/* --ladder: up to 80 per connection */
+/* Connections logged at once without an id: a few per kind, about 4.6 KB
+ * each (80 segments), so at most about 300 KB. */
+#define CANDIDATES_MAX	(8 * K_COUNT)
+
+/* A connection being logged; id 0 marks a free slot.  A slot's log is
+ * kept for the next connection when its own is dropped. */
+struct candidate {
+	uint64_t id;
+	struct hsa_ladder_log *log;
+};
+
 struct hsa_ladder {
 	uint64_t id;
 	bool nano;
 	int edge;
+	int n_kept;
 	struct kept kept[K_COUNT];	/* by kind; slot 0 for a chosen id */
 	bool have[K_COUNT];
+	struct candidate cand[CANDIDATES_MAX];
 };
-
-#define EDGE_ONE	5000	/* --ladder ID: up to 10,000 segments drawn */
-#define EDGE_EACH	40	/* --ladder: up to 80 per connection */
 
 struct hsa_ladder *hsa_ladder_new(uint64_t id, bool nano)
 {
@@ -62,26 +80,66 @@ struct hsa_ladder *hsa_ladder_new(uint64_t id, bool nano)
 	return l;
 }
 
+/* The number of candidate slots in use: 1 for a chosen id. */
+static int slots(const struct hsa_ladder *l)
+{
+	return l->id ? 1 : CANDIDATES_MAX;
+}
+
+static struct candidate *find(struct hsa_ladder *l, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < slots(l); i++)
+		if (l->cand[i].id == id)
+			return &l->cand[i];
+	return NULL;
+}
+
+/* Whether nothing more can be drawn: the chosen connection, or one of
+ * every kind, is kept. */
+static bool complete(const struct hsa_ladder *l)
+{
+	return l->n_kept == (l->id ? 1 : K_COUNT);
+}
+
+/* A free slot with an empty log for connection id, or NULL. */
+static struct candidate *claim(struct hsa_ladder *l, uint64_t id)
+{
+	struct candidate *cd = find(l, 0);
+
+	if (!cd || complete(l))
+		return NULL;
+	if (!cd->log) {
+		cd->log = malloc(sizeof(*cd->log) +
+		    2 * (size_t)l->edge * sizeof(cd->log->seg[0]));
+		if (!cd->log)
+			return NULL;
+	}
+	cd->log->total = 0;
+	cd->log->edge = l->edge;
+	cd->id = id;
+	return cd;
+}
+
 void hsa_ladder_segment(struct hsa_ladder *l, struct hsa_conn *c,
     const struct hsa_packet *p, enum hsa_segment_role role)
 {
-	struct hsa_ladder_log *log = c->log;
+	struct hsa_ladder_log *log;
+	struct candidate *cd;
 	struct hsa_ladder_seg *s;
 	uint64_t i;
 
-	if (l->id && c->id != l->id)
+	if (c->id == 0 || (l->id && c->id != l->id))
 		return;
-	if (!log) {
-		log = calloc(1, sizeof(*log) + 2 * (size_t)l->edge * sizeof(log->seg[0]));
-		if (!log)
-			return;
-		log->edge = l->edge;
-		c->log = log;
-	}
+	if (!(cd = find(l, c->id)) && !(cd = claim(l, c->id)))
+		return;
+	log = cd->log;
 	i = log->total++;
 	if (i >= (uint64_t)log->edge)	/* the ring of the latest */
 		i = (uint64_t)log->edge + (i - (uint64_t)log->edge) % (uint64_t)log->edge;
 	s = &log->seg[i];
+	memset(s, 0, sizeof(*s));
 	s->ts = p->ts_ns;
 	s->frame = p->frame;
 	s->src = p->src;
@@ -119,24 +177,23 @@ static enum kind kind_of(const struct hsa_verdict *v)
 void hsa_ladder_connection(struct hsa_ladder *l, struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
+	struct candidate *cd;
 	int k;
 
-	if (!c->log)
+	if (c->id == 0 || !(cd = find(l, c->id)))
 		return;
-	if (l->id) {
-		if (c->id != l->id || l->have[0])
-			return;
-		k = 0;
-	} else {
-		k = kind_of(v);
-		if (l->have[k])
-			return;
-	}
+	cd->id = 0;	/* reported: it can no longer change, keep it or drop it */
+	k = l->id ? 0 : kind_of(v);
+	if (l->have[k])
+		return;
 	l->have[k] = true;
+	l->n_kept++;
 	l->kept[k].conn = *c;
+	l->kept[k].conn.hnext = l->kept[k].conn.prev = l->kept[k].conn.next = NULL;
+	l->kept[k].conn.held_syn = NULL;
 	l->kept[k].v = *v;
-	l->kept[k].log = c->log;
-	c->log = NULL;
+	l->kept[k].log = cd->log;
+	cd->log = NULL;
 }
 
 void hsa_ladder_flags(uint8_t f, char *buf)
@@ -446,5 +503,7 @@ void hsa_ladder_free(struct hsa_ladder *l)
 		return;
 	for (k = 0; k < K_COUNT; k++)
 		free(l->kept[k].log);
+	for (k = 0; k < CANDIDATES_MAX; k++)
+		free(l->cand[k].log);
 	free(l);
 }

@@ -239,8 +239,6 @@ static void release(struct hsa_tracker *t, struct hsa_conn *c)
 {
 	list_remove(t, c);
 	table_remove(t, c);
-	free(c->log);
-	c->log = NULL;
 	if (c->held_syn)
 		t->held--;
 	free(c->held_syn);
@@ -258,8 +256,6 @@ static void report(struct hsa_tracker *t, struct hsa_conn *c)
 	t->stats.connections++;
 	if (t->cfg.sink)
 		t->cfg.sink(t->cfg.ctx, c, &v);
-	free(c->log);
-	c->log = NULL;
 }
 
 /* Report c and keep its 4-tuple in the history. */
@@ -640,7 +636,6 @@ void hsa_tracker_free(struct hsa_tracker *t)
 	for (l = 0; l < L_COUNT; l++)
 		for (c = t->lists[l].head; c; c = next) {
 			next = c->next;
-			free(c->log);
 			free(c->held_syn);
 			free(c);
 		}
