@@ -12,7 +12,11 @@
 # the range is full after 20 s and nginx starts failing with "Cannot
 # assign requested address".  hsanalyze must report PORTS_EXHAUSTED
 # (critical) with its "at" within 2 s of nginx's first such error, and a
-# peak equal to what ss counts in the namespace.  Root, nginx, python3.
+# peak equal to what ss counts in the namespace.  Then the replay: the
+# packets it saved with -w (pcapng recording the namespace's port range),
+# read back with -r, must give the recorded range (source "capture") and
+# the live run's verdicts, connection by connection, and its findings.
+# Root, nginx, python3.
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -35,7 +39,7 @@ mkdir -p "$nginx_dir"
 FRONT_UPSTREAM_CLOSE_FIRST=1 "$live/servers.sh" start "$nginx_dir" "$F" "$B" >"$work/servers.out" 2>&1 ||
     { bad "servers.sh start"; show "$work/servers.out" servers; nginx_dir=''; finish; }
 
-"$H" -i lo --interval 5 --json -o "$work/r.json" "tcp port $B" 2>"$work/err" &
+"$H" -i lo --interval 5 --json --all-connections -o "$work/r.json" -w "$work/saved.pcapng" "tcp port $B" 2>"$work/err" &
 bg_pid=$!
 wait_listening "$bg_pid" "$work/err" || { bad "hsanalyze did not start"; show "$work/err" err; finish; }
 
@@ -98,5 +102,29 @@ others = [f["code"] for f in r["findings"] if f["code"] in ("PORT_EXHAUSTION_RIS
 check("no contradicting finding beside it: %s" % others, not others)
 PYEOF
 relay_checks "$work/checks" echo
+
+# The replay of the saved packets.
+"$H" -r "$work/saved.pcapng" --json --all-connections -o "$work/replay.json" 2>"$work/replay.err" ||
+    bad "hsanalyze -r of the -w file: exit $? $(head -n 2 "$work/replay.err")"
+"$PY" - "$work/r.json" "$work/replay.json" >"$work/checks2" 2>&1 <<'PYEOF' || bad "replay checker failed"
+import json, sys
+live, rep = (json.load(open(f)) for f in sys.argv[1:3])
+def check(what, ok):
+    print(("ok " if ok else "bad ") + what)
+pr = rep["time_wait_pressure"]["port_range"]
+check("replay: port range %d-%d, source %s (recorded by -w)" % (pr["low"], pr["high"], pr["source"]),
+      (pr["low"], pr["high"], pr["source"]) == (40000, 40999, "capture"))
+def verdicts(r):
+    return [(c["client"]["port"], c["server"]["port"], c["handshake"]["status"],
+             c["close"]["kind"], c["close"]["time_wait"], json.dumps(c["state"]))
+            for c in r["connections"]]
+lv, rv = verdicts(live), verdicts(rep)
+diff = [(a, b) for a, b in zip(lv, rv) if a != b]
+check("replay: %d connections, live %d, %d verdicts differ %s" % (len(rv), len(lv), len(diff), diff[:3]),
+      len(lv) == len(rv) and len(lv) > 0 and not diff)
+codes = lambda r: sorted((f["code"], f["severity"]) for f in r["findings"])
+check("replay: findings %s = live %s" % (codes(rep), codes(live)), codes(rep) == codes(live))
+PYEOF
+relay_checks "$work/checks2" echo
 cp "$work/r.json" "${KEEP_REPORT:-/dev/null}" 2>/dev/null
 finish
