@@ -283,24 +283,34 @@ void hsa_pressure_status(const struct hsa_pressure *p,
 	project(p, best, most, &st->full, &st->tte_valid, &st->tte_s);
 }
 
+/* The tie-break of both group orders: by addresses, port and side, so that
+ * groups of equal rank always come out in the same order. */
+static int same_rank_order(const struct hsa_addr *xc, const struct hsa_addr *xs,
+    uint16_t xport, int xholder, const struct hsa_addr *yc,
+    const struct hsa_addr *ys, uint16_t yport, int yholder)
+{
+	int r;
+
+	if ((r = memcmp(xc->bytes, yc->bytes, 16)) != 0)
+		return r;
+	if ((r = memcmp(xs->bytes, ys->bytes, 16)) != 0)
+		return r;
+	if (xport != yport)
+		return xport < yport ? -1 : 1;
+	return xholder - yholder;
+}
+
 /* Live groups: more in TIME-WAIT now first, then more entries, then by
  * addresses, port and side, so that the order (and the cut) is stable. */
 static int live_order(const struct hsa_live_group *x,
     const struct hsa_live_group *y)
 {
-	int r;
-
 	if (x->active != y->active)
 		return x->active > y->active ? -1 : 1;
 	if (x->entries != y->entries)
 		return x->entries > y->entries ? -1 : 1;
-	if ((r = memcmp(x->client.bytes, y->client.bytes, 16)) != 0)
-		return r;
-	if ((r = memcmp(x->server.bytes, y->server.bytes, 16)) != 0)
-		return r;
-	if (x->server_port != y->server_port)
-		return x->server_port < y->server_port ? -1 : 1;
-	return x->holder - y->holder;
+	return same_rank_order(&x->client, &x->server, x->server_port,
+	    x->holder, &y->client, &y->server, y->server_port, y->holder);
 }
 
 static int live_cmp(const void *a, const void *b)
@@ -959,17 +969,11 @@ int hsa_pressure_kernel_start(struct hsa_pressure *p,
 static int group_order(const void *a, const void *b)
 {
 	const struct hsa_tw_group *x = a, *y = b;
-	int r;
 
 	if (x->peak != y->peak)
 		return x->peak > y->peak ? -1 : 1;
-	if ((r = memcmp(x->client.bytes, y->client.bytes, 16)) != 0)
-		return r;
-	if ((r = memcmp(x->server.bytes, y->server.bytes, 16)) != 0)
-		return r;
-	if (x->server_port != y->server_port)
-		return x->server_port < y->server_port ? -1 : 1;
-	return x->holder - y->holder;
+	return same_rank_order(&x->client, &x->server, x->server_port,
+	    x->holder, &y->client, &y->server, y->server_port, y->holder);
 }
 
 static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
