@@ -23,6 +23,8 @@ test_name=verdicts_live
 
 CASES='rst_stray rst_tw_kill rst_first_closer syn_tw simopen synstorm tfo fin_cross'
 SERVER_PORT=5000 CLIENT_PORT=40000 PEER_PORT=40001	# as in verdict_cases.py
+NOT_PRODUCED=3	# verdict_cases.py trim: the traffic is not the case's
+ATTEMPTS=5
 
 if [ $# -eq 0 ]; then
     [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, tcpdump, tc)"
@@ -32,8 +34,18 @@ if [ $# -eq 0 ]; then
     "$PY" -c 'import scapy' 2>/dev/null || skip "no scapy for $PY"
     work_dir
     for c in $CASES; do
-        sh "$0" "$c" >"$work/$c.out" 2>&1
-        echo "rc $?" >>"$work/$c.out"
+        # A case whose traffic did not come out as the case needs (exit
+        # status 3: fin_cross's FINs did not cross) is made again, in a
+        # new namespace, at most $ATTEMPTS times in all.
+        attempt=1
+        while :; do
+            sh "$0" "$c" >"$work/$c.out" 2>&1
+            rc=$?
+            [ "$rc" = "$NOT_PRODUCED" ] && [ "$attempt" -lt "$ATTEMPTS" ] || break
+            echo "  $c: attempt $attempt: $(tail -n 1 "$work/$c.out"); again"
+            attempt=$((attempt + 1))
+        done
+        echo "rc $rc" >>"$work/$c.out"
         relay_checks "$work/$c.out" echo "  $c: "
         grep -q '^rc 0$' "$work/$c.out" || bad "$c: the case did not finish (see above)"
     done
@@ -88,7 +100,13 @@ stop_pid "$bg_pid" INT 3
 bg_pid=''
 grep -q '^0 packets dropped by kernel' "$work/tcpdump.err" ||
     { show "$work/tcpdump.err" tcpdump; fail_case "tcpdump dropped packets"; }
-"$PY" "$live/verdict_cases.py" trim "$case" "$work" || fail_case "cannot trim the capture"
+"$PY" "$live/verdict_cases.py" trim "$case" "$work" >"$work/trim.out"
+rc=$?
+if [ "$rc" = "$NOT_PRODUCED" ]; then
+    cat "$work/trim.out"
+    exit "$NOT_PRODUCED"
+fi
+[ "$rc" = 0 ] || fail_case "cannot trim the capture"
 "$HSANALYZE" --json --all-connections -r "$work/cap.pcap" >"$work/report.json" 2>"$work/hsa.err" ||
     { show "$work/hsa.err" hsanalyze; fail_case "hsanalyze failed"; }
 "$PY" "$live/verdict_cases.py" check "$case" "$work" >"$work/check.out" 2>&1
