@@ -153,6 +153,15 @@ void hsa_pressure_progress(struct hsa_pressure *p, int64_t horizon);
  * timestamp (the "now" of the time to exhaustion).  Builds the groups. */
 int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end);
 
+/* Live, while the capture goes on: build the groups (hsa_pressure_groups())
+ * as things stand at the model's horizon, so that findings and reports can
+ * be drawn without ending anything; active_at_end is then the TIME-WAITs
+ * alive at the horizon, and the time to exhaustion counts from them.  The
+ * port range is not inferred from the client ports (only at the end).
+ * Replaces the groups of an earlier snapshot.  After hsa_pressure_finish()
+ * it changes nothing.  Returns 0 or -ENOMEM. */
+int hsa_pressure_snapshot(struct hsa_pressure *p);
+
 /* Live status: how things stand at the model's horizon. */
 struct hsa_pressure_status {
 	uint64_t active[2];		/* TIME-WAIT now, per holder side */
@@ -189,8 +198,9 @@ struct hsa_live_group {
 size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
     struct hsa_live_group *out, size_t max);
 
-/* After hsa_pressure_finish(): the groups, most concurrent first.  Valid
- * until hsa_pressure_free(). */
+/* After hsa_pressure_finish() or hsa_pressure_snapshot(): the groups, most
+ * concurrent first.  Valid until the next of these calls or
+ * hsa_pressure_free(). */
 size_t hsa_pressure_groups(const struct hsa_pressure *p,
     const struct hsa_tw_group **groups);
 const struct hsa_close_wait *hsa_pressure_close_wait(const struct hsa_pressure *p);

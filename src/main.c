@@ -90,7 +90,9 @@ struct run_ctx {
 	struct hsa_tracker *tracker;
 	struct hsa_pressure *pressure;	/* the analysis stage */
 	struct hsa_kernel_state kernel;	/* live: the kernel's view */
-	const struct hsa_findings *findings;	/* once the capture ended */
+	const struct hsa_findings *findings;	/* what the metrics show */
+	struct hsa_findings live_findings;	/* live: as things stand */
+	bool final;			/* the capture ended: findings are final */
 	double start_time;
 	struct hsa_ndjson *ndjson;
 	bool ndjson_summary_wanted;
@@ -101,6 +103,7 @@ struct run_ctx {
 #define NDJSON_FLUSH_SECONDS 1.0
 
 static const char *progname = "hsanalyze";
+static int64_t wall_ns(void);
 
 static void usage(FILE *out)
 {
@@ -694,12 +697,33 @@ static int write_metrics(struct run_ctx *r, FILE *out, enum hsa_expo_format f)
 	return hsa_metrics_render(out, f, &r->metrics, &v);
 }
 
+/* Live: the findings drawn from the analysis as it stands now (every
+ * --interval, every scrape), for the metrics to show.  Out of memory, no
+ * findings are shown until the next try. */
+static void live_findings(struct run_ctx *r)
+{
+	hsa_findings_free(&r->live_findings);
+	r->findings = NULL;
+	if (hsa_pressure_snapshot(r->pressure) == 0 &&
+	    hsa_findings_compose(&r->live_findings, r->pressure, &r->kernel) == 0)
+		r->findings = &r->live_findings;
+	else
+		hsa_findings_free(&r->live_findings);
+}
+
 /* --metrics-listen: the answer to GET /metrics. */
 static int render_metrics(void *ctx, const char *accept, FILE *body,
     const char **content_type)
 {
 	enum hsa_expo_format f = hsa_expo_negotiate(accept);
+	struct run_ctx *r = ctx;
 
+	/* Count up to now, as --interval does; the capture's end composes
+	 * the final findings itself. */
+	if (!r->final) {
+		hsa_tracker_idle(r->tracker, wall_ns());
+		live_findings(r);
+	}
 	*content_type = hsa_expo_content_type(f);
 	return write_metrics(ctx, body, f);
 }
@@ -740,6 +764,7 @@ static void live_tick(struct run_ctx *r)
 {
 	(void)hsa_kernel_read(&r->kernel);	/* a failure is its note */
 	hsa_tracker_idle(r->tracker, wall_ns());
+	live_findings(r);
 }
 
 /* Would the capture's filter (prog, compiled for Ethernet) see the
@@ -1300,6 +1325,8 @@ int main(int argc, char **argv)
 		fail("out of memory");
 		goto failed;
 	}
+	rc.final = true;
+	hsa_findings_free(&rc.live_findings);
 	rc.findings = &findings;
 	if (opt.metrics_file)
 		write_metrics_file(&rc);
@@ -1366,6 +1393,7 @@ int main(int argc, char **argv)
 	hsa_pressure_free(pressure);
 	hsa_kernel_free(&rc.kernel);
 	hsa_findings_free(&findings);
+	hsa_findings_free(&rc.live_findings);
 	hsa_ladder_free(rc.ladder);
 	hsa_ndjson_free(rc.ndjson);
 	hsa_examples_free(&rc.examples);
@@ -1382,6 +1410,7 @@ failed:
 	hsa_pressure_free(pressure);
 	hsa_kernel_free(&rc.kernel);
 	hsa_findings_free(&findings);
+	hsa_findings_free(&rc.live_findings);
 	hsa_ladder_free(rc.ladder);
 	hsa_ndjson_free(rc.ndjson);
 	hsa_examples_free(&rc.examples);

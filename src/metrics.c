@@ -265,15 +265,15 @@ static void render_kernel(struct hsa_expo *e, const struct hsa_kernel_state *k)
 	    (double)busiest);
 }
 
-/* Findings exist once the capture has ended (the final metrics file). */
+/* The findings as composed for this rendering: live, from the analysis as
+ * it stands (every --interval and scrape); at the end, the final ones. */
 static void render_findings(struct hsa_expo *e, const struct hsa_findings *f)
 {
 	struct hsa_expo_label l[2] = { { "code", NULL }, { "severity", NULL } };
 	size_t i, j;
 
 	hsa_expo_family(e, "hsanalyze_findings", HSA_EXPO_GAUGE,
-	    "Findings of the analysis, by code and severity (written when the "
-	    "capture ends).");
+	    "Findings the analysis holds now, by code and severity.");
 	for (i = 0; i < f->n; i++) {
 		size_t same = 0;
 

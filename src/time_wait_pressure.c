@@ -994,7 +994,7 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 	g->kernel_entries = st->kernel_entries;
 	g->peak = st->peak;
 	g->peak_at = st->peak_at;
-	g->active_at_end = st->active_at_end;
+	g->active_at_end = side_now(p, st);
 	g->syn_seen = pr->have_syn;
 	g->exchange_conns = pr->exchange_conns;
 	for (i = 0; i < EXCHANGE_SLOTS; i++)
@@ -1027,7 +1027,7 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 			 * new ones are taken at the rate, and none of those
 			 * frees before a whole TIME-WAIT has passed. */
 			if (g->rate > g->exhaustion_rate && !g->exhausted) {
-				double free_ports = size - (double)st->active_at_end;
+				double free_ports = size - (double)g->active_at_end;
 
 				g->exhaustion_valid = true;
 				g->time_to_exhaustion = free_ports > 0 ?
@@ -1044,9 +1044,36 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 	memcpy(g->reuse_examples, st->reuse_examples, sizeof(g->reuse_examples));
 }
 
-int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end)
+/* The groups of every pair side that entered TIME-WAIT, as things stand
+ * "now" (side_now()), most concurrent first. */
+static int build_groups(struct hsa_pressure *p)
 {
 	size_t i, n = 0;
+	int side;
+
+	for (i = 0; i < p->npairs; i++)
+		for (side = 0; side < 2; side++)
+			n += p->pairs[i].side[side].entries ||
+			    p->pairs[i].side[side].kernel_entries;
+	free(p->groups);
+	p->ngroups = 0;
+	p->groups = calloc(n + 1, sizeof(*p->groups));
+	if (!p->groups)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < p->npairs; i++)
+		for (side = 0; side < 2; side++)
+			if (p->pairs[i].side[side].entries ||
+			    p->pairs[i].side[side].kernel_entries)
+				fill_group(p, &p->pairs[i], side, &p->groups[n++]);
+	qsort(p->groups, n, sizeof(*p->groups), group_order);
+	p->ngroups = n;
+	return 0;
+}
+
+int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end)
+{
+	size_t i;
 	int side;
 
 	/* What is alive at the capture's last timestamp is "now" for the
@@ -1065,19 +1092,15 @@ int hsa_pressure_finish(struct hsa_pressure *p, int64_t capture_end)
 	sweep(p, INT64_MAX);
 	p->finished = true;
 	infer_range(p);
-	free(p->groups);
-	p->ngroups = 0;
-	p->groups = calloc(p->npairs * 2 + 1, sizeof(*p->groups));
-	if (!p->groups)
-		return -ENOMEM;
-	for (i = 0; i < p->npairs; i++)
-		for (side = 0; side < 2; side++)
-			if (p->pairs[i].side[side].entries ||
-			    p->pairs[i].side[side].kernel_entries)
-				fill_group(p, &p->pairs[i], side, &p->groups[n++]);
-	qsort(p->groups, n, sizeof(*p->groups), group_order);
-	p->ngroups = n;
-	return 0;
+	return build_groups(p);
+}
+
+int hsa_pressure_snapshot(struct hsa_pressure *p)
+{
+	/* Once finished, the groups are final. */
+	if (p->finished)
+		return 0;
+	return build_groups(p);
 }
 
 size_t hsa_pressure_groups(const struct hsa_pressure *p,

@@ -28,6 +28,7 @@ TESTS += \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
 	tests/metrics_groups.sh \
+	tests/metrics_findings_live.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh
 endif
@@ -75,6 +76,7 @@ EXTRA_DIST += \
 	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
 	tests/metrics_groups.sh \
+	tests/metrics_findings_live.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh \
 	tests/ladder_agrees.sh \

@@ -168,7 +168,7 @@ EOF_PY
 relay_checks "$work/checks" echo
 stop_pid "$bg_pid" TERM 5 && [ "$status" = 0 ] && ok "hsanalyze: SIGTERM, exit 0" || bad "hsanalyze exit $status"
 bg_pid=''
-# The findings are drawn when the capture ends: the last metrics file.
+# The last metrics file, written at the end, has the final findings.
 grep -q '^hsanalyze_findings{code="PORTS_EXHAUSTED",severity="critical"} 1$' "$work/m.prom" &&
 	ok "metrics file at the end: PORTS_EXHAUSTED (critical) 1" ||
 	{ bad "no PORTS_EXHAUSTED finding in the metrics file"; grep '^hsanalyze_findings' "$work/m.prom"; }

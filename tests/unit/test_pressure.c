@@ -272,11 +272,51 @@ static void a_full_range_is_exhausted_at_its_time(void **state)
 	hsa_pressure_free(p);
 }
 
+/* A live snapshot: 3 TIME-WAITs (10 s each) started at T0, T0 + 1 s and
+ * T0 + 2 s, the horizon at T0 + 10 s + 1 ms (the first one ended at T0 + 10 s):
+ * one group, 3 entries, peak 3, 2 alive now.  It ends nothing: finishing at
+ * T0 + 20 s afterwards gives the same entries and peak, none alive. */
+static void a_snapshot_builds_the_groups_without_ending_anything(void **state)
+{
+	struct hsa_pressure_config cfg = config(10 * SEC, 40000, 40099);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		/* the TIME-WAIT starts at the server's FIN: + 1 ms */
+		conn(&c, (uint64_t)i + 1, 20, (uint16_t)(40001 + i),
+		    T0 + i * SEC - SEC / 1000, T0 + i * SEC - SEC / 1000, &v);
+		assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	}
+	hsa_pressure_progress(p, T0 + 10 * SEC + SEC / 1000);
+	assert_int_equal(hsa_pressure_snapshot(p), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 3);
+	assert_int_equal(g->peak, 3);
+	assert_int_equal(g->active_at_end, 2);
+	assert_true(g->client_side);
+	assert_false(g->exhausted);
+	assert_int_equal(hsa_pressure_finish(p, T0 + 20 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 3);
+	assert_int_equal(g->peak, 3);
+	assert_int_equal(g->active_at_end, 0);
+	/* after the end, a snapshot changes nothing */
+	assert_int_equal(hsa_pressure_snapshot(p), 0);
+	assert_int_equal(only_group(p)->active_at_end, 0);
+	hsa_pressure_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(late_reports_keep_the_peak),
 		cmocka_unit_test(an_end_comes_before_a_start),
+		cmocka_unit_test(a_snapshot_builds_the_groups_without_ending_anything),
 		cmocka_unit_test(a_reusing_syn_cuts_the_time_wait),
 		cmocka_unit_test(a_clock_step_back_restarts_the_count),
 		cmocka_unit_test(a_late_start_saturates),
