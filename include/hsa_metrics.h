@@ -57,8 +57,10 @@ struct hsa_metrics_view {
 	const struct hsa_kernel_state *kernel;	/* NULL: not read */
 };
 
-/* TIME-WAIT groups shown with their own labels; the rest are summed. */
+/* TIME-WAIT groups shown with their own labels; the rest are folded into
+ * series whose address and port labels say HSA_METRICS_OTHER. */
 #define HSA_METRICS_MAX_GROUPS 50
+#define HSA_METRICS_OTHER "other"
 
 void hsa_metrics_init(struct hsa_metrics *m);
 /* A connection was reported with verdict v. */

@@ -192,11 +192,24 @@ struct hsa_live_group {
 	bool tte_valid;			/* its rate would fill the range */
 	double tte_s;			/* seconds until it does */
 };
+/* The groups left out of the max kept, per holder side, folded into one. */
+struct hsa_live_rest {
+	size_t groups;			/* how many were left out */
+	uint64_t entries;		/* their TIME-WAIT entries, summed */
+	uint64_t active;		/* in TIME-WAIT now, summed */
+	/* The connecting side only (rest[HSA_CLIENT]): */
+	double share;			/* the largest share */
+	bool full;			/* one of them is full */
+	bool tte_valid;			/* one of them would fill its range */
+	double tte_s;			/* the soonest of those */
+};
 /* The groups that entered TIME-WAIT so far, the most in TIME-WAIT now
- * first (then the most entries), at most max of them in out.  Returns how
- * many there are in all, so that the caller can say how many it left out. */
+ * first (then the most entries), at most max of them in out; when rest is
+ * not NULL, the ones left out are folded into rest[HSA_CLIENT] and
+ * rest[HSA_SERVER] by holder side.  Returns how many there are in all, so
+ * that the caller can say how many it left out. */
 size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
-    struct hsa_live_group *out, size_t max);
+    struct hsa_live_group *out, size_t max, struct hsa_live_rest *rest);
 
 /* After hsa_pressure_finish() or hsa_pressure_snapshot(): the groups, most
  * concurrent first.  Valid until the next of these calls or

@@ -5,9 +5,10 @@
  * Label values come from small fixed sets (handshake status, close kind,
  * holder side, drop place), except the addresses and ports of the TIME-WAIT
  * groups: of those, the HSA_METRICS_MAX_GROUPS with the most TIME-WAIT now
- * are shown; the rest are summed into one series per holder side whose
- * labels say "other", and counted in hsanalyze_metrics_folded_groups.  So
- * no family here can grow with the traffic.
+ * are shown in every per-group family; the rest are folded into one series
+ * per holder side whose labels say "other", and counted in
+ * hsanalyze_metrics_folded_groups.  So no family here can grow with the
+ * traffic.
  */
 #include "config.h"
 
@@ -147,13 +148,29 @@ static void group_labels(struct group_labels *gl, const struct hsa_live_group *g
 	gl->l[3].value = gl->port;
 }
 
-static void render_groups(struct hsa_expo *e, const struct hsa_pressure *p,
-    const struct hsa_pressure_status *st)
+/* The labels of the series that stands for the groups left out. */
+static void other_labels(struct group_labels *gl, int holder)
+{
+	gl->l[0].name = "holder";
+	gl->l[0].value = hsa_who_name(holder == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
+	gl->l[1].name = "client";
+	gl->l[1].value = HSA_METRICS_OTHER;
+	gl->l[2].name = "server";
+	gl->l[2].value = HSA_METRICS_OTHER;
+	gl->l[3].name = "server_port";
+	gl->l[3].value = HSA_METRICS_OTHER;
+}
+
+/* Every per-group family shows the same HSA_METRICS_MAX_GROUPS groups,
+ * and one "other" series per holder side for the rest: their sum (the
+ * TIME-WAIT now, the entries), the largest share, the soonest exhaustion. */
+static void render_groups(struct hsa_expo *e, const struct hsa_pressure *p)
 {
 	static struct hsa_live_group g[HSA_METRICS_MAX_GROUPS];
-	size_t total = hsa_pressure_live_groups(p, g, HSA_METRICS_MAX_GROUPS);
+	struct hsa_live_rest rest[2];
+	size_t total = hsa_pressure_live_groups(p, g, HSA_METRICS_MAX_GROUPS, rest);
 	size_t n = total < HSA_METRICS_MAX_GROUPS ? total : HSA_METRICS_MAX_GROUPS;
-	uint64_t shown[2] = { 0, 0 };
+	const struct hsa_live_rest *rc = &rest[HSA_CLIENT];
 	struct group_labels gl;
 	size_t i;
 	int h;
@@ -164,16 +181,11 @@ static void render_groups(struct hsa_expo *e, const struct hsa_pressure *p,
 	for (i = 0; i < n; i++) {
 		group_labels(&gl, &g[i]);
 		hsa_expo_sample(e, gl.l, 4, (double)g[i].active);
-		shown[g[i].holder] += g[i].active;
 	}
-	if (total > n)
-		for (h = HSA_CLIENT; h <= HSA_SERVER; h++) {
-			struct hsa_expo_label o[4] = {
-				{ "holder", hsa_who_name(h == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER) },
-				{ "client", "other" }, { "server", "other" },
-				{ "server_port", "other" },
-			};
-			hsa_expo_sample(e, o, 4, (double)(st->active[h] - shown[h]));
+	for (h = HSA_CLIENT; h <= HSA_SERVER; h++)
+		if (rest[h].groups) {
+			other_labels(&gl, h);
+			hsa_expo_sample(e, gl.l, 4, (double)rest[h].active);
 		}
 	hsa_expo_family(e, "hsanalyze_group_time_wait_entered", HSA_EXPO_COUNTER,
 	    "TIME-WAITs entered per group (the groups shown above).");
@@ -181,6 +193,11 @@ static void render_groups(struct hsa_expo *e, const struct hsa_pressure *p,
 		group_labels(&gl, &g[i]);
 		hsa_expo_sample(e, gl.l, 4, (double)g[i].entries);
 	}
+	for (h = HSA_CLIENT; h <= HSA_SERVER; h++)
+		if (rest[h].groups) {
+			other_labels(&gl, h);
+			hsa_expo_sample(e, gl.l, 4, (double)rest[h].entries);
+		}
 	hsa_expo_family(e, "hsanalyze_port_range_share", HSA_EXPO_GAUGE,
 	    "The share of the ephemeral port range the client holds in "
 	    "TIME-WAIT towards the server and port now (1: exhausted).");
@@ -189,6 +206,10 @@ static void render_groups(struct hsa_expo *e, const struct hsa_pressure *p,
 			group_labels(&gl, &g[i]);
 			hsa_expo_sample(e, gl.l + 1, 3, g[i].share);
 		}
+	if (rc->groups) {
+		other_labels(&gl, HSA_CLIENT);
+		hsa_expo_sample(e, gl.l + 1, 3, rc->share);
+	}
 	hsa_expo_family(e, "hsanalyze_port_exhaustion_seconds", HSA_EXPO_GAUGE,
 	    "Seconds until the client holds every ephemeral port towards the "
 	    "server and port in TIME-WAIT, at the rate it enters TIME-WAIT (0: "
@@ -198,9 +219,14 @@ static void render_groups(struct hsa_expo *e, const struct hsa_pressure *p,
 			group_labels(&gl, &g[i]);
 			hsa_expo_sample(e, gl.l + 1, 3, g[i].full ? 0 : g[i].tte_s);
 		}
+	if (rc->full || rc->tte_valid) {
+		other_labels(&gl, HSA_CLIENT);
+		hsa_expo_sample(e, gl.l + 1, 3, rc->full ? 0 : rc->tte_s);
+	}
 	one(e, "hsanalyze_metrics_folded_groups", HSA_EXPO_GAUGE,
-	    "TIME-WAIT groups beyond the ones shown, summed into the series "
-	    "labelled \"other\".", (double)(total - n));
+	    "TIME-WAIT groups beyond the ones shown, left out of every "
+	    "per-group series and folded into the ones labelled \"other\".",
+	    (double)(total - n));
 }
 
 static void render_pressure(struct hsa_expo *e, const struct hsa_pressure *p)
@@ -221,7 +247,7 @@ static void render_pressure(struct hsa_expo *e, const struct hsa_pressure *p)
 	    "The largest share of the ephemeral port range that one connecting "
 	    "side held in TIME-WAIT towards one server so far (1: exhausted).",
 	    st.peak_share);
-	render_groups(e, p, &st);
+	render_groups(e, p);
 	hsa_expo_family(e, "hsanalyze_pressure_lost", HSA_EXPO_COUNTER,
 	    "What the TIME-WAIT model could not count, by reason.");
 	{

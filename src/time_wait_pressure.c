@@ -318,36 +318,58 @@ static int live_cmp(const void *a, const void *b)
 	return live_order(a, b);
 }
 
-size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
-    struct hsa_live_group *out, size_t max)
+/* One pair side as a live group. */
+static void live_group(const struct hsa_pressure *p, const struct pair *pr,
+    int side, struct hsa_live_group *g)
 {
-	uint32_t size = hsa_pressure_range_size(&p->cfg);
+	const struct side_stats *s = &pr->side[side];
+
+	memset(g, 0, sizeof(*g));
+	g->holder = side;
+	g->ip_version = pr->ip_version;
+	g->client = pr->client;
+	g->server = pr->server;
+	g->server_port = pr->server_port;
+	g->entries = s->entries;
+	g->active = side_now(p, s);
+	if (side == HSA_CLIENT) {
+		g->share = (double)g->active / hsa_pressure_range_size(&p->cfg);
+		project(p, s, g->active, &g->full, &g->tte_valid, &g->tte_s);
+	}
+}
+
+/* Fold g, one of the groups left out, into rest. */
+static void fold(struct hsa_live_rest *rest, const struct hsa_live_group *g)
+{
+	struct hsa_live_rest *r = &rest[g->holder];
+
+	r->groups++;
+	r->entries += g->entries;
+	r->active += g->active;
+	if (g->share > r->share)
+		r->share = g->share;
+	r->full = r->full || g->full;
+	if (g->tte_valid && (!r->tte_valid || g->tte_s < r->tte_s)) {
+		r->tte_valid = true;
+		r->tte_s = g->tte_s;
+	}
+}
+
+size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
+    struct hsa_live_group *out, size_t max, struct hsa_live_rest *rest)
+{
 	size_t i, n = 0, total = 0, worst = 0;
+	struct hsa_live_group g;
 	int side;
 
 	for (i = 0; i < p->npairs; i++) {
-		const struct pair *pr = &p->pairs[i];
-
 		for (side = HSA_CLIENT; side <= HSA_SERVER; side++) {
-			const struct side_stats *s = &pr->side[side];
-			struct hsa_live_group g;
 			size_t k;
 
-			if (!s->entries)
+			if (!p->pairs[i].side[side].entries)
 				continue;
 			total++;
-			memset(&g, 0, sizeof(g));
-			g.holder = side;
-			g.ip_version = pr->ip_version;
-			g.client = pr->client;
-			g.server = pr->server;
-			g.server_port = pr->server_port;
-			g.entries = s->entries;
-			g.active = side_now(p, s);
-			if (side == HSA_CLIENT) {
-				g.share = (double)g.active / size;
-				project(p, s, g.active, &g.full, &g.tte_valid, &g.tte_s);
-			}
+			live_group(p, &p->pairs[i], side, &g);
 			/* Keep the max first in order: replace the last one
 			 * kept when this one comes before it. */
 			if (n < max)
@@ -363,6 +385,18 @@ size_t hsa_pressure_live_groups(const struct hsa_pressure *p,
 	}
 	if (n)
 		qsort(out, n, sizeof(*out), live_cmp);
+	if (!rest)
+		return total;
+	/* The order is total: what comes after the last kept was left out. */
+	memset(rest, 0, 2 * sizeof(*rest));
+	for (i = 0; i < p->npairs && total > n; i++)
+		for (side = HSA_CLIENT; side <= HSA_SERVER; side++) {
+			if (!p->pairs[i].side[side].entries)
+				continue;
+			live_group(p, &p->pairs[i], side, &g);
+			if (!n || live_order(&g, &out[n - 1]) > 0)
+				fold(rest, &g);
+		}
 	return total;
 }
 

@@ -13,6 +13,9 @@
 # range is 1 and its time to exhaustion 0; 50 groups are shown, the 11 with
 # the highest ports folded into the "other" series, whose value is the rest
 # of the client's TIME-WAITs, and hsanalyze_metrics_folded_groups says 11;
+# every per-group family shows the same 50 groups and folds the same 11:
+# 11 entries, the largest share 1/50 = 0.02, no time to exhaustion (none of
+# them has a rate), no server-side "other";
 # the kernel's figures (sock_diag) are ss's: 111 sockets (the ticker's
 # included), 50 the busiest.
 # Then Prometheus, scraping every second with the example rules (their
@@ -118,6 +121,20 @@ last_shown=$(grep '^hsanalyze_group_time_wait_sockets{holder="client",client="12
 	[ "$(g 'hsanalyze_metrics_folded_groups ')" = 11 ] &&
 	ok "50 groups shown (ports up to $last_shown), 11 folded into \"other\" = 11 TIME-WAITs" ||
 	bad "cardinality: shown $shown (last port $last_shown), other '$other', folded '$(g 'hsanalyze_metrics_folded_groups ')', ss $tw_all"
+# The same cut in every per-group family.
+o3='client="other",server="other",server_port="other"'
+fam_ok=1
+for fam in hsanalyze_group_time_wait_sockets hsanalyze_group_time_wait_entered_total hsanalyze_port_range_share; do
+	n=$(grep -c "^$fam{\(holder=\"client\",\)\?client=\"127.0.0.1\"" "$work/page.txt")
+	[ "$n" = 50 ] || { fam_ok=0; echo "  $fam: $n groups shown"; }
+done
+[ $fam_ok = 1 ] &&
+	[ "$(g "hsanalyze_group_time_wait_entered_total{holder=\"client\",$o3}")" = 11 ] &&
+	[ "$(g "hsanalyze_port_range_share{$o3}")" = 0.02 ] &&
+	[ -z "$(g "hsanalyze_port_exhaustion_seconds{$o3}")" ] &&
+	[ -z "$(grep "holder=\"server\",$o3" "$work/page.txt")" ] &&
+	ok "every per-group family: 50 groups, the 11 folded: 11 entries, share 0.02, no time to exhaustion" ||
+	{ bad "folding across families"; grep "$o3" "$work/page.txt"; }
 # The kernel's own count (sock_diag, read every --interval): all of ss's.
 kern=$(g 'hsanalyze_kernel_time_wait_sockets ')
 busy=$(g 'hsanalyze_kernel_time_wait_busiest ')

@@ -1,8 +1,8 @@
 /*
  * test_live_groups.c - unit tests for the live TIME-WAIT groups of the
  * pressure stage (hsa_pressure_live_groups in time_wait_pressure.c), which
- * the metrics render: the figures of each group, their order, and the cut
- * at the number asked for.
+ * the metrics render: the figures of each group, their order, the cut at
+ * the number asked for, and the groups cut folded into one per side.
  *
  * The schedule: a 10-port range (40000-40009), TIME-WAIT 60 s, every
  * connection reported before the horizon moves to T0 + 3 s, so every
@@ -105,7 +105,7 @@ static void every_group(void **state)
 	struct hsa_live_group g[8];
 
 	(void)state;
-	assert_int_equal(hsa_pressure_live_groups(p, g, 8), 4);
+	assert_int_equal(hsa_pressure_live_groups(p, g, 8, NULL), 4);
 	/* A */
 	assert_int_equal(g[0].holder, HSA_CLIENT);
 	assert_int_equal(g[0].server.bytes[3], 1);
@@ -147,10 +147,57 @@ static void cut_at_max(void **state)
 
 	(void)state;
 	/* All four counted, the first two kept, in order. */
-	assert_int_equal(hsa_pressure_live_groups(p, g, 2), 4);
+	assert_int_equal(hsa_pressure_live_groups(p, g, 2, NULL), 4);
 	assert_int_equal(g[0].active, 10);
 	assert_int_equal(g[1].active, 4);
-	assert_int_equal(hsa_pressure_live_groups(p, NULL, 0), 4);
+	assert_int_equal(hsa_pressure_live_groups(p, NULL, 0, NULL), 4);
+	hsa_pressure_free(p);
+}
+
+/* The groups left out, folded per holder side. */
+static void the_rest_is_folded(void **state)
+{
+	struct hsa_pressure *p = schedule();
+	struct hsa_live_group g[2];
+	struct hsa_live_rest rest[2];
+
+	(void)state;
+	/* Kept A and B; left out C (client) and D (server). */
+	assert_int_equal(hsa_pressure_live_groups(p, g, 2, rest), 4);
+	assert_int_equal(rest[HSA_CLIENT].groups, 1);
+	assert_int_equal(rest[HSA_CLIENT].entries, 1);
+	assert_int_equal(rest[HSA_CLIENT].active, 1);
+	assert_true(rest[HSA_CLIENT].share == 0.1);
+	assert_false(rest[HSA_CLIENT].full || rest[HSA_CLIENT].tte_valid);
+	assert_int_equal(rest[HSA_SERVER].groups, 1);
+	assert_int_equal(rest[HSA_SERVER].entries, 2);
+	assert_int_equal(rest[HSA_SERVER].active, 2);
+	/* Kept A; B and C folded: 4 + 1 entries and TIME-WAITs, B's share
+	 * 0.4 the largest, B's 3 s the soonest exhaustion. */
+	assert_int_equal(hsa_pressure_live_groups(p, g, 1, rest), 4);
+	assert_int_equal(g[0].active, 10);
+	assert_int_equal(rest[HSA_CLIENT].groups, 2);
+	assert_int_equal(rest[HSA_CLIENT].entries, 5);
+	assert_int_equal(rest[HSA_CLIENT].active, 5);
+	assert_true(rest[HSA_CLIENT].share == 0.4);
+	assert_false(rest[HSA_CLIENT].full);
+	assert_true(rest[HSA_CLIENT].tte_valid);
+	assert_true(rest[HSA_CLIENT].tte_s > 2.999999 && rest[HSA_CLIENT].tte_s < 3.000001);
+	assert_int_equal(rest[HSA_SERVER].groups, 1);
+	/* None kept: all four folded; A is full. */
+	assert_int_equal(hsa_pressure_live_groups(p, NULL, 0, rest), 4);
+	assert_int_equal(rest[HSA_CLIENT].groups, 3);
+	assert_int_equal(rest[HSA_CLIENT].entries, 15);
+	assert_true(rest[HSA_CLIENT].full);
+	assert_true(rest[HSA_CLIENT].share == 1.0);
+	/* All kept: nothing folded. */
+	{
+		struct hsa_live_group all[4];
+
+		assert_int_equal(hsa_pressure_live_groups(p, all, 4, rest), 4);
+		assert_int_equal(rest[HSA_CLIENT].groups + rest[HSA_SERVER].groups, 0);
+		assert_int_equal(rest[HSA_CLIENT].entries + rest[HSA_SERVER].entries, 0);
+	}
 	hsa_pressure_free(p);
 }
 
@@ -160,7 +207,7 @@ static void nothing_yet(void **state)
 	struct hsa_live_group g[2];
 
 	(void)state;
-	assert_int_equal(hsa_pressure_live_groups(p, g, 2), 0);
+	assert_int_equal(hsa_pressure_live_groups(p, g, 2, NULL), 0);
 	hsa_pressure_free(p);
 }
 
@@ -169,6 +216,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_group),
 		cmocka_unit_test(cut_at_max),
+		cmocka_unit_test(the_rest_is_folded),
 		cmocka_unit_test(nothing_yet),
 	};
 
