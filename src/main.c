@@ -126,9 +126,11 @@ static void usage(FILE *out)
 	    "  -s SNAPLEN         live: bytes kept per packet (default %d)\n"
 	    "  -B KIB             live: kernel buffer size in KiB (default %d)\n"
 	    "  -w FILE            also save the packets read to FILE (pcap)\n"
-	    "  -C MB, -G S        live: start a new -w file, FILE.0, FILE.1, ...,\n"
-	    "                     every MB million bytes or S seconds\n"
-	    "  -W N               with -C or -G: keep N files, reusing their names\n"
+	    "  -C MB, -G S        live: start a new -w file (FILE, FILE1, FILE2, ...)\n"
+	    "                     past MB million bytes, or every S seconds (FILE is\n"
+	    "                     then a strftime pattern), named as by tcpdump\n"
+	    "  -W N               with -C: N names, FILE0 to FILE(N-1), reused in\n"
+	    "                     turn; with -G alone: stop after N files\n"
 	    "  -Z USER            live: run as USER once the interface is open\n"
 	    "      --json         write the JSON report (doc/json-report.md)\n"
 	    "      --all-connections  with --json: every connection, not examples\n"
@@ -847,7 +849,9 @@ struct outputs {
 	struct hsa_output packets;	/* -w */
 	struct hsa_output html;		/* --html */
 	char *packets_name;		/* -C/-G: this -w file's name */
-	unsigned long long packets_seq;	/* -C/-G: and its number */
+	unsigned long long packets_seq;	/* -C: its number in this -G period */
+	time_t packets_time;		/* -G: when this period began */
+	unsigned long long periods;	/* -G: periods begun after the first */
 	struct hsa_output log;		/* --ndjson */
 	struct hsa_pcapng_writer writer;	/* -w's pcapng */
 	struct hsa_machine machine;	/* what -w records of the machine */
@@ -896,19 +900,65 @@ static int add_output(struct outputs *os, struct hsa_output *o,
 	return add_any_output(os, o, name, what, false);
 }
 
-/* -C/-G: the name of the seq-th -w file, FILE.N, where N counts up, or
- * with -W cycles through 0 to W - 1 (the oldest file is replaced, as
- * tcpdump's -W does).  Allocated; NULL when out of memory. */
-static char *packets_file_name(const struct options *opt,
-    unsigned long long seq)
+/* -W: the digits of the largest file number, count - 1, to which every
+ * number is padded with zeros so that the names sort in order (tcpdump's
+ * rule: none for -W 1). */
+static int packets_number_width(long long count)
 {
-	unsigned long long n = opt->rotate_files ?
-	    seq % (unsigned long long)opt->rotate_files : seq;
-	size_t len = strlen(opt->write_file) + 24;
-	char *name = malloc(len);
+	int w = 0;
 
-	if (name)
-		snprintf(name, len, "%s.%llu", opt->write_file, n);
+	for (count -= 1; count > 0; count /= 10)
+		w++;
+	return w;
+}
+
+/* -G: FILE filled in as a strftime(3) pattern, in buf (PATH_MAX bytes);
+ * false when it gives nothing or does not fit.  The pattern is the user's,
+ * by design (tcpdump's -G), hence the warning put aside. */
+static bool strftime_name(char *buf, const char *pattern, time_t t)
+{
+	struct tm tm;
+	size_t n;
+
+	if (!localtime_r(&t, &tm))
+		return false;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	n = strftime(buf, PATH_MAX, pattern, &tm);
+#pragma GCC diagnostic pop
+	return n > 0;
+}
+
+/* -C/-G: the name of the current -w file, named as tcpdump names its own:
+ * with -G, FILE is a strftime(3) pattern filled with the local time the
+ * period began; with -C, the number of the file in the period follows
+ * (none for the first unless -W pads it: FILE, FILE1, FILE2, ..., or with
+ * -W 10 FILE0 ... FILE9, with -W 100 FILE00 ... FILE99).  Allocated; NULL
+ * with errno set: ENAMETOOLONG (the pattern gives nothing or too much) or
+ * ENOMEM. */
+static char *packets_file_name(const struct options *opt,
+    const struct outputs *os)
+{
+	int width = packets_number_width(opt->rotate_files);
+	char base[PATH_MAX], *name;
+	size_t len;
+
+	if (opt->rotate_seconds) {
+		if (!strftime_name(base, opt->write_file, os->packets_time)) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+	} else if (snprintf(base, sizeof(base), "%s", opt->write_file) >= (int)sizeof(base)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	len = strlen(base) + 24 + (size_t)width;
+	if (!(name = malloc(len)))
+		return NULL;
+	if (opt->rotate_bytes && (os->packets_seq || width))
+		snprintf(name, len, "%s%0*llu", base, width, os->packets_seq);
+	else
+		snprintf(name, len, "%s", base);
 	return name;
 }
 
@@ -944,8 +994,10 @@ static int open_outputs(const struct options *opt, struct hsa_capture *cap,
 	if (!opt->log_takes_stdout)
 		status = add_output(os, &os->report, opt->out_path, "the report");
 	if (!status && opt->write_file && (opt->rotate_bytes || opt->rotate_seconds)) {
-		if (!(os->packets_name = packets_file_name(opt, 0))) {
-			fail("out of memory");
+		os->packets_time = time(NULL);
+		if (!(os->packets_name = packets_file_name(opt, os))) {
+			fail("%s: cannot name the packets file: %s", opt->write_file,
+			    strerror(errno));
 			status = EXIT_FAIL;
 		} else
 			status = add_output(os, &os->packets, os->packets_name, "the packets");
@@ -1008,9 +1060,11 @@ static void close_packets(struct hsa_capture *cap)
 }
 
 /* -C/-G: commit the current -w file (it appears under its name only now,
- * whole) and go on in the next one; 0, or EXIT_FAIL after saying why. */
+ * whole) and go on in the next one: the next number (-C; with -W, back to
+ * 0 after count - 1), or a new period (-G: its time, numbers from 0 again).
+ * 0, or EXIT_FAIL after saying why. */
 static int next_packets_file(const struct options *opt,
-    struct hsa_capture *cap, struct outputs *os)
+    struct hsa_capture *cap, struct outputs *os, bool new_period)
 {
 	char err[256];
 	char *name;
@@ -1020,13 +1074,19 @@ static int next_packets_file(const struct options *opt,
 		fail("%s: cannot write the packets: %s", os->packets_name, err);
 		return EXIT_FAIL;
 	}
-	if (!(name = packets_file_name(opt, os->packets_seq + 1))) {
-		fail("out of memory");
+	if (new_period) {
+		os->packets_time = time(NULL);
+		os->packets_seq = 0;
+		os->periods++;
+	} else if (++os->packets_seq == (unsigned long long)opt->rotate_files)
+		os->packets_seq = 0;
+	if (!(name = packets_file_name(opt, os))) {
+		fail("%s: cannot name the packets file: %s", opt->write_file,
+		    strerror(errno));
 		return EXIT_FAIL;
 	}
 	free(os->packets_name);
 	os->packets_name = name;
-	os->packets_seq++;
 	if (hsa_output_open(&os->packets, name, err, sizeof(err)) != 0) {
 		fail("%s: cannot write the packets: %s", name, err);
 		return EXIT_FAIL;
@@ -1261,18 +1321,27 @@ int main(int argc, char **argv)
 			if (opt.metrics_file)
 				write_metrics_file(&rc);
 		}
-		/* -C: the size is looked at every ROTATE_CHECK_PACKETS. */
+		/* -C: the size is looked at every ROTATE_CHECK_PACKETS; a new
+		 * file once it is larger than the limit, as tcpdump's. */
 		if (opt.rotate_bytes && cap.writer && r >= 0 &&
 		    cap.stats.packets % ROTATE_CHECK_PACKETS == 0 &&
-		    packets_file_size(&outs) >= opt.rotate_bytes &&
-		    next_packets_file(&opt, &cap, &outs) != 0)
+		    packets_file_size(&outs) > opt.rotate_bytes &&
+		    next_packets_file(&opt, &cap, &outs, false) != 0)
 			goto failed;
 		if (cap.live && (opt.duration || opt.interval || http.fd >= 0 ||
 		    opt.rotate_seconds || rc.ndjson)) {
 			double elapsed = now_seconds() - start;
 
 			if (opt.rotate_seconds && elapsed >= next_rotation) {
-				if (next_packets_file(&opt, &cap, &outs) != 0)
+				/* -G -W without -C: W files, then the end (as
+				 * tcpdump, which exits with 0 there). */
+				if (!opt.rotate_bytes && opt.rotate_files &&
+				    outs.periods + 1 >= (unsigned long long)opt.rotate_files) {
+					fprintf(stderr, "%s: -W %lld: the last -w file is written; stopping\n",
+					    progname, opt.rotate_files);
+					break;
+				}
+				if (next_packets_file(&opt, &cap, &outs, true) != 0)
 					goto failed;
 				next_rotation += opt.rotate_seconds;
 			}
