@@ -22,6 +22,9 @@
 #define HSA_HTTP_MAX_ACCEPT	512
 #define HSA_HTTP_MAX_CLIENTS	8
 #define HSA_HTTP_TIMEOUT_MS	5000
+/* After the answer, how long the client has to close first (then its side,
+ * not this host, holds the connection's TIME-WAIT); past it, we close. */
+#define HSA_HTTP_LINGER_MS	1000
 #define HSA_HTTP_MAX_BODY	(16u << 20)
 #define HSA_HTTP_DEFAULT_HOST	"127.0.0.1"
 
@@ -51,6 +54,7 @@ struct hsa_http_client {
 	char *out;			/* the whole answer */
 	size_t out_len;
 	size_t out_done;
+	bool sent;			/* all of it: waiting for the client's FIN */
 };
 
 /* Answers by status, and connections turned away or timed out. */
@@ -62,6 +66,8 @@ struct hsa_http_stats {
 	uint64_t failed;		/* 500: the body could not be made */
 	uint64_t turned_away;		/* all slots busy */
 	uint64_t timed_out;
+	uint64_t closed_first;		/* answered, but the client did not close
+					 * within HSA_HTTP_LINGER_MS */
 };
 
 struct hsa_http_server {

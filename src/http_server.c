@@ -6,8 +6,14 @@
  * HTTP/1.1, and a parser of one request line and a few headers is short
  * enough to read whole and to fuzz (fuzz/fuzz_http.c), with no new run-time
  * dependency for the package.  Everything is bounded (see hsa_http.h); each
- * answer closes its connection, so there is no keep-alive state to get
- * wrong.  The request head follows RFC 9112 section 2-3 strictly: single
+ * answer closes its connection (Connection: close), so there is no
+ * keep-alive state to get wrong.  The client closes first: the answer has a
+ * Content-Length, so an HTTP client (Prometheus, curl) closes once it has
+ * read it, and the server closes only after that FIN.  So the connection's
+ * TIME-WAIT is on the scraper's side, as for any client that closes first,
+ * and a scrape every few seconds leaves none on the host being watched
+ * (where hsanalyze counts them).  A client that waits for the server to
+ * close is closed after HSA_HTTP_LINGER_MS.  The request head follows RFC 9112 section 2-3 strictly: single
  * spaces in the request line, token header names, no obsolete line folding,
  * no control characters, no body.
  */
@@ -30,6 +36,8 @@
 #define LISTEN_BACKLOG	16
 /* Connections accepted per call, so that a flood cannot hold the loop. */
 #define ACCEPTS_PER_CALL	(2 * HSA_HTTP_MAX_CLIENTS)
+/* Reads of what a client sends after its answer, per call. */
+#define DRAIN_READS_PER_CALL	8
 
 /* RFC 9110 section 5.6.2: tchar. */
 static bool is_tchar(unsigned char c)
@@ -253,6 +261,7 @@ static void drop_client(struct hsa_http_client *c)
 	c->fd = -1;
 	c->out = NULL;
 	c->in_len = c->out_len = c->out_done = 0;
+	c->sent = false;
 }
 
 static const char *reason(int status)
@@ -388,8 +397,24 @@ static void read_request(struct hsa_http_server *s, struct hsa_http_client *c)
 		drop_client(c);
 }
 
-/* Send what is left of the answer; close the connection when done. */
-static void write_answer(struct hsa_http_client *c)
+/* Answered: read (and drop) whatever the client still sends until its
+ * FIN, then close: the client closed first. */
+static void await_close(struct hsa_http_client *c)
+{
+	char sink[512];
+	ssize_t r = -1;
+	int i;
+
+	/* A few reads per call, so that a flood cannot hold the loop. */
+	for (i = 0; i < DRAIN_READS_PER_CALL; i++)
+		if ((r = recv(c->fd, sink, sizeof(sink), 0)) <= 0)
+			break;
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		drop_client(c);
+}
+
+/* Send what is left of the answer; then wait for the client to close. */
+static void write_answer(struct hsa_http_client *c, int64_t now)
 {
 	ssize_t w = send(c->fd, c->out + c->out_done, c->out_len - c->out_done,
 	    MSG_NOSIGNAL);
@@ -401,8 +426,9 @@ static void write_answer(struct hsa_http_client *c)
 	}
 	c->out_done += (size_t)w;
 	if (c->out_done == c->out_len) {
-		shutdown(c->fd, SHUT_WR);
-		drop_client(c);
+		c->sent = true;
+		c->deadline_ms = now + HSA_HTTP_LINGER_MS;
+		await_close(c);		/* its FIN may be there already */
 	}
 }
 
@@ -422,7 +448,8 @@ void hsa_http_service(struct hsa_http_server *s, int timeout_ms)
 		if (s->clients[i].fd < 0)
 			continue;
 		fds[n].fd = s->clients[i].fd;
-		fds[n].events = s->clients[i].out ? POLLOUT : POLLIN;
+		fds[n].events = s->clients[i].out && !s->clients[i].sent ?
+		    POLLOUT : POLLIN;
 		slot[n++] = i;
 	}
 	if (poll(fds, (nfds_t)n, timeout_ms) < 0)
@@ -431,12 +458,21 @@ void hsa_http_service(struct hsa_http_server *s, int timeout_ms)
 	for (i = 1; i < n; i++) {
 		struct hsa_http_client *c = &s->clients[slot[i]];
 
-		if (fds[i].revents & (POLLIN | POLLHUP | POLLERR) && !c->out)
-			read_request(s, c);
-		if (c->fd >= 0 && c->out)
-			write_answer(c);
+		if (c->sent) {
+			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+				await_close(c);
+		} else {
+			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR) && !c->out)
+				read_request(s, c);
+			if (c->fd >= 0 && c->out)
+				write_answer(c, now);
+		}
 		if (c->fd >= 0 && now > c->deadline_ms) {
-			s->stats.timed_out++;
+			if (c->sent) {
+				s->stats.closed_first++;
+				shutdown(c->fd, SHUT_WR);
+			} else
+				s->stats.timed_out++;
 			drop_client(c);
 		}
 	}

@@ -7,7 +7,10 @@
 # only a port, that the page and the file pass `promtool check metrics`, and
 # that SIGHUP prints the status line without stopping the capture, and
 # that they count 10 handshakes made by a client of this test (and the
-# file, at the end, 10 connections closed with FINs).  Needs root
+# file, at the end, 10 connections closed with FINs).  Clients that close
+# once they have the answer's Content-Length bytes hold the TIME-WAIT (ss:
+# none on the server's port); one that waits for the server to close is
+# closed after 1 s.  Needs root
 # (skipped, 77, without it).  About 10 s.
 set -u
 srcdir=${srcdir:-.}
@@ -72,19 +75,6 @@ M, T, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def say(good, text):
     print(("ok " if good else "bad ") + text)
 
-def exchange(data, timeout=8.0):
-    s = socket.create_connection(("127.0.0.1", M))
-    s.settimeout(timeout)
-    s.sendall(data)
-    got = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        got += b
-    s.close()
-    return got
-
 def split(resp):
     head, _, body = resp.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -93,6 +83,28 @@ def split(resp):
         k, _, v = l.partition(":")
         hdr[k.strip().lower()] = v.strip()
     return lines[0], hdr, body
+
+# As an HTTP client does: read the head, then Content-Length bytes (none
+# after HEAD), then close.  The server must not have closed first.
+def exchange(data, timeout=8.0, head=False):
+    s = socket.create_connection(("127.0.0.1", M))
+    s.settimeout(timeout)
+    s.sendall(data)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    h = split(got)[1]
+    want = 0 if head else int(h.get("content-length", 0))
+    while len(got.partition(b"\r\n\r\n")[2]) < want:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    return got
 
 # Ten handshakes to a listener of our own, each closed by the client.
 srv = socket.socket()
@@ -125,7 +137,7 @@ say(st == "HTTP/1.1 200 OK" and h.get("content-type") ==
     "application/openmetrics-text; version=1.0.0; charset=utf-8" and body.endswith(b"\n# EOF\n"),
     "OpenMetrics when asked: %s, ends with # EOF" % h.get("content-type"))
 
-st, h, body = split(exchange(b"HEAD /metrics HTTP/1.0\r\n\r\n"))
+st, h, body = split(exchange(b"HEAD /metrics HTTP/1.0\r\n\r\n", head=True))
 say(st == "HTTP/1.1 200 OK" and int(h["content-length"]) > 0 and body == b"",
     "HEAD: 200, a length, no body")
 st, h, body = split(exchange(b"GET /metricsx HTTP/1.1\r\n\r\n"))
@@ -137,6 +149,34 @@ st, h, body = split(exchange(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n\n"
 say(st == "HTTP/1.1 400 Bad Request", "binary garbage: %s" % st)
 st, h, body = split(exchange(b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 5000))
 say(st == "HTTP/1.1 400 Bad Request", "a 5000-byte head: %s" % st)
+
+# The client closed first every time: the 7 TIME-WAITs are on its side,
+# none on the server's port.
+import subprocess
+def time_waits(f):
+    out = subprocess.run(["ss", "-tanH", "state", "time-wait", f],
+                         capture_output=True, text=True).stdout
+    return len(out.splitlines())
+srv_tw = time_waits("( sport = :%d )" % M)
+cli_tw = time_waits("( dport = :%d )" % M)
+say(srv_tw == 0 and cli_tw == 7,
+    "7 answers, the clients closed first: TIME-WAIT %d on their side, %d on the server's" % (cli_tw, srv_tw))
+# A client that reads until the server closes: closed after 1 s.
+s = socket.create_connection(("127.0.0.1", M))
+s.settimeout(8)
+t0 = time.time()
+s.sendall(b"GET /metrics HTTP/1.1\r\n\r\n")
+got = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    got += b
+dt = time.time() - t0
+s.close()
+st, h, body = split(got)
+say(st == "HTTP/1.1 200 OK" and len(body) == int(h["content-length"]) and 0.9 <= dt <= 2.5,
+    "a client waiting for the server to close: the whole answer, closed after %.1f s (1 s)" % dt)
 
 # Eight silent connections take every slot: a ninth is closed at once.
 idle = [socket.create_connection(("127.0.0.1", M)) for _ in range(8)]
