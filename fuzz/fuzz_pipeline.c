@@ -172,13 +172,8 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 	run.pressure = pr;
 	run.findings = &findings;
 	run.filter = (opts & 128) ? "tcp port 80" : NULL;
-	{
-		const struct hsa_tw_group *groups = NULL;
-		size_t ng = hsa_pressure_groups(pr, &groups);
-
-		hsa_examples_cite(&x.examples, groups, ng, findings.list, findings.n);
-		run.examples = &x.examples;
-	}
+	hsa_examples_cite(&x.examples, pr, findings.list, findings.n);
+	run.examples = &x.examples;
 	if (report == REPORT_JSON)
 		hsa_json_end(devnull, &run);
 	else if (report >= REPORT_LADDER)

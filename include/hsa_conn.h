@@ -12,6 +12,7 @@
 #define HSA_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hsa_packet.h"
@@ -256,6 +257,24 @@ struct hsa_verdict {
 	enum hsa_tcp_state state[2];
 	struct hsa_evidence evidence;
 };
+
+/* A reported connection kept whole by an analysis stage, so that a report
+ * can show it after the tracker has let it go. */
+struct hsa_conn_record {
+	struct hsa_conn conn;
+	struct hsa_verdict v;
+};
+
+/* Copy a reported connection for keeping: the copy's list links and held
+ * segment (the tracker's) are cleared.  Inline: the analysis stages that
+ * keep copies need nothing else of the tracker's connection code. */
+static inline void hsa_conn_keep(struct hsa_conn *dst,
+    const struct hsa_conn *src)
+{
+	*dst = *src;
+	dst->hnext = dst->prev = dst->next = NULL;
+	dst->held_syn = NULL;
+}
 
 /* Start a connection from its first segment, choosing client and server
  * (see conn.c for the rules). */

@@ -11,12 +11,15 @@
  *     (client, server, both, pending): the first HSA_EXAMPLES_PER_KIND
  *     connections reported with it;
  *   - the HSA_EXAMPLES_SLOWEST slowest complete handshakes (total RTT);
- *   - for the findings: the first HSA_EXAMPLES_PER_GROUP connections that
- *     entered TIME-WAIT in each of the first HSA_EXAMPLES_GROUPS client /
- *     server / holder groups seen, and the first half-closed connections
- *     (CLOSE-WAIT suspects).  hsa_examples_cite() then keeps those of the
- *     groups and connections the findings name, and gives each finding a
- *     Wireshark display filter that shows its connections.
+ *   - for the findings, once they are composed: hsa_examples_cite() takes
+ *     the connections the pressure model kept whole for them (the first
+ *     TIME-WAIT of each group, the first CLOSE-WAIT suspect), which exist
+ *     for every group however many there are, at most
+ *     HSA_EXAMPLES_PER_FINDING for each of the first HSA_EXAMPLES_FINDINGS
+ *     findings, together with the examples above that a finding names; and
+ *     gives each finding a Wireshark display filter that shows its
+ *     connections.  So each of those findings that rests on connections
+ *     shows at least one of them in full, with its frame numbers.
  */
 #ifndef HSA_EXAMPLES_H
 #define HSA_EXAMPLES_H
@@ -31,9 +34,11 @@
 
 #define HSA_EXAMPLES_PER_KIND	2
 #define HSA_EXAMPLES_SLOWEST	3
-#define HSA_EXAMPLES_GROUPS	16
-#define HSA_EXAMPLES_PER_GROUP	2
-#define HSA_EXAMPLES_HALF_CLOSED 3
+/* The findings a bounded report shows, each with its examples. */
+#define HSA_EXAMPLES_FINDINGS	24
+/* Connections kept for one finding besides those kept for a kind: the
+ * first of each of its first groups (or its first CLOSE-WAIT suspect). */
+#define HSA_EXAMPLES_PER_FINDING 2
 
 /* What a connection is an example of; a connection may be several. */
 #define HSA_EXAMPLE_KINDS(X)						\
@@ -64,17 +69,13 @@ enum hsa_example_kind {
 #define HSA_EXK_FIRST_COME HSA_EXK_SLOWEST
 
 #define HSA_EXAMPLES_MAX (HSA_EXK_FIRST_COME * HSA_EXAMPLES_PER_KIND + \
-	HSA_EXAMPLES_SLOWEST + HSA_EXAMPLES_GROUPS * HSA_EXAMPLES_PER_GROUP + \
-	HSA_EXAMPLES_HALF_CLOSED)
+	HSA_EXAMPLES_SLOWEST + HSA_EXAMPLES_FINDINGS * HSA_EXAMPLES_PER_FINDING)
 
 /* A kept connection. */
 struct hsa_example {
-	struct hsa_conn conn;		/* a copy: log and list links cleared */
+	struct hsa_conn conn;		/* a copy (hsa_conn_keep()) */
 	struct hsa_verdict v;
 	uint32_t kinds;			/* bit (1 << enum hsa_example_kind) */
-	int group[2];			/* its candidate group per holder side, or -1 */
-	bool half_closed_candidate;
-	uint64_t findings;		/* bit i: finding i cites it (i < 64) */
 };
 
 #define HSA_DISPLAY_FILTER_MAX 1024
@@ -82,18 +83,8 @@ struct hsa_example {
 /* What the report says of one finding besides the finding itself. */
 struct hsa_finding_evidence {
 	char display_filter[HSA_DISPLAY_FILTER_MAX];	/* "" when none */
-	int n_examples;
-	uint64_t examples[HSA_EXAMPLES_GROUPS * HSA_EXAMPLES_PER_GROUP];
-};
-
-/* A client / server / holder group of TIME-WAIT candidates. */
-struct hsa_example_group {
-	int holder;			/* HSA_CLIENT or HSA_SERVER */
-	uint8_t ip_version;
-	struct hsa_addr client;
-	struct hsa_addr server;
-	uint16_t server_port;
-	int n;				/* candidates kept */
+	int n_examples;			/* kept connections it cites, by id */
+	uint64_t examples[HSA_EXAMPLES_PER_FINDING + HSA_FINDING_MAX_CONNS];
 };
 
 struct hsa_examples {
@@ -102,23 +93,18 @@ struct hsa_examples {
 	int taken[HSA_EXK_COUNT];	/* first-come kinds: how many so far */
 	int n_slowest;
 	int slowest[HSA_EXAMPLES_SLOWEST];	/* slots, slowest first */
-	int n_groups;
-	struct hsa_example_group groups[HSA_EXAMPLES_GROUPS];
-	int n_half_closed;
 	size_t n_evidence;
 	struct hsa_finding_evidence *evidence;	/* one per finding */
-	bool out_of_memory;
 };
 
 void hsa_examples_init(struct hsa_examples *ex);
 /* Offer a reported connection (the tracker's sink calls this). */
 void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
     const struct hsa_verdict *v);
-/* At the end: match the findings to the candidates kept, drop the
- * candidates no finding names, and compose each finding's evidence.
- * 0, or -1 when out of memory. */
-int hsa_examples_cite(struct hsa_examples *ex,
-    const struct hsa_tw_group *groups, size_t n_groups,
+/* At the end: keep the connections the findings rest on (from the
+ * finished pressure model p, NULL when there is none) and compose each
+ * finding's evidence.  0, or -1 when out of memory. */
+int hsa_examples_cite(struct hsa_examples *ex, const struct hsa_pressure *p,
     const struct hsa_finding *findings, size_t n_findings);
 /* The evidence of finding i (after hsa_examples_cite()), or NULL. */
 const struct hsa_finding_evidence *hsa_examples_evidence(

@@ -97,6 +97,10 @@ struct hsa_tw_group {
 	uint64_t examples[HSA_GROUP_EXAMPLES];
 	int n_reuse_examples;		/* connections whose TIME-WAIT was cut */
 	uint64_t reuse_examples[HSA_GROUP_EXAMPLES];
+	/* examples[0] whole, so that a finding on the group can show it
+	 * however many groups there are; NULL when it could not be kept
+	 * (out of memory) or the group has only the kernel's entries. */
+	const struct hsa_conn_record *first;
 	/* How many were alive over capture time, up to its last packet;
 	 * NULL unless the config asked for it (or out of memory). */
 	const struct hsa_tw_series *series;
@@ -119,6 +123,7 @@ struct hsa_close_wait {
 	uint64_t stuck[2];		/* HSA_CLIENT, HSA_SERVER */
 	int n_examples;
 	uint64_t examples[HSA_CLOSE_WAIT_EXAMPLES];
+	struct hsa_conn_record *first;	/* examples[0] whole, or NULL */
 };
 
 struct hsa_pressure;
@@ -128,7 +133,10 @@ void hsa_pressure_free(struct hsa_pressure *p);
 
 /* c was reported with its final verdict v at capture time now: register
  * its TIME-WAIT (once), its pair, its reuse of an earlier 4-tuple and its
- * CLOSE-WAIT.  Returns 0, or -ENOMEM (counted in the losses). */
+ * CLOSE-WAIT.  The first connection of each group, and the first CLOSE-WAIT
+ * suspect, are kept whole (about 1 KiB each, so memory grows with the
+ * groups, at most 2 * HSA_PRESSURE_MAX_PAIRS, never with the connections).
+ * Returns 0, or -ENOMEM (counted in the losses). */
 int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now);
 

@@ -37,54 +37,15 @@ void hsa_examples_free(struct hsa_examples *ex)
 	ex->n_evidence = 0;
 }
 
-static bool alive(const struct hsa_example *e)
-{
-	return e->kinds || e->group[0] >= 0 || e->group[1] >= 0 ||
-	    e->half_closed_candidate;
-}
-
 static void release_if_idle(struct hsa_examples *ex, int s)
 {
-	if (!alive(&ex->slot[s]))
+	if (!ex->slot[s].kinds)
 		ex->used[s] = false;
 }
 
 static int64_t total_rtt(const struct hsa_verdict *v)
 {
 	return v->syn_to_synack_ns + v->synack_to_ack_ns;
-}
-
-/* The candidate group of c for holder, created while there is room; -1. */
-static int find_group(struct hsa_examples *ex, const struct hsa_conn *c,
-    int holder)
-{
-	struct hsa_example_group *g;
-	int i;
-
-	for (i = 0; i < ex->n_groups; i++) {
-		g = &ex->groups[i];
-		if (g->holder == holder && g->ip_version == c->ip_version &&
-		    g->server_port == c->ep[HSA_SERVER].port &&
-		    !memcmp(&g->client, &c->ep[HSA_CLIENT].addr, sizeof(g->client)) &&
-		    !memcmp(&g->server, &c->ep[HSA_SERVER].addr, sizeof(g->server)))
-			return i;
-	}
-	if (ex->n_groups == HSA_EXAMPLES_GROUPS)
-		return -1;
-	g = &ex->groups[ex->n_groups];
-	g->holder = holder;
-	g->ip_version = c->ip_version;
-	g->client = c->ep[HSA_CLIENT].addr;
-	g->server = c->ep[HSA_SERVER].addr;
-	g->server_port = c->ep[HSA_SERVER].port;
-	g->n = 0;
-	return ex->n_groups++;
-}
-
-static bool holds(enum hsa_who who, int side)
-{
-	return who == HSA_WHO_BOTH ||
-	    who == (side == HSA_CLIENT ? HSA_WHO_CLIENT : HSA_WHO_SERVER);
 }
 
 static int time_wait_kind(enum hsa_who who)
@@ -118,13 +79,29 @@ static int slowest_place(const struct hsa_examples *ex,
 	return ex->n_slowest < HSA_EXAMPLES_SLOWEST ? ex->n_slowest : -1;
 }
 
+/* A free slot holding a copy of c, or -1 (cannot happen: the table holds
+ * every list). */
+static int take_slot(struct hsa_examples *ex, const struct hsa_conn *c,
+    const struct hsa_verdict *v)
+{
+	int s;
+
+	for (s = 0; s < HSA_EXAMPLES_MAX && ex->used[s]; s++)
+		;
+	if (s == HSA_EXAMPLES_MAX)
+		return -1;
+	ex->used[s] = true;
+	hsa_conn_keep(&ex->slot[s].conn, c);
+	ex->slot[s].v = *v;
+	ex->slot[s].kinds = 0;
+	return s;
+}
+
 void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
 	uint32_t kinds = 0;
-	int group[2] = { -1, -1 }, k, side, s, place;
-	bool half = false;
-	struct hsa_example *e;
+	int k, s, place;
 
 	k = HSA_EXK_HS_COMPLETE + (int)v->handshake;
 	if (ex->taken[k] < HSA_EXAMPLES_PER_KIND)
@@ -135,39 +112,16 @@ void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
 	k = time_wait_kind(v->time_wait);
 	if (k >= 0 && ex->taken[k] < HSA_EXAMPLES_PER_KIND)
 		kinds |= BIT(k);
-	for (side = 0; side < 2; side++)
-		if (v->time_wait != HSA_WHO_PENDING && holds(v->time_wait, side) &&
-		    (k = find_group(ex, c, side)) >= 0 &&
-		    ex->groups[k].n < HSA_EXAMPLES_PER_GROUP)
-			group[side] = k;
-	if (v->close == HSA_CLOSE_HALF_CLOSED &&
-	    ex->n_half_closed < HSA_EXAMPLES_HALF_CLOSED)
-		half = true;
 	place = slowest_place(ex, v);
-	if (!kinds && group[0] < 0 && group[1] < 0 && !half && place < 0)
+	if (!kinds && place < 0)
 		return;		/* the common case, once every list is full */
 
-	for (s = 0; s < HSA_EXAMPLES_MAX && ex->used[s]; s++)
-		;
-	if (s == HSA_EXAMPLES_MAX)
-		return;		/* cannot happen: the table holds every list */
-	e = &ex->slot[s];
-	ex->used[s] = true;
-	e->conn = *c;
-	e->conn.hnext = e->conn.prev = e->conn.next = NULL;
-	e->v = *v;
-	e->kinds = kinds;
-	e->group[0] = group[0];
-	e->group[1] = group[1];
-	e->half_closed_candidate = half;
-	e->findings = 0;
+	if ((s = take_slot(ex, c, v)) < 0)
+		return;
+	ex->slot[s].kinds = kinds;
 	for (k = 0; k < HSA_EXK_FIRST_COME; k++)
 		if (kinds & BIT(k))
 			ex->taken[k]++;
-	for (side = 0; side < 2; side++)
-		if (group[side] >= 0)
-			ex->groups[group[side]].n++;
-	ex->n_half_closed += half;
 
 	if (place >= 0) {
 		if (ex->n_slowest == HSA_EXAMPLES_SLOWEST) {
@@ -181,7 +135,7 @@ void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
 		    (size_t)(ex->n_slowest - place) * sizeof(ex->slowest[0]));
 		ex->slowest[place] = s;
 		ex->n_slowest++;
-		e->kinds |= BIT(HSA_EXK_SLOWEST);
+		ex->slot[s].kinds |= BIT(HSA_EXK_SLOWEST);
 	}
 }
 
@@ -236,14 +190,23 @@ static void add_filter_part(struct hsa_finding_evidence *fe, const char *part)
 	append(fe->display_filter, sizeof(fe->display_filter), p);
 }
 
+/* The kept slot of connection id, or -1. */
+static int slot_of(const struct hsa_examples *ex, uint64_t id)
+{
+	int s;
+
+	for (s = 0; s < HSA_EXAMPLES_MAX; s++)
+		if (ex->used[s] && ex->slot[s].conn.id == id)
+			return s;
+	return -1;
+}
+
 static void cite_slot(struct hsa_examples *ex, struct hsa_finding_evidence *fe,
-    int s, size_t finding)
+    int s)
 {
 	struct hsa_example *e = &ex->slot[s];
 	int i;
 
-	if (finding < 64)
-		e->findings |= (uint64_t)1 << finding;
 	e->kinds |= BIT(HSA_EXK_FINDING);
 	for (i = 0; i < fe->n_examples; i++)
 		if (fe->examples[i] == e->conn.id)
@@ -252,22 +215,40 @@ static void cite_slot(struct hsa_examples *ex, struct hsa_finding_evidence *fe,
 		fe->examples[fe->n_examples++] = e->conn.id;
 }
 
-static bool same_group(const struct hsa_example_group *eg,
-    const struct hsa_tw_group *g)
+/* The slot of a connection the pressure model kept whole (r, NULL when
+ * none): the kept example of it, or a new one while the finding may keep
+ * more (*kept counts those it kept); -1 when neither. */
+static int keep_record(struct hsa_examples *ex, const struct hsa_conn_record *r,
+    bool may_keep, int *kept)
 {
-	return eg->holder == g->holder && eg->ip_version == g->ip_version &&
-	    eg->server_port == g->server_port &&
-	    !memcmp(&eg->client, &g->client, sizeof(eg->client)) &&
-	    !memcmp(&eg->server, &g->server, sizeof(eg->server));
+	int s;
+
+	if (!r)
+		return -1;
+	if ((s = slot_of(ex, r->conn.id)) < 0 && may_keep &&
+	    *kept < HSA_EXAMPLES_PER_FINDING) {
+		s = take_slot(ex, &r->conn, &r->v);
+		*kept += s >= 0;
+	}
+	return s;
 }
 
-int hsa_examples_cite(struct hsa_examples *ex,
-    const struct hsa_tw_group *groups, size_t n_groups,
+/* The pressure model's whole copy of a CLOSE-WAIT suspect named id. */
+static const struct hsa_conn_record *close_wait_record(
+    const struct hsa_pressure *p, uint64_t id)
+{
+	const struct hsa_close_wait *cw = p ? hsa_pressure_close_wait(p) : NULL;
+
+	return cw && cw->first && cw->first->conn.id == id ? cw->first : NULL;
+}
+
+int hsa_examples_cite(struct hsa_examples *ex, const struct hsa_pressure *p,
     const struct hsa_finding *findings, size_t n_findings)
 {
 	char part[HSA_DISPLAY_FILTER_MAX];
-	size_t i;
-	int k, s, eg;
+	const struct hsa_tw_group *groups = NULL;
+	size_t n_groups = p ? hsa_pressure_groups(p, &groups) : 0, i;
+	int k, s, kept;
 
 	free(ex->evidence);
 	ex->n_evidence = 0;
@@ -278,8 +259,11 @@ int hsa_examples_cite(struct hsa_examples *ex,
 	for (i = 0; i < n_findings; i++) {
 		const struct hsa_finding *f = &findings[i];
 		struct hsa_finding_evidence *fe = &ex->evidence[i];
+		/* Only the findings a bounded report shows keep more. */
+		bool may_keep = i < HSA_EXAMPLES_FINDINGS;
 
-		/* A group's connections: its filter, and the candidates kept. */
+		kept = 0;
+		/* A group's connections: its filter, and its first one. */
 		for (k = 0; k < f->n_groups; k++) {
 			const struct hsa_tw_group *g;
 
@@ -288,33 +272,25 @@ int hsa_examples_cite(struct hsa_examples *ex,
 			g = &groups[f->groups[k]];
 			group_filter(g, part, sizeof(part));
 			add_filter_part(fe, part);
-			for (eg = 0; eg < ex->n_groups; eg++)
-				if (same_group(&ex->groups[eg], g))
-					break;
-			for (s = 0; eg < ex->n_groups && s < HSA_EXAMPLES_MAX; s++)
-				if (ex->used[s] && ex->slot[s].group[g->holder] == eg)
-					cite_slot(ex, fe, s, i);
+			if ((s = keep_record(ex, g->first, may_keep, &kept)) >= 0)
+				cite_slot(ex, fe, s);
 		}
-		/* Connections named by id that are kept (CLOSE-WAIT suspects,
-		 * or a group's candidates). */
-		for (k = 0; k < f->n_conns; k++)
-			for (s = 0; s < HSA_EXAMPLES_MAX; s++)
-				if (ex->used[s] && ex->slot[s].conn.id == f->conns[k]) {
-					if (!f->n_groups) {
-						hsa_display_filter_conn(&ex->slot[s].conn,
-						    part, sizeof(part));
-						add_filter_part(fe, part);
-					}
-					cite_slot(ex, fe, s, i);
-				}
-	}
-	/* Candidates no finding cites are no longer examples of anything. */
-	for (s = 0; s < HSA_EXAMPLES_MAX; s++) {
-		if (!ex->used[s])
-			continue;
-		ex->slot[s].group[0] = ex->slot[s].group[1] = -1;
-		ex->slot[s].half_closed_candidate = false;
-		release_if_idle(ex, s);
+		/* Connections named by id: those kept, and a CLOSE-WAIT
+		 * suspect kept whole. */
+		for (k = 0; k < f->n_conns; k++) {
+			s = slot_of(ex, f->conns[k]);
+			if (s < 0 && !f->n_groups)
+				s = keep_record(ex, close_wait_record(p, f->conns[k]),
+				    may_keep, &kept);
+			if (s < 0)
+				continue;
+			if (!f->n_groups) {
+				hsa_display_filter_conn(&ex->slot[s].conn, part,
+				    sizeof(part));
+				add_filter_part(fe, part);
+			}
+			cite_slot(ex, fe, s);
+		}
 	}
 	return 0;
 }

@@ -1412,15 +1412,10 @@ int main(int argc, char **argv)
 	run.argc = argc;
 	run.argv = argv;
 	run.started_ns = started_ns;
-	{
-		const struct hsa_tw_group *groups = NULL;
-		size_t ng = pressure ? hsa_pressure_groups(pressure, &groups) : 0;
-
-		if (hsa_examples_cite(&rc.examples, groups, ng, findings.list,
-		    findings.n) != 0)
-			rc.out_of_memory = true;
-		run.examples = &rc.examples;
-	}
+	if (hsa_examples_cite(&rc.examples, pressure, findings.list,
+	    findings.n) != 0)
+		rc.out_of_memory = true;
+	run.examples = &rc.examples;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		run.host = host;

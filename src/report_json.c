@@ -26,7 +26,7 @@
 /* The bounded report's limits (--all-connections lifts them): with these,
  * the document stays well under 256 KiB whatever the capture. */
 #define REPORT_GROUPS_MAX	32
-#define REPORT_FINDINGS_MAX	24
+#define REPORT_FINDINGS_MAX	HSA_EXAMPLES_FINDINGS	/* with their examples */
 #define SPOOL_COPY		65536
 
 static bool first_connection = true;

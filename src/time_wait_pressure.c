@@ -64,6 +64,7 @@ struct side_stats {
 	uint64_t reuse;
 	int64_t reuse_min_gap;
 	struct hsa_tw_series *series;	/* cfg.series only */
+	struct hsa_conn_record *first;	/* examples[0] whole */
 };
 
 #define EXCHANGE_SLOTS 8
@@ -205,9 +206,12 @@ void hsa_pressure_free(struct hsa_pressure *p)
 	free(p->ids);
 	free(p->groups);
 	for (i = 0; i < p->npairs; i++)
-		for (side = 0; side < 2; side++)
+		for (side = 0; side < 2; side++) {
 			free(p->pairs[i].side[side].series);
+			free(p->pairs[i].side[side].first);
+		}
 	free(p->pairs);
+	free(p->cw.first);
 	free(p);
 }
 
@@ -736,6 +740,20 @@ static void restart(struct hsa_pressure *p)
 	p->losses.clock_steps++;
 }
 
+/* A whole copy of c, for a finding to show; NULL when out of memory (the
+ * figures are whole: the finding then shows the connection's id only). */
+static struct hsa_conn_record *keep_whole(const struct hsa_conn *c,
+    const struct hsa_verdict *v)
+{
+	struct hsa_conn_record *r = malloc(sizeof(*r));
+
+	if (!r)
+		return NULL;
+	hsa_conn_keep(&r->conn, c);
+	r->v = *v;
+	return r;
+}
+
 /* One TIME-WAIT of side in pair pi: connection id (0 for one read from
  * the kernel's table, which counts in the peaks but not in the rates). */
 static int register_side(struct hsa_pressure *p, uint64_t id, long pi,
@@ -785,8 +803,10 @@ static int register_side(struct hsa_pressure *p, uint64_t id, long pi,
 }
 
 static int register_time_wait(struct hsa_pressure *p, const struct hsa_conn *c,
-    enum hsa_who who, long pi)
+    const struct hsa_verdict *v, long pi)
 {
+	enum hsa_who who = v->time_wait;
+	struct side_stats *st;
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
 	int64_t start = cl->fin.ts > sv->fin.ts ? cl->fin.ts : sv->fin.ts;
 	uint32_t first = 0;
@@ -811,7 +831,12 @@ static int register_time_wait(struct hsa_pressure *p, const struct hsa_conn *c,
 		    &first) != 0) {
 			p->losses.out_of_memory++;
 			r = -ENOMEM;
+			continue;
 		}
+		st = &p->pairs[pi].side[side];
+		if (st->n_examples == 1 && st->examples[0] == c->id && !st->first &&
+		    !(st->first = keep_whole(c, v)))
+			r = -ENOMEM;
 	}
 	return r;
 }
@@ -873,6 +898,8 @@ static void close_wait(struct hsa_pressure *p, const struct hsa_conn *c,
 	p->cw.stuck[second == cl ? HSA_CLIENT : HSA_SERVER]++;
 	if (p->cw.n_examples < HSA_CLOSE_WAIT_EXAMPLES)
 		p->cw.examples[p->cw.n_examples++] = c->id;
+	if (p->cw.n_examples == 1 && !p->cw.first)
+		p->cw.first = keep_whole(c, v);
 }
 
 static void note_client_port(struct hsa_pressure *p, uint16_t port)
@@ -959,7 +986,7 @@ int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
 			pr->have_syn = true;
 		}
 		if (enters)
-			r = register_time_wait(p, c, v->time_wait, pi);
+			r = register_time_wait(p, c, v, pi);
 	}
 	close_wait(p, c, v, now);
 	return r;
@@ -1076,6 +1103,7 @@ static void fill_group(const struct hsa_pressure *p, const struct pair *pr,
 	memcpy(g->examples, st->examples, sizeof(g->examples));
 	g->n_reuse_examples = st->n_reuse_examples;
 	memcpy(g->reuse_examples, st->reuse_examples, sizeof(g->reuse_examples));
+	g->first = st->first;
 }
 
 /* The groups of every pair side that entered TIME-WAIT, as things stand

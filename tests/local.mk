@@ -4,6 +4,7 @@ TESTS += \
 	tests/frames.sh \
 	tests/ndjson.sh \
 	tests/report_v2.sh \
+	tests/examples_groups.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/cli.sh \
@@ -57,6 +58,7 @@ EXTRA_DIST += \
 	tests/check_ndjson.py \
 	tests/report_v2.sh \
 	tests/check_schema.py \
+	tests/examples_groups.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/mutate_captures.py \
