@@ -58,7 +58,7 @@ start_capture() {
     case $? in
         0) return 0 ;;
         1) bad "$name: hsanalyze $* exited ($status) before capturing" ;;
-        *) bad "$name: no 'listening on' within 5 s from hsanalyze $*" ;;
+        *) bad "$name: no 'listening on' within 15 s from hsanalyze $*" ;;
     esac
     show "$work/$name.err" stderr
     bg_pid=''

@@ -111,7 +111,7 @@ scenario() {
     bg_pid=$!
     if ! wait_listening "$bg_pid" "$d/hsanalyze.err"; then
         bg_pid=''
-        bad "$name: hsanalyze -i lo did not start listening within 5 s"
+        bad "$name: hsanalyze -i lo did not start listening within 15 s"
         show "$d/hsanalyze.err" stderr
         stop_servers
         return 1

@@ -26,7 +26,7 @@
 #                      and INT, TERM or HUP end the script as a failure
 #                      ("FAIL interrupted by a signal", the summary, exit 130).
 #   wait_listening PID FILE
-#                      waits at most 5 s until FILE, the stderr of PID, says
+#                      waits at most 15 s until FILE, the stderr of PID, says
 #                      "listening on".  Returns 0 then; else PID is gone: 1
 #                      when it exited by itself (exit status in $status), 2
 #                      when it was killed for not listening in time.
@@ -105,7 +105,7 @@ wait_listening() {
             status=$?
             return 1
         fi
-        if [ "$_wl_i" -gt 50 ]; then
+        if [ "$_wl_i" -gt 150 ]; then	# 15 s: ASan on a busy machine
             _tl_kill "$1"
             return 2
         fi
