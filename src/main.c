@@ -152,8 +152,9 @@ static void usage(FILE *out)
 	    "The filter expression is a BPF expression, as for tcpdump:\n"
 	    "  %s -r trace.pcap tcp port 8080\n"
 	    "Exit status: 0 success, 1 capture or output problem, 2 usage error.\n"
-	    "See hsanalyze(1).\n", progname, progname, DEFAULT_SNAPLEN,
-	    DEFAULT_BUFFER_KIB, HSA_DEFAULT_MAX_FLOWS, progname);
+	    "See hsanalyze(1).  Report bugs to <%s>.\n", progname, progname,
+	    DEFAULT_SNAPLEN, DEFAULT_BUFFER_KIB, HSA_DEFAULT_MAX_FLOWS, progname,
+	    PACKAGE_BUGREPORT);
 }
 
 /* A usage error: one line naming the problem and where to look. */

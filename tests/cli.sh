@@ -57,6 +57,8 @@ expect "time-wait at the limit" 0 "" "$H" --time-wait 86400 -r "$P/client_close.
 expect "bad filter" 2 "bad filter expression 'tcp port eighty': .*" "$H" -r "$P/client_close.pcap" tcp port eighty
 expect "help" 0 "" "$H" --help
 grep -q "^Usage: hsanalyze -r FILE" "$work/out" && ok "help text" || bad "help text"
+grep -q "Report bugs to <hsanalyze@users.noreply.github.com>.$" "$work/out" &&
+    ok "help gives the bug-report address (AC_INIT)" || bad "help: no bug-report address"
 expect "version" 0 "" "$H" -V
 grep -q "^hsanalyze [0-9]" "$work/out" && ok "version text" || bad "version text"
 
