@@ -2,6 +2,7 @@
 """Compare an hsanalyze JSON report with an expected file.
 
 usage: check_report.py [--status N] EXPECTED.json ACTUAL.json
+       check_report.py --list FILE
        check_report.py --self-test
 
 EXPECTED.json (tests/pcaps/expected/*.json) holds
@@ -32,6 +33,10 @@ given).
 --status N   also compare hsanalyze's exit status N with "exit_status".  When
              the expected exit status is not 0, only the status is compared
              and ACTUAL.json may be missing or empty.
+
+--list FILE  compare every pair "EXPECTED.json ACTUAL.json" of FILE (one a
+             line) in one run; each is said as "ok NAME" or "bad NAME",
+             its mismatches on the lines after it, indented.
 
 Each mismatch is printed as
   NAME: connections[2].close.time_wait: expected "client", got "server"
@@ -206,22 +211,10 @@ def _load(path):
         return json.load(fh)
 
 
-def main(argv):
-    status = None
-    args = list(argv)
-    if args[:1] == ['--self-test']:
-        return self_test()
-    if args[:1] == ['--status']:
-        if len(args) < 2:
-            return usage()
-        try:
-            status = int(args[1])
-        except ValueError:
-            return usage()
-        args = args[2:]
-    if len(args) != 2:
-        return usage()
-    exp_path, act_path = args
+def check_files(exp_path, act_path, status=None):
+    """The expected file's name (without .json) and the mismatches of
+    ACTUAL against it (with hsanalyze's exit status when given), or None
+    for the mismatches when the expected file cannot be read."""
     name = os.path.basename(exp_path)
     if name.endswith('.json'):
         name = name[:-5]
@@ -229,7 +222,7 @@ def main(argv):
         expected = _load(exp_path)
     except (OSError, ValueError) as e:
         print('%s: cannot read expected file: %s' % (name, e))
-        return 2
+        return name, None
     problems = []
     want_status = expected.get('exit_status', 0)
     if status is not None and status != want_status:
@@ -248,6 +241,48 @@ def main(argv):
                 problems.append('report: not a JSON object')
             else:
                 problems += check(expected, actual)
+    return name, problems
+
+
+def check_list(path):
+    """--list FILE: one "EXPECTED.json ACTUAL.json" pair per line, each
+    compared as above in this one run; prints "ok NAME" or "bad NAME"
+    followed by its mismatches, indented (tests/live/testlib.sh's
+    relay_checks reads them)."""
+    status = 0
+    with open(path) as f:
+        pairs = [line.split() for line in f if line.strip()]
+    for exp_path, act_path in pairs:
+        name, problems = check_files(exp_path, act_path)
+        if problems is None:
+            return 2
+        print('%s %s' % ('bad' if problems else 'ok', name))
+        for p in problems:
+            print('    %s: %s' % (name, p))
+        status = status or (1 if problems else 0)
+    return status
+
+
+def main(argv):
+    status = None
+    args = list(argv)
+    if args[:1] == ['--self-test']:
+        return self_test()
+    if args[:1] == ['--list']:
+        return check_list(args[1]) if len(args) == 2 else usage()
+    if args[:1] == ['--status']:
+        if len(args) < 2:
+            return usage()
+        try:
+            status = int(args[1])
+        except ValueError:
+            return usage()
+        args = args[2:]
+    if len(args) != 2:
+        return usage()
+    name, problems = check_files(args[0], args[1], status)
+    if problems is None:
+        return 2
     for p in problems:
         print('%s: %s' % (name, p))
     return 1 if problems else 0
@@ -255,7 +290,8 @@ def main(argv):
 
 def usage():
     sys.stderr.write('usage: check_report.py [--status N] EXPECTED.json '
-                     'ACTUAL.json\n       check_report.py --self-test\n')
+                     'ACTUAL.json\n       check_report.py --list FILE\n'
+                     '       check_report.py --self-test\n')
     return 2
 
 

@@ -14,19 +14,20 @@ test_name=corpus
 . "$srcdir/tests/live/testlib.sh"
 work_dir
 
-for exp in "$pcaps"/expected/*.json; do
-	name=$(basename "$exp" .json)
-	# The expected file names the pcap, extra options and the exit status.
-	eval "$("$PY" - "$exp" <<'PYEOF'
-import json, shlex, sys
-d = json.load(open(sys.argv[1]))
-print("pcap=%s" % shlex.quote(d["pcap"]))
-print("opts=%s" % shlex.quote(" ".join(shlex.quote(o) for o in d.get("options", []))))
-print("want=%d" % d.get("exit_status", 0))
+# Each expected file names the pcap, extra options and the exit status: one
+# line "NAME PCAP STATUS OPTIONS" each, read in one Python run.
+"$PY" - "$pcaps"/expected/*.json >"$work/cases" <<'PYEOF' || exit 99
+import json, os, shlex, sys
+for exp in sys.argv[1:]:
+    d = json.load(open(exp))
+    print(shlex.quote(os.path.basename(exp)[:-5]), shlex.quote(d["pcap"]),
+          d.get("exit_status", 0), " ".join(shlex.quote(o) for o in d.get("options", [])))
 PYEOF
-)"
-	eval "set -- $opts"
-	"$HSANALYZE" --json --all-connections -r "$pcaps/$pcap" "$@" >"$work/$name.json" 2>"$work/$name.err"
+: >"$work/compare"
+while read -r line; do
+	eval "set -- $line"
+	name=$1 pcap=$2 want=$3; shift 3
+	"$HSANALYZE" --json --all-connections -r "$pcaps/$pcap" "$@" </dev/null >"$work/$name.json" 2>"$work/$name.err"
 	got=$?
 	if [ "$got" != "$want" ]; then
 		bad "$name: exit status $got, expected $want: $(head -n 1 "$work/$name.err")"
@@ -41,11 +42,12 @@ PYEOF
 		fi
 		continue
 	fi
-	if "$PY" "$srcdir/tests/check_report.py" "$exp" "$work/$name.json" >"$work/$name.chk" 2>&1; then
-		ok "$name"
-	else
-		bad "$name"; sed 's/^/    /' "$work/$name.chk"
-	fi
-done
+	echo "$pcaps/expected/$name.json $work/$name.json" >>"$work/compare"
+done <"$work/cases"
+# Every report against its expected file, in one run of check_report.py.
+"$PY" "$srcdir/tests/check_report.py" --list "$work/compare" >"$work/compare.out" 2>&1
+st=$?
+relay_checks "$work/compare.out" echo
+[ "$st" -le 1 ] || bad "check_report.py failed (exit $st)"
 summary
 [ "$pass" -gt 0 ] && [ "$fail" = 0 ]

@@ -43,17 +43,23 @@ expect "--html in a missing directory" 1 "cannot write the HTML report" "$H" -r 
 expect "--html of a bad capture" 1 "not_a_capture.pcap" "$H" -r "$P/not_a_capture.pcap" --html "$work/bad.html"
 if ls "$work"/bad.html* >/dev/null 2>&1; then bad "a failed run left an HTML file"; else ok "a failed run leaves no HTML file"; fi
 
+# Each capture with the options its expected verdict file gives (a port
+# range...): one line "PCAP OPTIONS" each, read in one Python run.
+"$PY" - "$P" "$P"/*.pcap "$P"/*.pcapng >"$work/captures" <<'PYEOF' || exit 99
+import json, os, shlex, sys
+for pcap in sys.argv[2:]:
+    name = os.path.splitext(os.path.basename(pcap))[0]
+    exp = os.path.join(sys.argv[1], 'expected', name + '.json')
+    opts = json.load(open(exp)).get('options', []) if os.path.exists(exp) else []
+    print(shlex.quote(pcap), ' '.join(shlex.quote(o) for o in opts))
+PYEOF
 pages=''
-for pcap in "$P"/*.pcap "$P"/*.pcapng; do
+while read -r line; do
+	eval "set -- $line"
+	pcap=$1; shift
 	name=$(basename "$pcap"); name=${name%.*}
-	# With the options its expected verdict file gives (a port range...).
-	opts=''
-	[ -f "$P/expected/$name.json" ] && opts=$("$PY" -c '
-import json, shlex, sys
-print(" ".join(shlex.quote(o) for o in json.load(open(sys.argv[1])).get("options", [])))' "$P/expected/$name.json")
-	eval "set -- $opts"
 	"$H" -r "$pcap" "$@" --json --all-connections -o "$work/$name.json" --html "$work/$name.html" \
-	    >/dev/null 2>"$work/$name.err"
+	    </dev/null >/dev/null 2>"$work/$name.err"
 	st=$?
 	if [ -f "$work/$name.html" ]; then
 		pages="$pages $work/$name.html"
@@ -62,7 +68,7 @@ print(" ".join(shlex.quote(o) for o in json.load(open(sys.argv[1])).get("options
 	elif ls "$work/$name".html.* >/dev/null 2>&1; then
 		bad "$name: exit $st left a temporary file"
 	fi
-done
+done <"$work/captures"
 # The TIME-WAIT interval is drawn with the length given by --time-wait.
 "$H" -r "$P/client_close.pcap" --time-wait 30 --html "$work/client_close_tw30.html" >"$work/client_close_tw30.txt" &&
     "$H" -r "$P/client_close.pcap" --time-wait 30 --json --all-connections -o "$work/client_close_tw30.json" ||
@@ -84,16 +90,23 @@ size=$(wc -c <"$work/proxy.html")
 if [ "$size" -le "$MAX_BYTES" ]; then ok "proxy trace page: $size bytes"; else bad "proxy trace page: $size bytes"; fi
 pages="$pages $work/proxy.html"
 
-n=0 tidy_bad=0
-for page in $pages; do
-	n=$((n + 1))
-	# Status 0: neither errors nor warnings.
-	if ! tidy -errors -q "$page" >"$work/tidy.out" 2>&1; then
+# Status 0: neither errors nor warnings.  One tidy run for all the pages;
+# when it has something to say, one per page names them.
+n=0
+for page in $pages; do n=$((n + 1)); done
+# shellcheck disable=SC2086  # one word per page
+if tidy -errors -q $pages >"$work/tidy.out" 2>&1; then
+	ok "tidy -errors: nothing to say about $n pages"
+else
+	cp "$work/tidy.out" "$work/tidy.all"
+	tidy_bad=0
+	for page in $pages; do
+		tidy -errors -q "$page" >"$work/tidy.out" 2>&1 && continue
 		tidy_bad=$((tidy_bad + 1))
 		bad "tidy -errors: $(basename "$page")"; show "$work/tidy.out" tidy
-	fi
-done
-[ "$tidy_bad" = 0 ] && ok "tidy -errors: nothing to say about $n pages"
+	done
+	[ "$tidy_bad" = 0 ] && { bad "tidy -errors on all $n pages"; show "$work/tidy.all" tidy; }
+fi
 
 mkdir -p "$SHOTS" || exit 99
 # shellcheck disable=SC2086  # one word per page
