@@ -79,7 +79,10 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
 void hsa_tracker_finish(struct hsa_tracker *t);
 const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t);
 /* Live, while no packet comes: capture time (the wall clock) has reached
- * capture_now; tell the analysis stage (the progress hook). */
+ * capture_now.  Connections whose linger or idle timeout ran out by
+ * capture_now less a second (packets may still be in the capture's
+ * buffer) are reported, and the analysis stage is told (the progress
+ * hook). */
 void hsa_tracker_idle(struct hsa_tracker *t, int64_t capture_now);
 /* The capture time the tracker's clock last followed: the latest
  * timestamp seen, or the new time after a step back. */

@@ -1346,7 +1346,10 @@ int main(int argc, char **argv)
 					goto failed;
 				next_rotation += opt.rotate_seconds;
 			}
+			/* A quiet capture still finishes connections (the
+			 * linger, timeouts): log them, then flush. */
 			if (rc.ndjson && elapsed >= next_flush) {
+				hsa_tracker_idle(tracker, wall_ns());
 				hsa_ndjson_flush(rc.ndjson);
 				next_flush = elapsed + flush_every;
 			}

@@ -611,6 +611,15 @@ const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t)
 
 void hsa_tracker_idle(struct hsa_tracker *t, int64_t capture_now)
 {
+	/* Capture time moves on without packets: what has lingered or idled
+	 * past its timeout by then is reported now, not at the next packet.
+	 * Up to the reorder slack only, so that a segment still in the
+	 * capture's buffer does not come after its connection's report. */
+	if (t->started && capture_now - REORDER_SLACK_NS > t->clock_ts) {
+		advance_clock(t, capture_now - REORDER_SLACK_NS);
+		expire(t);
+		t->next_expire = hsa_ns_add_sat(t->now, EXPIRE_EVERY_NS);
+	}
 	if (t->cfg.progress && (!t->started || capture_now > t->clock_ts))
 		t->cfg.progress(t->cfg.ctx, horizon(t, capture_now));
 }

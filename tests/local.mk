@@ -31,7 +31,8 @@ TESTS += \
 	tests/metrics_groups.sh \
 	tests/metrics_findings_live.sh \
 	tests/rotate.sh \
-	tests/verdicts_live.sh
+	tests/verdicts_live.sh \
+	tests/ndjson_live.sh
 endif
 
 AM_TESTS_ENVIRONMENT = \
@@ -81,6 +82,7 @@ EXTRA_DIST += \
 	tests/metrics_findings_live.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh \
+	tests/ndjson_live.sh \
 	tests/ladder_agrees.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \
