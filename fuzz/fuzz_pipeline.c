@@ -56,15 +56,19 @@ static void on_connection(void *p, struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
 	struct ctx *x = p;
+	uint32_t kinds;
 
 	hsa_summary_add(&x->summary, c, v);
 	hsa_pressure_connection(x->pressure, c, v,
 	    hsa_tracker_capture_time(x->tracker));
-	hsa_examples_add(&x->examples, c, v);
+	kinds = hsa_examples_add(&x->examples, c, v);
 	if (x->json_all)
 		hsa_json_connection(c, v, x->nano);
-	if (x->ladder)
-		hsa_ladder_connection(x->ladder, c, v);
+	if (x->ladder) {
+		hsa_ladder_connection(x->ladder, c, v, kinds);
+		if (kinds && hsa_examples_drawn_full(&x->examples))
+			hsa_ladder_enough(x->ladder);
+	}
 }
 
 static void on_progress(void *p, int64_t horizon)

@@ -97,10 +97,39 @@ struct hsa_examples {
 	struct hsa_finding_evidence *evidence;	/* one per finding */
 };
 
+/* The kinds drawn as sequence diagrams (the HTML report and --ladder), in
+ * the order they are drawn, with the words of a diagram's title.  Every
+ * one is a first-come kind: once a connection is taken as an example of
+ * one, it stays one, so what is drawn is what the JSON report lists. */
+#define HSA_EXAMPLES_DRAWN(X)						\
+	X(HSA_EXK_TW_CLIENT,		"client closes first")		\
+	X(HSA_EXK_TW_SERVER,		"server closes first")		\
+	X(HSA_EXK_TW_BOTH,		"simultaneous close")		\
+	X(HSA_EXK_CLOSE_RST,		"reset")			\
+	X(HSA_EXK_HS_REFUSED,		"refused")			\
+	X(HSA_EXK_HS_UNANSWERED,	"unanswered")			\
+	X(HSA_EXK_CLOSE_HALF_CLOSED,	"half closed")			\
+	X(HSA_EXK_CLOSE_OPEN,		"still open")
+
+#define HSA_EXAMPLES_DRAWN_KINDS 8
+/* At most this many connections are drawn. */
+#define HSA_EXAMPLES_DRAWN_MAX (HSA_EXAMPLES_DRAWN_KINDS * HSA_EXAMPLES_PER_KIND)
+
 void hsa_examples_init(struct hsa_examples *ex);
-/* Offer a reported connection (the tracker's sink calls this). */
-void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
+/* Offer a reported connection (the tracker's sink calls this).  Returns
+ * what it was taken as an example of: bits (1 << enum hsa_example_kind),
+ * 0 when nothing. */
+uint32_t hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
     const struct hsa_verdict *v);
+/* The drawn kinds among kinds (bits as above). */
+uint32_t hsa_examples_drawn(uint32_t kinds);
+/* Whether every drawn kind has its HSA_EXAMPLES_PER_KIND examples: no
+ * connection reported from now on can be drawn. */
+bool hsa_examples_drawn_full(const struct hsa_examples *ex);
+/* The i-th drawn kind (0 .. HSA_EXAMPLES_DRAWN_KINDS - 1) in drawing order. */
+enum hsa_example_kind hsa_examples_drawn_kind(int i);
+/* A drawn kind's title ("client closes first", ...); NULL for another. */
+const char *hsa_example_kind_title(enum hsa_example_kind k);
 /* At the end: keep the connections the findings rest on (from the
  * finished pressure model p, NULL when there is none) and compose each
  * finding's evidence.  0, or -1 when out of memory. */

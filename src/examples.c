@@ -25,6 +25,50 @@ const char *hsa_example_kind_name(enum hsa_example_kind k)
 	return kind_names[k];
 }
 
+static const struct {
+	enum hsa_example_kind kind;
+	const char *title;
+} drawn[HSA_EXAMPLES_DRAWN_KINDS] = {
+#define HSA_X(name, text) { name, text },
+	HSA_EXAMPLES_DRAWN(HSA_X)
+#undef HSA_X
+};
+
+enum hsa_example_kind hsa_examples_drawn_kind(int i)
+{
+	return drawn[i].kind;
+}
+
+const char *hsa_example_kind_title(enum hsa_example_kind k)
+{
+	int i;
+
+	for (i = 0; i < HSA_EXAMPLES_DRAWN_KINDS; i++)
+		if (drawn[i].kind == k)
+			return drawn[i].title;
+	return NULL;
+}
+
+uint32_t hsa_examples_drawn(uint32_t kinds)
+{
+	uint32_t mask = 0;
+	int i;
+
+	for (i = 0; i < HSA_EXAMPLES_DRAWN_KINDS; i++)
+		mask |= BIT(drawn[i].kind);
+	return kinds & mask;
+}
+
+bool hsa_examples_drawn_full(const struct hsa_examples *ex)
+{
+	int i;
+
+	for (i = 0; i < HSA_EXAMPLES_DRAWN_KINDS; i++)
+		if (ex->taken[drawn[i].kind] < HSA_EXAMPLES_PER_KIND)
+			return false;
+	return true;
+}
+
 void hsa_examples_init(struct hsa_examples *ex)
 {
 	memset(ex, 0, sizeof(*ex));
@@ -97,7 +141,7 @@ static int take_slot(struct hsa_examples *ex, const struct hsa_conn *c,
 	return s;
 }
 
-void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
+uint32_t hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
 	uint32_t kinds = 0;
@@ -114,10 +158,10 @@ void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
 		kinds |= BIT(k);
 	place = slowest_place(ex, v);
 	if (!kinds && place < 0)
-		return;		/* the common case, once every list is full */
+		return 0;	/* the common case, once every list is full */
 
 	if ((s = take_slot(ex, c, v)) < 0)
-		return;
+		return 0;
 	ex->slot[s].kinds = kinds;
 	for (k = 0; k < HSA_EXK_FIRST_COME; k++)
 		if (kinds & BIT(k))
@@ -137,6 +181,7 @@ void hsa_examples_add(struct hsa_examples *ex, const struct hsa_conn *c,
 		ex->n_slowest++;
 		ex->slot[s].kinds |= BIT(HSA_EXK_SLOWEST);
 	}
+	return ex->slot[s].kinds;
 }
 
 /* Append text to buf (of len) when it fits whole; false when not. */

@@ -6,12 +6,21 @@
  * many).  The ladder keeps these logs itself, in a small table keyed by
  * connection id, so that its memory does not grow with the number of
  * connections tracked: with --ladder ID only that connection is logged;
- * without, at most CANDIDATES_MAX connections at a time, the first ones
- * seen while a slot is free, and none once every kind has its example.
- * When a connection is reported, it is kept if it is the one asked for,
- * or the first logged of its kind (client close, server close,
- * simultaneous close, reset, ...); otherwise its log is dropped at once
- * and its slot serves the next connection.  Sequence and
+ * without, at most CANDIDATES_MAX connections at a time, each from its first
+ * segment, in place id % CANDIDATES_MAX when that place is free (ids are
+ * consecutive, so a place is taken only by a connection open while
+ * CANDIDATES_MAX later ones began), and none once the caller says no more
+ * connections can be drawn (hsa_ladder_enough()).  A log grows with its
+ * connection, up to its bound, so that the many short connections cost
+ * little.
+ *
+ * Which connections are drawn is not decided here: when a connection is
+ * reported, the caller says what it is an example of (the bounded report's
+ * choice, hsa_examples.h), and the ladder keeps it, with its log when it
+ * has one; otherwise its log is dropped at once and its place serves the
+ * next connection.  A connection to draw that began while its place was
+ * taken is kept without a log, so that the pictures list exactly the
+ * examples the reports list and say which could not be drawn.  Sequence and
  * acknowledgment numbers are shown relative to each side's ISN (or to its
  * first sequence number when the SYN was not captured).
  */
@@ -20,39 +29,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsa_examples.h"
 #include "hsa_format.h"
 #include "hsa_ladder.h"
 
 struct hsa_ladder_log {
 	uint64_t total;		/* segments seen */
 	int edge;		/* first `edge` kept, then a ring of `edge` */
-	struct hsa_ladder_seg seg[];	/* 2 * edge */
-};
-
-enum kind {
-	K_CLIENT_CLOSE, K_SERVER_CLOSE, K_SIMULTANEOUS, K_RESET, K_REFUSED,
-	K_UNANSWERED, K_HALF_CLOSED, K_OPEN, K_COUNT
-};
-
-static const char *const kind_names[K_COUNT] = {
-	"client closes first", "server closes first", "simultaneous close",
-	"reset", "refused", "unanswered", "half closed", "still open"
+	size_t cap;		/* segments allocated, at most 2 * edge */
+	struct hsa_ladder_seg seg[];
 };
 
 struct kept {
 	struct hsa_conn conn;
 	struct hsa_verdict v;
-	struct hsa_ladder_log *log;
+	uint32_t kinds;		/* of the drawn kinds, hsa_examples_drawn() */
+	struct hsa_ladder_log *log;	/* NULL: its segments were not logged */
 };
 
 #define EDGE_ONE	5000	/* --ladder ID: up to 10,000 segments drawn */
 #define EDGE_EACH	40	/* --ladder: up to 80 per connection */
-/* Connections logged at once without an id: a few per kind, about 4.6 KB
- * each (80 segments), so at most about 300 KB. */
-#define CANDIDATES_MAX	(8 * K_COUNT)
+/* Connections logged at once without an id: at most about 4.5 KB each (80
+ * segments), so at most about 1.2 MB, about 0.9 KB each for the usual
+ * connection of a dozen segments. */
+#define CANDIDATES_MAX	HSA_LADDER_CANDIDATES
+#define LOG_FIRST	16	/* segments a new log has room for */
+#define KEPT_MAX	HSA_EXAMPLES_DRAWN_MAX
 
 /* A connection being logged; id 0 marks a free slot.  A slot's log is
- * kept for the next connection when its own is dropped. */
+ * kept, with its room, for the next connection when its own is dropped. */
 struct candidate {
 	uint64_t id;
 	struct hsa_ladder_log *log;
@@ -61,10 +66,10 @@ struct candidate {
 struct hsa_ladder {
 	uint64_t id;
 	bool nano;
+	bool enough;		/* nothing reported from now on is drawn */
 	int edge;
 	int n_kept;
-	struct kept kept[K_COUNT];	/* by kind; slot 0 for a chosen id */
-	bool have[K_COUNT];
+	struct kept kept[KEPT_MAX];	/* in report order */
 	struct candidate cand[CANDIDATES_MAX];
 };
 
@@ -80,41 +85,66 @@ struct hsa_ladder *hsa_ladder_new(uint64_t id, bool nano)
 	return l;
 }
 
-/* The number of candidate slots in use: 1 for a chosen id. */
-static int slots(const struct hsa_ladder *l)
+/* The one place connection id may be logged in. */
+static struct candidate *place(struct hsa_ladder *l, uint64_t id)
 {
-	return l->id ? 1 : CANDIDATES_MAX;
+	return &l->cand[l->id ? 0 : id % CANDIDATES_MAX];
 }
 
 static struct candidate *find(struct hsa_ladder *l, uint64_t id)
 {
-	int i;
+	struct candidate *cd = place(l, id);
 
-	for (i = 0; i < slots(l); i++)
-		if (l->cand[i].id == id)
-			return &l->cand[i];
-	return NULL;
+	return cd->id == id ? cd : NULL;
 }
 
-/* Whether nothing more can be drawn: the chosen connection, or one of
- * every kind, is kept. */
+/* Whether nothing more can be drawn: the chosen connection is kept, or
+ * the caller said so. */
 static bool complete(const struct hsa_ladder *l)
 {
-	return l->n_kept == (l->id ? 1 : K_COUNT);
+	return l->id ? l->n_kept == 1 : l->enough || l->n_kept == KEPT_MAX;
 }
 
-/* A free slot with an empty log for connection id, or NULL. */
+void hsa_ladder_enough(struct hsa_ladder *l)
+{
+	int i;
+
+	if (l->id || l->enough)
+		return;
+	l->enough = true;
+	for (i = 0; i < CANDIDATES_MAX; i++) {
+		free(l->cand[i].log);
+		l->cand[i].log = NULL;
+		l->cand[i].id = 0;
+	}
+}
+
+/* A log with room for cap segments, in place of log (which may be NULL);
+ * NULL when out of memory, log then unchanged. */
+static struct hsa_ladder_log *log_room(struct hsa_ladder_log *log, size_t cap)
+{
+	struct hsa_ladder_log *n = realloc(log, sizeof(*n) + cap * sizeof(n->seg[0]));
+
+	if (!n)
+		return NULL;
+	if (!log)
+		n->total = 0;
+	n->cap = cap;
+	return n;
+}
+
+/* Connection id's place with an empty log, or NULL when it is taken. */
 static struct candidate *claim(struct hsa_ladder *l, uint64_t id)
 {
-	struct candidate *cd = find(l, 0);
+	struct candidate *cd = place(l, id);
+	struct hsa_ladder_log *log;
 
-	if (!cd || complete(l))
+	if (complete(l) || cd->id)
 		return NULL;
 	if (!cd->log) {
-		cd->log = malloc(sizeof(*cd->log) +
-		    2 * (size_t)l->edge * sizeof(cd->log->seg[0]));
-		if (!cd->log)
+		if (!(log = log_room(NULL, l->id ? 2 * (size_t)l->edge : LOG_FIRST)))
 			return NULL;
+		cd->log = log;
 	}
 	cd->log->total = 0;
 	cd->log->edge = l->edge;
@@ -132,12 +162,25 @@ void hsa_ladder_segment(struct hsa_ladder *l, struct hsa_conn *c,
 
 	if (c->id == 0 || (l->id && c->id != l->id))
 		return;
-	if (!(cd = find(l, c->id)) && !(cd = claim(l, c->id)))
+	/* A log starts with the connection's first segment, or never: a
+	 * diagram that began in the middle would draw the wrong states. */
+	if (!(cd = find(l, c->id)) &&
+	    (c->ep[HSA_CLIENT].packets + c->ep[HSA_SERVER].packets > 1 ||
+	    !(cd = claim(l, c->id))))
 		return;
 	log = cd->log;
-	i = log->total++;
+	i = log->total;
 	if (i >= (uint64_t)log->edge)	/* the ring of the latest */
 		i = (uint64_t)log->edge + (i - (uint64_t)log->edge) % (uint64_t)log->edge;
+	if (i >= log->cap) {	/* i < 2 * edge: room up to that */
+		size_t cap = 2 * log->cap < 2 * (size_t)log->edge ?
+		    2 * log->cap : 2 * (size_t)log->edge;
+
+		if (!(log = log_room(log, cap)))
+			return;	/* its diagram ends early (out of memory) */
+		cd->log = log;
+	}
+	log->total++;
 	s = &log->seg[i];
 	memset(s, 0, sizeof(*s));
 	s->ts = p->ts_ns;
@@ -154,46 +197,25 @@ void hsa_ladder_segment(struct hsa_ladder *l, struct hsa_conn *c,
 	s->state[HSA_SERVER] = (uint8_t)hsa_endpoint_state(c, HSA_SERVER);
 }
 
-static enum kind kind_of(const struct hsa_verdict *v)
-{
-	if (v->handshake == HSA_HS_REFUSED)
-		return K_REFUSED;
-	if (v->handshake == HSA_HS_UNANSWERED)
-		return K_UNANSWERED;
-	switch (v->close) {
-	case HSA_CLOSE_RST:
-		return K_RESET;
-	case HSA_CLOSE_HALF_CLOSED:
-		return K_HALF_CLOSED;
-	case HSA_CLOSE_OPEN:
-		return K_OPEN;
-	default:
-		break;
-	}
-	return v->time_wait == HSA_WHO_BOTH ? K_SIMULTANEOUS :
-	    v->time_wait == HSA_WHO_SERVER ? K_SERVER_CLOSE : K_CLIENT_CLOSE;
-}
-
 void hsa_ladder_connection(struct hsa_ladder *l, struct hsa_conn *c,
-    const struct hsa_verdict *v)
+    const struct hsa_verdict *v, uint32_t kinds)
 {
-	struct candidate *cd;
-	int k;
+	struct candidate *cd = c->id ? find(l, c->id) : NULL;
+	struct kept *kp;
 
-	if (c->id == 0 || !(cd = find(l, c->id)))
+	if (cd)
+		cd->id = 0;	/* reported: it can no longer change, keep it or drop it */
+	if (l->id ? !cd : !hsa_examples_drawn(kinds))
 		return;
-	cd->id = 0;	/* reported: it can no longer change, keep it or drop it */
-	k = l->id ? 0 : kind_of(v);
-	if (l->have[k])
-		return;
-	l->have[k] = true;
-	l->n_kept++;
-	l->kept[k].conn = *c;
-	l->kept[k].conn.hnext = l->kept[k].conn.prev = l->kept[k].conn.next = NULL;
-	l->kept[k].conn.held_syn = NULL;
-	l->kept[k].v = *v;
-	l->kept[k].log = cd->log;
-	cd->log = NULL;
+	if (l->n_kept == (l->id ? 1 : KEPT_MAX))
+		return;		/* cannot happen: each kind has its examples */
+	kp = &l->kept[l->n_kept++];
+	hsa_conn_keep(&kp->conn, c);
+	kp->v = *v;
+	kp->kinds = l->id ? 0 : hsa_examples_drawn(kinds);
+	kp->log = cd ? cd->log : NULL;
+	if (cd)
+		cd->log = NULL;
 }
 
 void hsa_ladder_flags(uint8_t f, char *buf)
@@ -353,17 +375,27 @@ static void print_one(FILE *out, const struct hsa_ladder *l,
 	const struct hsa_conn *c = ex->conn;
 	const struct hsa_verdict *v = ex->v;
 	const struct hsa_ladder_seg *prev = NULL, *s;
-	char a[80], b[80], tb[HSA_TIME_STRLEN];
+	char a[80], b[80], tb[HSA_TIME_STRLEN], kinds[HSA_LADDER_KINDS_STRLEN];
 	int side;
 	size_t i;
-	int64_t t0 = hsa_ladder_seg_at(ex, 0)->ts;
+	int64_t t0;
 
+	hsa_ladder_kinds_text(ex->kinds, kinds, sizeof(kinds));
 	fprintf(out, "Connection #%llu%s%s%s: %s (client) -> %s (server)%s\n",
-	    (unsigned long long)c->id, ex->kind ? " (" : "",
-	    ex->kind ? ex->kind : "", ex->kind ? ")" : "",
+	    (unsigned long long)c->id, kinds[0] ? " (" : "", kinds,
+	    kinds[0] ? ")" : "",
 	    endpoint_text(c, HSA_CLIENT, a, sizeof(a)),
 	    endpoint_text(c, HSA_SERVER, b, sizeof(b)),
 	    c->roles_guessed ? " [roles guessed from the ports]" : "");
+	if (!ex->log) {
+		fprintf(out, "Not drawn: its segments were not logged (it began while its place among\n"
+		    "  the %d connections logged at once was taken); handshake %s, close %s,\n"
+		    "  TIME_WAIT %s.\n",
+		    HSA_LADDER_CANDIDATES, hsa_handshake_name(v->handshake),
+		    hsa_close_name(v->close), hsa_who_name(v->time_wait));
+		return;
+	}
+	t0 = hsa_ladder_seg_at(ex, 0)->ts;
 	fprintf(out, "first packet %s; handshake %s",
 	    hsa_format_time(t0, l->nano, tb, sizeof(tb)),
 	    hsa_handshake_name(v->handshake));
@@ -411,7 +443,7 @@ bool hsa_ladder_close_wait_misdrawn(const struct hsa_ladder_example *ex,
 	 * CLOSE-WAIT that the sequence numbers show closing first had in
 	 * fact sent its FIN already (the FINs crossed, or the capture's
 	 * timestamps disagree with the sequence numbers). */
-	for (i = 0; active && i < ex->n; i++)
+	for (i = 0; active && ex->log && i < ex->n; i++)
 		if (hsa_ladder_seg_at(ex, i)->state[side] == HSA_ST_CLOSE_WAIT)
 			return true;
 	return false;
@@ -441,17 +473,17 @@ static void fill_example(const struct hsa_ladder *l, int k,
 {
 	const struct kept *kp = &l->kept[k];
 	const struct hsa_ladder_log *log = kp->log;
-	uint64_t cap = 2 * (uint64_t)log->edge;
+	uint64_t cap = log ? 2 * (uint64_t)log->edge : 0;
 	size_t i;
 	int side;
 
 	memset(ex, 0, sizeof(*ex));
-	ex->kind = l->id ? NULL : kind_names[k];
+	ex->kinds = kp->kinds;
 	ex->conn = &kp->conn;
 	ex->v = &kp->v;
 	ex->log = log;
-	ex->n = (size_t)(log->total < cap ? log->total : cap);
-	ex->not_drawn = log->total - ex->n;
+	ex->n = log ? (size_t)(log->total < cap ? log->total : cap) : 0;
+	ex->not_drawn = log ? log->total - ex->n : 0;
 	ex->gap_at = ex->not_drawn ? (size_t)log->edge : ex->n;
 	/* Relative numbering: from the ISN, else the first number seen. */
 	for (side = 0; side < 2; side++) {
@@ -466,26 +498,70 @@ static void fill_example(const struct hsa_ladder *l, int k,
 	}
 }
 
+/* Where a kept connection is drawn: by the first of its kinds in
+ * drawing order, then by id. */
+static int order_key(const struct kept *kp)
+{
+	int i;
+
+	for (i = 0; i < HSA_EXAMPLES_DRAWN_KINDS; i++)
+		if (kp->kinds & (1u << hsa_examples_drawn_kind(i)))
+			return i;
+	return 0;
+}
+
+static bool drawn_before(const struct kept *a, const struct kept *b)
+{
+	int ka = order_key(a), kb = order_key(b);
+
+	return ka != kb ? ka < kb : a->conn.id < b->conn.id;
+}
+
 size_t hsa_ladder_examples(const struct hsa_ladder *l,
     struct hsa_ladder_example *ex, size_t max)
 {
+	int order[KEPT_MAX], i, j, t;
 	size_t n = 0;
-	int k;
 
-	for (k = 0; k < K_COUNT; k++) {
-		if (!l->have[k])
-			continue;
+	for (i = 0; i < l->n_kept; i++) {
+		order[i] = i;
+		for (j = i; j > 0 && drawn_before(&l->kept[order[j]],
+		    &l->kept[order[j - 1]]); j--) {
+			t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	}
+	for (i = 0; i < l->n_kept; i++) {
 		if (n < max)
-			fill_example(l, k, &ex[n]);
+			fill_example(l, order[i], &ex[n]);
 		n++;
 	}
 	return n;
 }
 
+void hsa_ladder_kinds_text(uint32_t kinds, char *buf, size_t len)
+{
+	size_t have = 0;
+	int i, w;
+
+	buf[0] = '\0';
+	for (i = 0; i < HSA_EXAMPLES_DRAWN_KINDS; i++) {
+		enum hsa_example_kind k = hsa_examples_drawn_kind(i);
+
+		if (!(kinds & (1u << k)) || have >= len)
+			continue;
+		w = snprintf(buf + have, len - have, "%s%s", have ? ", " : "",
+		    hsa_example_kind_title(k));
+		if (w > 0)
+			have += (size_t)w;
+	}
+}
+
 int hsa_ladder_print(FILE *out, const struct hsa_ladder *l)
 {
-	struct hsa_ladder_example ex[K_COUNT];
-	size_t n = hsa_ladder_examples(l, ex, K_COUNT), i;
+	struct hsa_ladder_example ex[KEPT_MAX];
+	size_t n = hsa_ladder_examples(l, ex, KEPT_MAX), i;
 
 	for (i = 0; i < n; i++) {
 		if (i)
@@ -501,7 +577,7 @@ void hsa_ladder_free(struct hsa_ladder *l)
 
 	if (!l)
 		return;
-	for (k = 0; k < K_COUNT; k++)
+	for (k = 0; k < l->n_kept; k++)
 		free(l->kept[k].log);
 	for (k = 0; k < CANDIDATES_MAX; k++)
 		free(l->cand[k].log);

@@ -67,7 +67,7 @@ struct options {
 	const char *out_path;
 	const char *html_path;		/* --html */
 	bool ladder;
-	uint64_t ladder_id;		/* 0: one of each kind */
+	uint64_t ladder_id;		/* 0: the examples of each kind */
 	size_t max_flows;
 	struct hsa_pressure_config pressure;
 	const char *metrics_listen;	/* --metrics-listen ADDR:PORT */
@@ -140,7 +140,7 @@ static void usage(FILE *out)
 	    "  -o FILE            write the report to FILE, atomically\n"
 	    "      --html FILE    also write the report as one HTML page, atomically\n"
 	    "      --ladder [ID]  draw connection ID as a sequence diagram, or\n"
-	    "                     one connection of each kind without ID\n"
+	    "                     the JSON report's examples of each kind without ID\n"
 	    "      --max-flows N  track at most N connections at once (default %d)\n"
 	    "      --time-wait S  how long TIME-WAIT holds a 4-tuple (default 60, Linux)\n"
 	    "      --port-range LO-HI  the connecting side's ephemeral ports\n"
@@ -524,18 +524,23 @@ static void on_connection(void *ctx, struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
 	struct run_ctx *r = ctx;
+	uint32_t kinds;
 
 	hsa_summary_add(&r->summary, c, v);
 	hsa_metrics_connection(&r->metrics, v);
 	/* A loss here is counted by the model and shown in the report. */
 	(void)hsa_pressure_connection(r->pressure, c, v, hsa_tracker_capture_time(r->tracker));
-	hsa_examples_add(&r->examples, c, v);
+	kinds = hsa_examples_add(&r->examples, c, v);
 	if (r->json_all && hsa_json_connection(c, v, r->nano) != 0)
 		r->out_of_memory = true;
 	if (r->ndjson && hsa_ndjson_connection(r->ndjson, c, v) != 0)
 		r->out_of_memory = true;
-	if (r->ladder)
-		hsa_ladder_connection(r->ladder, c, v);
+	/* The ladder and the HTML report draw the bounded report's examples. */
+	if (r->ladder) {
+		hsa_ladder_connection(r->ladder, c, v, kinds);
+		if (kinds && hsa_examples_drawn_full(&r->examples))
+			hsa_ladder_enough(r->ladder);
+	}
 }
 
 static void on_progress(void *ctx, int64_t horizon)
@@ -1205,7 +1210,8 @@ int main(int argc, char **argv)
 			goto failed;
 		}
 	}
-	/* The HTML report draws the ladder's example connections. */
+	/* The HTML report draws the ladder's connections: the bounded
+	 * report's examples of the drawn kinds, or --ladder ID. */
 	if ((opt.ladder || opt.html_path) &&
 	    !(rc.ladder = hsa_ladder_new(opt.ladder_id, cap.nano))) {
 		fail("out of memory");

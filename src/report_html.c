@@ -11,7 +11,8 @@
  * print), and every label is real text.
  *
  * Like the other writers this only renders what it is given (the summary,
- * the pressure groups and findings, the ladder's example connections): it
+ * the pressure groups and findings, the bounded report's example
+ * connections with the segments the ladder logged of them): it
  * draws, it does not decide.  Its size is bounded whatever the capture: a
  * fixed number of groups, findings, diagrams and rows per diagram.
  */
@@ -30,7 +31,7 @@
 
 #define GROUPS_DRAWN	5	/* TIME-WAIT groups with a chart */
 #define FINDINGS_SHOWN	20
-#define EXAMPLES_MAX	16	/* more than there are kinds */
+#define EXAMPLES_MAX	HSA_EXAMPLES_DRAWN_MAX
 #define ROWS_EDGE	40	/* rows drawn at each end of a long diagram */
 
 /* The style sheet: light by default, dark when the browser asks, and black
@@ -947,6 +948,24 @@ static void draw_arrow(FILE *out, const struct hsa_ladder_example *ex,
 	    "muted role", "%s", hsa_role_name((enum hsa_segment_role)s->role));
 }
 
+/* The figure's data-kinds: the JSON report's names of the kinds drawn. */
+static void kinds_attribute(FILE *out, uint32_t kinds)
+{
+	const char *sep = "";
+	int i;
+
+	fputs(" data-kinds=\"", out);
+	for (i = 0; i < HSA_EXAMPLES_DRAWN_KINDS; i++) {
+		enum hsa_example_kind k = hsa_examples_drawn_kind(i);
+
+		if (kinds & (1u << k)) {
+			fprintf(out, "%s%s", sep, hsa_example_kind_name(k));
+			sep = " ";
+		}
+	}
+	fputc('"', out);
+}
+
 static void draw_diagram(FILE *out, const struct hsa_run *run,
     const struct hsa_ladder_example *ex)
 {
@@ -954,25 +973,26 @@ static void draw_diagram(FILE *out, const struct hsa_run *run,
 	const struct hsa_verdict *v = ex->v;
 	int64_t tw_ns = run->pressure ?
 	    hsa_pressure_config(run->pressure)->time_wait_ns : HSA_DEFAULT_TIME_WAIT_NS;
-	int64_t t0 = hsa_ladder_seg_at(ex, 0)->ts;
+	int64_t t0;
 	char a[HSA_ENDPOINT_STRLEN], b[HSA_ENDPOINT_STRLEN], label[160];
+	char kinds[HSA_LADDER_KINDS_STRLEN];
 	struct rows r;
 	double bottom, h;
 	int side;
 	size_t i;
 
-	choose_rows(ex, &r);
-	bottom = D_TOP + (double)r.n * D_ROW;
-	h = bottom + D_TW_TAIL + 30;
 	hsa_format_endpoint(c->ip_version, &c->ep[HSA_CLIENT].addr,
 	    c->ep[HSA_CLIENT].port, a, sizeof(a));
 	hsa_format_endpoint(c->ip_version, &c->ep[HSA_SERVER].addr,
 	    c->ep[HSA_SERVER].port, b, sizeof(b));
-	fprintf(out, "<figure class=\"diagram\" id=\"conn-%llu\" data-kind=\"%s\">\n<figcaption>",
-	    (unsigned long long)c->id, ex->kind ? ex->kind : "chosen");
+	hsa_ladder_kinds_text(ex->kinds, kinds, sizeof(kinds));
+	fprintf(out, "<figure class=\"diagram%s\" id=\"conn-%llu\"",
+	    ex->log ? "" : " missing", (unsigned long long)c->id);
+	kinds_attribute(out, ex->kinds);
+	fputs(">\n<figcaption>", out);
 	hsa_html_printf(out, "Connection #%llu%s%s%s: %s (client) -> %s (server)%s",
-	    (unsigned long long)c->id, ex->kind ? " (" : "",
-	    ex->kind ? ex->kind : "", ex->kind ? ")" : "", a, b,
+	    (unsigned long long)c->id, kinds[0] ? " (" : "", kinds,
+	    kinds[0] ? ")" : "", a, b,
 	    c->roles_guessed ? ", roles guessed from the ports" : "");
 	fputs("</figcaption>\n<p>", out);
 	fprintf(out, "Handshake %s", hsa_handshake_name(v->handshake));
@@ -982,7 +1002,16 @@ static void draw_diagram(FILE *out, const struct hsa_run *run,
 		    hsa_ms(v->syn_to_synack_ns + v->synack_to_ack_ns));
 	fprintf(out, "; close %s; TIME-WAIT: %s.", hsa_close_name(v->close),
 	    hsa_who_name(v->time_wait));
+	if (!ex->log) {
+		fprintf(out, "</p>\n<p class=\"note missing\">Not drawn: its segments were not logged, because it began while its place among the %d connections logged at once was taken (the diagrams keep memory bounded).</p>\n</figure>\n",
+		    HSA_LADDER_CANDIDATES);
+		return;
+	}
 	fputs(" Frame numbers as Wireshark counts them; times in ms from the first segment; sequence and acknowledgment numbers relative to each side's first.</p>\n", out);
+	t0 = hsa_ladder_seg_at(ex, 0)->ts;
+	choose_rows(ex, &r);
+	bottom = D_TOP + (double)r.n * D_ROW;
+	h = bottom + D_TW_TAIL + 30;
 	snprintf(label, sizeof(label), "Sequence diagram of connection %llu",
 	    (unsigned long long)c->id);
 	hsa_svg_begin(out, D_W, h, "seq", label);
@@ -1027,8 +1056,10 @@ static void print_diagrams(FILE *out, const struct hsa_run *run,
 	fputs("<section id=\"diagrams\">\n<h2>Sequence diagrams</h2>\n", out);
 	if (!nex)
 		fputs("<p>No connection to draw.</p>\n", out);
+	else if (!ex[0].kinds)	/* --ladder ID */
+		fputs("<p>The connection asked for, drawn from its captured segments: the client on the left, the server on the right, time downwards. Each side's RFC 9293 state is drawn along its line; flags are tcpdump's letters (S SYN, F FIN, R RST, P PSH, . ACK).</p>\n", out);
 	else
-		fputs("<p>One example connection of each kind seen, drawn from its captured segments: the client on the left, the server on the right, time downwards. Each side's RFC 9293 state is drawn along its line; flags are tcpdump's letters (S SYN, F FIN, R RST, P PSH, . ACK).</p>\n", out);
+		fputs("<p>The example connections of the JSON report (its \"examples\") of each kind seen: client closes first, server closes first, simultaneous close, reset, refused, unanswered, half closed, still open; each drawn from its captured segments: the client on the left, the server on the right, time downwards. Each side's RFC 9293 state is drawn along its line; flags are tcpdump's letters (S SYN, F FIN, R RST, P PSH, . ACK).</p>\n", out);
 	for (i = 0; i < nex; i++)
 		draw_diagram(out, run, &ex[i]);
 	fputs("</section>\n", out);

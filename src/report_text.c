@@ -355,6 +355,6 @@ void hsa_text_report(FILE *out, const struct hsa_run *run)
 		print_pressure(out, run);
 	print_kernel(out, run->kernel);
 	print_findings(out, run->findings, run->examples);
-	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone one of each kind;\n"
+	fprintf(out, "\nMore: --ladder ID draws one connection, --ladder alone 2 of each kind;\n"
 	    "--json shows examples of each kind, --json --all-connections every connection.\n");
 }

@@ -69,9 +69,11 @@ else
 	bad "flood: --ladder 20000"; show "$work/flood_ladder.txt" ladder
 fi
 "$H" --ladder -r "$work/flood.pcap" >"$work/flood_kinds.txt"
-if [ "$(grep -c '^Connection #' "$work/flood_kinds.txt")" = 1 ] &&
-    grep -q '^Connection #1 (unanswered): ' "$work/flood_kinds.txt"; then
-	ok "flood: --ladder draws one example, connection 1, unanswered"
+# The JSON report's first two examples of unanswered and of still open.
+if [ "$(grep -c '^Connection #' "$work/flood_kinds.txt")" = 2 ] &&
+    grep -q '^Connection #1 (unanswered, still open): ' "$work/flood_kinds.txt" &&
+    grep -q '^Connection #2 (unanswered, still open): ' "$work/flood_kinds.txt"; then
+	ok "flood: --ladder draws the two examples, connections 1 and 2, unanswered and still open"
 else
 	bad "flood: --ladder examples"; show "$work/flood_kinds.txt" ladder
 fi

@@ -6,7 +6,7 @@
 FACTS.jsonl holds html_browser.py's lines; next to each page NAME.html lies
 NAME.json, the JSON report hsanalyze wrote in the same run (--json -o
 NAME.json --html NAME.html).  The JSON report is the oracle for what the page
-must show: the same findings, one diagram per kind of connection, one chart
+must show: the same findings, the diagrams of its example connections, one chart
 per TIME-WAIT group drawn.  Prints "ok TEXT" and "bad TEXT" lines
 (testlib.sh's relay_checks counts them).
 
@@ -19,8 +19,11 @@ Checked for every page:
     message text, same groups and example connections, the same Wireshark
     display filter, and for each connection in its "examples" the frame
     numbers of that connection's "frames";
-  - the diagrams: one per kind of connection in the JSON report, of those
-    kinds;
+  - the diagrams: exactly the JSON report's "examples" of the kinds drawn
+    (DRAWN_KINDS), the same ids for each kind, each drawn once, in the
+    order of the kinds then of the ids, and every one of them drawn (on the
+    bundled captures no example began while its place in the ladder's
+    log was taken);
   - the TIME-WAIT groups: one figure per group (at most GROUPS_DRAWN),
     captioned with the group's holder and client -> server, its chart
     labelled with the peak, the port range's line for a connecting-side
@@ -48,10 +51,10 @@ CLIENT_CLOSE = {
 CRAFTED = {
     # The client's FIN at 1041.100 ms, the server's FIN at 1061.500 ms: the
     # client holds TIME-WAIT from then on for --time-wait.
-    'client_close': dict(CLIENT_CLOSE, kind='client closes first', notes=0,
+    'client_close': dict(CLIENT_CLOSE, kinds=['time_wait:client'], notes=0,
                          frames=[str(i) for i in range(1, 12)], time_wait=[
         ('client', 'TIME-WAIT 60 s (2MSL)', '60000000000', '+1061.500 ms to +61061.500 ms')]),
-    'client_close_tw30': dict(CLIENT_CLOSE, kind='client closes first', notes=0, time_wait=[
+    'client_close_tw30': dict(CLIENT_CLOSE, kinds=['time_wait:client'], notes=0, time_wait=[
         ('client', 'TIME-WAIT 30 s (2MSL)', '30000000000', '+1061.500 ms to +31061.500 ms')]),
     # Both FINs cross: each side goes FIN-WAIT-1 -> CLOSING -> TIME-WAIT,
     # entering TIME-WAIT when the ACK of its own FIN arrives: the server at
@@ -59,7 +62,7 @@ CRAFTED = {
     # In capture order the server is drawn in CLOSE-WAIT until its FIN,
     # which the page explains in a note.
     'simultaneous_close': {
-        'kind': 'simultaneous close',
+        'kinds': ['time_wait:both'],
         'client': ['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'CLOSING', 'TIME-WAIT'],
         'server': ['LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'CLOSING', 'TIME-WAIT'],
         'notes': 1,
@@ -95,21 +98,11 @@ CRAFTED_FINDINGS = {
 }
 
 
-def kind(c):
-    """The ladder's kind of a JSON connection (src/ladder.c kind_of)."""
-    hs, cl = c['handshake']['status'], c['close']
-    if hs == 'refused':
-        return 'refused'
-    if hs == 'unanswered':
-        return 'unanswered'
-    if cl['kind'] == 'rst':
-        return 'reset'
-    if cl['kind'] == 'half_closed':
-        return 'half closed'
-    if cl['kind'] == 'open':
-        return 'still open'
-    return {'both': 'simultaneous close',
-            'server': 'server closes first'}.get(cl['time_wait'], 'client closes first')
+# The example kinds drawn as sequence diagrams, in their order
+# (include/hsa_examples.h HSA_EXAMPLES_DRAWN).
+DRAWN_KINDS = ['time_wait:client', 'time_wait:server', 'time_wait:both', 'close:rst',
+               'handshake:refused', 'handshake:unanswered', 'close:half_closed',
+               'close:open']
 
 
 def iso_seconds(ts):
@@ -202,12 +195,20 @@ class Checker:
                            i + 1, f['code'], ' '.join('#%d' % c for c in f['examples'])),
                        'got %r, want %r' % (d['frames'], want))
 
-        kinds = []
-        for c in report['connections']:
-            if kind(c) not in kinds:
-                kinds.append(kind(c))
-        got = sorted(d['kind'] for d in dom['diagrams'])
-        self.check(got == sorted(kinds), name + ': diagrams %s' % sorted(kinds), repr(got))
+        diagrams = dom['diagrams']
+        want = {k: sorted(e['connection']['id'] for e in report['examples'] if k in e['kinds'])
+                for k in DRAWN_KINDS}
+        got = {k: sorted(int(d['id'][len('conn-'):]) for d in diagrams if k in d['kinds'])
+               for k in DRAWN_KINDS}
+        self.check(got == want, name + ': diagrams of the JSON examples per kind %s' % (
+            {k: v for k, v in want.items() if v}), repr({k: v for k, v in got.items() if v}))
+        ids = [d['id'] for d in diagrams]
+        order = sorted(diagrams, key=lambda d: (min(DRAWN_KINDS.index(k) for k in d['kinds'])
+                                                if d['kinds'] else -1, int(d['id'][len('conn-'):])))
+        self.check(len(set(ids)) == len(ids) and [d['id'] for d in order] == ids,
+                   name + ': %d diagrams, each once, in the order of the kinds' % len(ids), repr(ids))
+        self.check(all(d['drawn'] for d in diagrams), name + ': every example drawn',
+                   repr([d['id'] for d in diagrams if not d['drawn']]))
 
         groups = report['time_wait_pressure']['groups'][:GROUPS_DRAWN]
         charts = dom['tw_charts']
@@ -275,8 +276,8 @@ class Checker:
 
     def crafted(self, name, diagrams, want):
         d = diagrams[0] if len(diagrams) == 1 else {}
-        self.check(d.get('kind') == want['kind'], name + ': one diagram, ' + want['kind'],
-                   repr([x['kind'] for x in diagrams]))
+        self.check(d.get('kinds') == want['kinds'], name + ': one diagram, ' + ' '.join(want['kinds']),
+                   repr([x['kinds'] for x in diagrams]))
         for side in ('client', 'server'):
             got = d.get(side + '_states')
             self.check(got == want[side], name + ': %s states %s' % (side, ' '.join(want[side])),

@@ -61,7 +61,8 @@ DOM_FACTS = r"""
     rtt_labels: all('#rtt svg text').map(txt),
     rtt_table: all('#rtt-table tr').map(r => all('th,td', r).map(txt)),
     diagrams: all('figure.diagram').map(f => ({
-      id: f.id, kind: f.dataset.kind,
+      id: f.id, kinds: f.dataset.kinds ? f.dataset.kinds.split(' ') : [],
+      drawn: !f.classList.contains('missing') && f.querySelector('svg') !== null,
       caption: txt(f.querySelector('figcaption')),
       client_states: all('text.state.client', f).map(txt),
       server_states: all('text.state.server', f).map(txt),
