@@ -13,7 +13,7 @@ packages="
   python3 python3-scapy
   tcpdump tshark nginx-light curl apache2-utils iproute2 gzip procps time
   libmnl-dev libbpf-dev llvm python3-jsonschema
-  chromium tidy prometheus prometheus-node-exporter
+  chromium tidy poppler-utils prometheus prometheus-node-exporter
   debhelper lintian dpkg-dev fakeroot linux-perf systemd
 "
 missing=""

@@ -39,7 +39,7 @@
 static const char style[] =
 ":root{--fg:#1d1d1f;--bg:#fff;--muted:#5f6368;--grid:#d0d4d9;--panel:#f4f6f8;"
 "--client:#1a5fb4;--server:#a14a00;--tw:#c01c28;--bar:#3d7bc4;--mark:#6b3fa0;"
-"--high:#c01c28;--warning:#9a6700;--info:#1a5fb4;--st:#c8d7ea;--st2:#f0d9c4;"
+"--high:#c01c28;--warning:#8a5d00;--info:#1a5fb4;--st:#c8d7ea;--st2:#f0d9c4;"
 "--range:#2f7d32}\n"
 "@media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--bg:#15171a;"
 "--muted:#a0a6ad;--grid:#3a3f45;--panel:#1f2328;--client:#78aef0;"
@@ -299,6 +299,9 @@ static void print_findings(FILE *out, const struct hsa_run *run,
 #define TW_R	700.0
 #define TW_T	30.0
 #define TW_B	205.0
+/* The lowest baseline of a label that clears the count axis's title (at
+ * TW_T - 8, 11 px text). */
+#define TW_LABEL_MIN_Y	(TW_T + 4)
 /* A logarithmic count axis when the port range dwarfs the peak. */
 #define TW_LOG_RATIO	20.0
 
@@ -389,10 +392,14 @@ static void tw_chart(FILE *out, const struct hsa_run *run,
 	hsa_svg_text(out, 4, TW_T - 8, "start", "muted",
 	    "sockets in TIME-WAIT%s", a.log ? " (logarithmic)" : "");
 	if (g->client_side) {
-		hsa_svg_line(out, TW_L, tw_y(&a, range), TW_R, tw_y(&a, range), "range");
-		hsa_svg_text(out, TW_L + 4, tw_y(&a, range) - 5, "start", "rangel",
-		    "port range: %.0f ports (%u-%u)", range, cfg->port_low,
-		    cfg->port_high);
+		double y = tw_y(&a, range);
+
+		hsa_svg_line(out, TW_L, y, TW_R, y, "range");
+		/* Its label above the line, or below when the line is at the
+		 * top (a logarithmic axis), where it would cover the axis title. */
+		hsa_svg_text(out, TW_L + 4, y - 5 < TW_LABEL_MIN_Y ? y + 14 : y - 5,
+		    "start", "rangel", "port range: %.0f ports (%u-%u)", range,
+		    cfg->port_low, cfg->port_high);
 	}
 	/* The series: a step line through each bucket's most alive at once,
 	 * from the capture's start (none before the first change). */

@@ -29,17 +29,28 @@ Checked for every page:
     labelled with the peak, the port range's line for a connecting-side
     group only, and the moment the range filled when it did;
   - the RTT table: the JSON report's counts; the histogram: its p50, p90
-    and p99 marks.
+    and p99 marks;
+  - legible in every way it is shown (html_browser.py "colours"): in the
+    light scheme the page is light, in the dark scheme dark, printed (while
+    the browser prefers dark) black text on white; and in all three every
+    piece of text, HTML or SVG, has a contrast ratio of at least MIN_CONTRAST
+    (WCAG 2's AA level for body text) against its background;
+  - a page printed to PDF (--pdf) has at least one page, and its text
+    (pdftotext, poppler-utils) holds each finding's message, each diagram's
+    caption and the labels of each TIME-WAIT chart.
 """
 import calendar
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
 
 GROUPS_DRAWN = 5
+# WCAG 2.x, success criterion 1.4.3 (AA): text at least 4.5:1.
+MIN_CONTRAST = 4.5
 
 # Exact content of the diagrams of crafted traces, from how they were built
 # (tests/pcaps/README) and RFC 9293's state diagram: the states each side
@@ -103,6 +114,38 @@ CRAFTED_FINDINGS = {
 DRAWN_KINDS = ['time_wait:client', 'time_wait:server', 'time_wait:both', 'close:rst',
                'handshake:refused', 'handshake:unanswered', 'close:half_closed',
                'close:open']
+
+
+def rgb(css):
+    """(r, g, b) of a computed colour, 'rgb(r, g, b)' or opaque 'rgba(...)';
+    None for anything else (a transparent or missing colour is a defect)."""
+    m = re.match(r'^rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)$', css or '')
+    if not m or (m.group(4) is not None and float(m.group(4)) != 1):
+        return None
+    return tuple(int(m.group(i)) for i in (1, 2, 3))
+
+
+def luminance(c):
+    """WCAG 2's relative luminance of an sRGB colour."""
+    def lin(v):
+        v /= 255.0
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(v) for v in c)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def pdf_text(path):
+    """The PDF's page count and its text, whitespace made single spaces."""
+    info = subprocess.run(['pdfinfo', path], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r'^Pages:\s+(\d+)$', info, re.M).group(1))
+    text = subprocess.run(['pdftotext', path, '-'], capture_output=True, text=True,
+                          check=True).stdout
+    return pages, ' '.join(text.split())
 
 
 def iso_seconds(ts):
@@ -254,6 +297,10 @@ class Checker:
         if want:
             self.crafted(name, dom['diagrams'], want)
 
+        self.colours(name, facts['colours'])
+        if facts.get('pdf'):
+            self.pdf(name, facts['pdf'], findings, dom)
+
         rtt = report['summary']['rtt_ms']
         got = [row[1] for row in dom['rtt_table'][1:]]
         want = [str(rtt[k]['count']) for k in ('syn_to_synack', 'synack_to_ack', 'total')]
@@ -273,6 +320,45 @@ class Checker:
             self.check(not dom['rtt_labels'], name + ': no histogram without RTTs',
                        repr(dom['rtt_labels']))
 
+
+    def colours(self, name, schemes):
+        # The page's own background: the one behind its <h1>.
+        page = {k: rgb(next((r[2] for r in rows if r[0] == 'h1'), None))
+                for k, rows in schemes.items()}
+        self.check(page['light'] is not None and luminance(page['light']) > 0.8,
+                   name + ': light scheme, a light page', repr(page['light']))
+        self.check(page['dark'] is not None and luminance(page['dark']) < 0.05,
+                   name + ': dark scheme, a dark page', repr(page['dark']))
+        h1 = next((r for r in schemes['print'] if r[0] == 'h1'), [None] * 3)
+        self.check((rgb(h1[1]), rgb(h1[2])) == ((0, 0, 0), (255, 255, 255)),
+                   name + ': printed, black on white even when the browser prefers dark',
+                   repr(h1))
+        for scheme, rows in schemes.items():
+            low = []
+            for what, fg, bg in rows:
+                a, b = rgb(fg), rgb(bg)
+                if a is None or b is None or contrast(a, b) < MIN_CONTRAST:
+                    low.append('%s %s on %s (%s)' % (what, fg, bg, '%.2f' % contrast(a, b)
+                                                     if a and b else 'no colour'))
+            self.check(rows and not low, name + ': %s: %d kinds of text, each %.1f:1 or more' % (
+                scheme, len(rows), MIN_CONTRAST), '; '.join(low))
+
+    def pdf(self, name, path, findings, dom):
+        try:
+            pages, text = pdf_text(path)
+        except (OSError, subprocess.CalledProcessError, AttributeError) as e:
+            self.check(False, name + ': printed to PDF', str(e))
+            return
+        self.check(pages >= 1, name + ': printed, %d pages' % pages)
+        want = [f['message'] for f in findings]
+        want += [d['caption'] for d in dom['diagrams']]
+        want += [label for ch in dom['tw_charts'] for label in ch['labels']]
+        missing = [w for w in want if ' '.join(w.split()) not in text]
+        self.check(want and not missing,
+                   name + ': the PDF holds the %d findings\' messages, the %d diagrams\' captions '
+                   'and the %d chart labels' % (len(findings), len(dom['diagrams']),
+                                                sum(len(ch['labels']) for ch in dom['tw_charts'])),
+                   repr(missing))
 
     def crafted(self, name, diagrams, want):
         d = diagrams[0] if len(diagrams) == 1 else {}

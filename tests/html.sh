@@ -5,7 +5,12 @@
 # and no network request, and show what the JSON report says (check_html.py:
 # the findings with their display filters and their connections' frames);
 # a screenshot of each is kept in tests/html-screenshots/ of the build
-# directory.  On crafted traces the diagrams are checked exactly: the states
+# directory.  Each page is also looked at in the dark scheme and as printed
+# (media emulated in the same browser): every text must keep a 4.5:1
+# contrast; two pages are printed to PDF there too, and pdftotext must find
+# their findings, diagram captions and chart labels in it.  The diagrams
+# are the JSON report's examples of their kinds, the same ids.  On crafted
+# traces the diagrams are checked exactly: the states
 # drawn along a client close and a simultaneous close, and the TIME-WAIT
 # interval's length.  The page of a generated proxy trace stays small.
 set -u
@@ -21,6 +26,7 @@ test_name=html
 . "$srcdir/tests/live/testlib.sh"
 command -v "$CHROMIUM" >/dev/null 2>&1 || skip "no $CHROMIUM (scripts/setup-debian.sh installs it)"
 command -v tidy >/dev/null 2>&1 || skip "no tidy (scripts/setup-debian.sh installs it)"
+command -v pdftotext >/dev/null 2>&1 || skip "no pdftotext (poppler-utils: scripts/setup-debian.sh installs it)"
 work_dir
 # The page of a 2M-packet trace must stay under this (it does not grow with
 # the capture: the same bound holds for the small trace made here).
@@ -109,13 +115,18 @@ else
 fi
 
 mkdir -p "$SHOTS" || exit 99
+# Printed to PDF: a page with a critical finding, the exhaustion marked and
+# its diagrams; and one with a logarithmic chart and seven diagrams.
 # shellcheck disable=SC2086  # one word per page
-if "$PY" "$srcdir/tests/html_browser.py" "$CHROMIUM" "$SHOTS" $pages >"$work/facts.jsonl" 2>"$work/browser.err"; then
+if "$PY" "$srcdir/tests/html_browser.py" --pdf "$work/pressure_ports_exhausted.html" \
+    --pdf "$work/real_nginx_proxy.html" "$CHROMIUM" "$SHOTS" $pages >"$work/facts.jsonl" 2>"$work/browser.err"; then
 	ok "chromium loaded $n pages, screenshots in $SHOTS"
 else
 	bad "chromium driver failed"; show "$work/browser.err" chromium
 	finish
 fi
+n_pdf=$(grep -c '"pdf": "' "$work/facts.jsonl")
+if [ "$n_pdf" = 2 ]; then ok "2 pages printed to PDF"; else bad "$n_pdf pages printed to PDF, not 2"; fi
 "$PY" "$srcdir/tests/check_html.py" "$work/facts.jsonl" >"$work/checks" 2>&1
 relay_checks "$work/checks" echo "    "
 finish

@@ -2,7 +2,7 @@
 """html_browser.py - load HTML reports in headless Chromium and say what the
 browser saw, for tests/html.sh.
 
-    html_browser.py CHROMIUM SHOTS_DIR PAGE.html...
+    html_browser.py [--pdf PAGE.html]... CHROMIUM SHOTS_DIR PAGE.html...
 
 One Chromium (headless, no sandbox, a fresh temporary profile, no display)
 loads every page in turn over the DevTools protocol, spoken here with the
@@ -14,8 +14,16 @@ one JSON line:
      page asked for besides itself], "dom": {what the page's DOM holds, see
      DOM_FACTS}, "screenshot": PNG path}
 
-and saves a screenshot of the top of the page as SHOTS_DIR/NAME.png.  The
-assertions are in check_html.py.
+and saves a screenshot of the top of the page as SHOTS_DIR/NAME.png.
+
+Each line also has "colours": for each way the page is shown ("light",
+"dark": prefers-color-scheme emulated, "print": print media emulated while
+the browser prefers dark), every distinct [what, text colour, background]
+of the page's text (see COLOUR_FACTS).  Chromium is told through the
+DevTools protocol (Emulation.setEmulatedMedia), in the one browser that
+loads every page: no start per scheme.  For each page given with --pdf, the
+page is also printed (Page.printToPDF, print media as a printer sees it) to
+SHOTS_DIR/NAME.pdf, named in "pdf".  The assertions are in check_html.py.
 """
 import base64
 import json
@@ -79,6 +87,42 @@ DOM_FACTS = r"""
   });
 })()
 """
+
+
+# Every piece of text on the page: each element with text of its own, and
+# every SVG <text>; its colour (fill for SVG) and the background it is on,
+# the first ancestor's that is not transparent (an SVG's is the page's).
+# One entry per distinct combination.
+COLOUR_FACTS = r"""
+(() => {
+  const clear = c => c === 'transparent' || /^rgba\(.*, 0\)$/.test(c);
+  const background = e => {
+    for (; e; e = e.parentElement) {
+      if (e instanceof SVGElement) continue;
+      const c = getComputedStyle(e).backgroundColor;
+      if (!clear(c)) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const what = e => e.tagName.toLowerCase() +
+    (e.getAttribute('class') ? '.' + e.getAttribute('class').trim().split(/\s+/).join('.') : '');
+  const seen = {}, out = [];
+  for (const e of document.querySelectorAll('body, body *')) {
+    const svg = e instanceof SVGElement;
+    if (svg ? e.tagName !== 'text' :
+        !Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()))
+      continue;
+    const cs = getComputedStyle(e);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    const row = [what(e), svg ? cs.fill : cs.color, background(e)];
+    const key = row.join('|');
+    if (!seen[key]) { seen[key] = true; out.push(row); }
+  }
+  return JSON.stringify(out);
+})()
+"""
+# How a page is looked at: [name, CSS media type, prefers-color-scheme].
+SCHEMES = [('light', '', 'light'), ('dark', '', 'dark'), ('print', 'print', 'dark')]
 
 
 class WebSocket:
@@ -209,7 +253,30 @@ def page_target(port):
     raise RuntimeError('no page target')
 
 
-def load(dt, path, shots):
+def colours(dt):
+    """The page's COLOUR_FACTS in each of SCHEMES; the emulation is then
+    undone."""
+    out = {}
+    for name, media, scheme in SCHEMES:
+        dt.call('Emulation.setEmulatedMedia', media=media,
+                features=[{'name': 'prefers-color-scheme', 'value': scheme}])
+        out[name] = json.loads(dt.call('Runtime.evaluate', expression=COLOUR_FACTS,
+                                       returnByValue=True)['result']['value'])
+    dt.call('Emulation.setEmulatedMedia', media='', features=[])
+    return out
+
+
+def print_pdf(dt, path, shots):
+    """Print the loaded page as a browser's Print would (no backgrounds,
+    the page's print style) to SHOTS_DIR/NAME.pdf."""
+    pdf = os.path.join(shots, os.path.splitext(os.path.basename(path))[0] + '.pdf')
+    data = dt.call('Page.printToPDF', printBackground=False)['data']
+    with open(pdf, 'wb') as f:
+        f.write(base64.b64decode(data))
+    return pdf
+
+
+def load(dt, path, shots, pdf=False):
     url = 'file://' + os.path.abspath(path)
     dt.events = []
     dt.call('Page.navigate', url=url)
@@ -221,6 +288,8 @@ def load(dt, path, shots):
     png = os.path.join(shots, os.path.splitext(os.path.basename(path))[0] + '.png')
     with open(png, 'wb') as f:
         f.write(base64.b64decode(shot['data']))
+    schemes = colours(dt)
+    pdf_path = print_pdf(dt, path, shots) if pdf else None
     # Drain what is still queued: late console messages or requests.
     dt.call('Runtime.evaluate', expression='1')
     console, requests = [], []
@@ -237,13 +306,17 @@ def load(dt, path, shots):
             if p['request']['url'] != url:
                 requests.append(p['request']['url'])
     return {'page': path, 'console': console, 'requests': requests,
-            'dom': facts, 'screenshot': png}
+            'dom': facts, 'screenshot': png, 'colours': schemes, 'pdf': pdf_path}
 
 
 def main():
-    if len(sys.argv) < 4:
-        sys.exit('usage: html_browser.py CHROMIUM SHOTS_DIR PAGE.html...')
-    chromium, shots, pages = sys.argv[1], sys.argv[2], sys.argv[3:]
+    args, pdfs = sys.argv[1:], set()
+    while len(args) >= 2 and args[0] == '--pdf':
+        pdfs.add(os.path.abspath(args[1]))
+        args = args[2:]
+    if len(args) < 3:
+        sys.exit('usage: html_browser.py [--pdf PAGE.html]... CHROMIUM SHOTS_DIR PAGE.html...')
+    chromium, shots, pages = args[0], args[1], args[2:]
     os.makedirs(shots, exist_ok=True)
     profile = tempfile.mkdtemp(prefix='hsa-chromium-')
     proc = None
@@ -256,7 +329,8 @@ def main():
         dt.call('Emulation.setDeviceMetricsOverride', width=SHOT_WIDTH,
                 height=SHOT_HEIGHT, deviceScaleFactor=1, mobile=False)
         for path in pages:
-            print(json.dumps(load(dt, path, shots)), flush=True)
+            print(json.dumps(load(dt, path, shots, os.path.abspath(path) in pdfs)),
+                  flush=True)
     finally:
         if proc:
             proc.terminate()
