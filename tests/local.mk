@@ -5,6 +5,7 @@ TESTS += \
 	tests/ndjson.sh \
 	tests/report_v2.sh \
 	tests/examples_groups.sh \
+	tests/examples_kinds.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/cli.sh \
@@ -60,6 +61,7 @@ EXTRA_DIST += \
 	tests/report_v2.sh \
 	tests/check_schema.py \
 	tests/examples_groups.sh \
+	tests/examples_kinds.sh \
 	tests/bounded.sh \
 	tests/mutated_captures.sh \
 	tests/mutate_captures.py \
