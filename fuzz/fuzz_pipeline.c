@@ -112,6 +112,7 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 	struct hsa_pressure *pr = NULL;
 	struct hsa_run run = { 0 };
 	struct hsa_findings findings = { 0 };
+	struct hsa_tracking_losses lost;
 	struct hsa_packet pkt;
 	struct ctx x;
 	char err[PCAP_ERRBUF_SIZE + 128];
@@ -167,8 +168,11 @@ static void run_pipeline(const char *path, uint8_t opts, uint8_t extra)
 			hsa_tracker_segment(t, &pkt);
 		}
 	hsa_tracker_finish(t);
+	lost.dropped_out_of_memory = hsa_tracker_stats(t)->alloc_failures;
+	lost.evicted = hsa_tracker_stats(t)->evicted;
+	lost.max_flows = tc.max_flows;
 	if (hsa_pressure_finish(pr, hsa_tracker_capture_time(t)) != 0 ||
-	    hsa_findings_compose(&findings, pr, NULL) != 0)
+	    hsa_findings_compose(&findings, pr, &lost, NULL) != 0)
 		goto out;
 	run.cap = &cap;
 	run.tracker = hsa_tracker_stats(t);

@@ -40,12 +40,21 @@ struct hsa_findings {
 	size_t cap;
 };
 
+/* What the tracker could not follow whole: segments dropped for want of
+ * memory (hsa_tracker_stats.alloc_failures) and connections evicted to stay
+ * within --max-flows. */
+struct hsa_tracking_losses {
+	uint64_t dropped_out_of_memory;
+	uint64_t evicted;
+	size_t max_flows;
+};
+
 struct hsa_kernel_state;
-/* Compose the findings from a finished pressure model and, live, what the
- * kernel's table said (NULL otherwise).  Returns 0 or -ENOMEM.
- * hsa_findings_free() releases them. */
+/* Compose the findings from a finished pressure model, what the tracker
+ * lost (NULL: nothing) and, live, what the kernel's table said (NULL
+ * otherwise).  Returns 0 or -ENOMEM.  hsa_findings_free() releases them. */
 int hsa_findings_compose(struct hsa_findings *f, const struct hsa_pressure *p,
-    const struct hsa_kernel_state *k);
+    const struct hsa_tracking_losses *t, const struct hsa_kernel_state *k);
 void hsa_findings_free(struct hsa_findings *f);
 
 const char *hsa_severity_name(enum hsa_severity s);

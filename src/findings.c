@@ -24,6 +24,7 @@
 #include "hsa_findings.h"
 #include "hsa_format.h"
 #include "hsa_kernel.h"
+#include "hsa_tracker.h"
 
 /* Ratings of a connecting side by the share of its range it held (or
  * would hold at its sustained rate). */
@@ -531,6 +532,46 @@ static int close_wait_finding(struct hsa_findings *fs, const struct hsa_pressure
 	return 0;
 }
 
+/* What the tracker could not follow whole: every figure of the report is
+ * then short (segments dropped) or counted in pieces (evictions). */
+static int tracking_findings(struct hsa_findings *fs,
+    const struct hsa_tracking_losses *t)
+{
+	struct hsa_finding *f;
+
+	if (!t)
+		return 0;
+	if (t->dropped_out_of_memory) {
+		if (!(f = add_finding(fs, HSA_SEV_WARNING, "TRACKING_INCOMPLETE")))
+			return -ENOMEM;
+		snprintf(f->message, sizeof(f->message),
+		    "The results are incomplete: %llu %s dropped for lack of memory for %s connection, so %s belonged to %s missing or counted in part.",
+		    (unsigned long long)t->dropped_out_of_memory,
+		    plural(t->dropped_out_of_memory, "segment was", "segments were"),
+		    plural(t->dropped_out_of_memory, "its", "their"),
+		    plural(t->dropped_out_of_memory, "the connection it", "the connections they"),
+		    plural(t->dropped_out_of_memory, "is", "are"));
+		snprintf(f->hint, sizeof(f->hint),
+		    "Counts, verdicts and TIME-WAIT figures are lower bounds. Give hsanalyze more memory, or follow fewer connections at once: a lower --max-flows, or a filter expression.");
+		number(f, "segments_dropped", (double)t->dropped_out_of_memory, true);
+	}
+	if (t->evicted) {
+		if (!(f = add_finding(fs, HSA_SEV_WARNING, "FLOWS_EVICTED")))
+			return -ENOMEM;
+		snprintf(f->message, sizeof(f->message),
+		    "%llu %s evicted to stay within --max-flows %zu: those still active were reported in pieces (each later segment starts a new connection), so connections are overcounted and judged in part.",
+		    (unsigned long long)t->evicted,
+		    plural(t->evicted, "connection was", "connections were"),
+		    t->max_flows);
+		snprintf(f->hint, sizeof(f->hint),
+		    "Raise --max-flows (at most %d) to follow them whole, or narrow the capture with a filter expression.",
+		    HSA_MAX_FLOWS_LIMIT);
+		number(f, "evicted", (double)t->evicted, true);
+		number(f, "max_flows", (double)t->max_flows, true);
+	}
+	return 0;
+}
+
 /* What the model could not count, said where it matters. */
 static int loss_findings(struct hsa_findings *fs, const struct hsa_pressure *p)
 {
@@ -565,13 +606,13 @@ static int loss_findings(struct hsa_findings *fs, const struct hsa_pressure *p)
 }
 
 int hsa_findings_compose(struct hsa_findings *fs, const struct hsa_pressure *p,
-    const struct hsa_kernel_state *k)
+    const struct hsa_tracking_losses *t, const struct hsa_kernel_state *k)
 {
 	memset(fs, 0, sizeof(*fs));
 	if (port_findings(fs, p, k) != 0 || server_findings(fs, p) != 0 ||
 	    server_recycled_findings(fs, p) != 0 ||
 	    reuse_findings(fs, p) != 0 || close_wait_finding(fs, p) != 0 ||
-	    loss_findings(fs, p) != 0)
+	    tracking_findings(fs, t) != 0 || loss_findings(fs, p) != 0)
 		return -ENOMEM;
 	return 0;
 }

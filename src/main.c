@@ -705,15 +705,31 @@ static int write_metrics(struct run_ctx *r, FILE *out, enum hsa_expo_format f)
 	return hsa_metrics_render(out, f, &r->metrics, &v);
 }
 
+/* What the tracker could not follow whole, for the findings. */
+static struct hsa_tracking_losses tracking_losses(const struct hsa_tracker *t,
+    size_t max_flows)
+{
+	struct hsa_tracking_losses l;
+
+	l.dropped_out_of_memory = hsa_tracker_stats(t)->alloc_failures;
+	l.evicted = hsa_tracker_stats(t)->evicted;
+	l.max_flows = max_flows;
+	return l;
+}
+
 /* Live: the findings drawn from the analysis as it stands now (every
  * --interval, every scrape), for the metrics to show.  Out of memory, no
  * findings are shown until the next try. */
 static void live_findings(struct run_ctx *r)
 {
+	struct hsa_tracking_losses lost = tracking_losses(r->tracker,
+	    r->opt->max_flows);
+
 	hsa_findings_free(&r->live_findings);
 	r->findings = NULL;
 	if (hsa_pressure_snapshot(r->pressure) == 0 &&
-	    hsa_findings_compose(&r->live_findings, r->pressure, &r->kernel) == 0)
+	    hsa_findings_compose(&r->live_findings, r->pressure, &lost,
+	    &r->kernel) == 0)
 		r->findings = &r->live_findings;
 	else
 		hsa_findings_free(&r->live_findings);
@@ -1159,6 +1175,7 @@ int main(int argc, char **argv)
 	struct hsa_reader *reader = NULL;
 	struct hsa_pressure *pressure = NULL;
 	struct hsa_findings findings = { 0 };
+	struct hsa_tracking_losses lost;
 	struct hsa_packet pkt;
 	struct hsa_run run = { 0 };
 	static struct run_ctx rc;
@@ -1393,13 +1410,14 @@ int main(int argc, char **argv)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
+	lost = tracking_losses(tracker, opt.max_flows);
 	/* Analyse: the pressure figures, then the findings drawn from them. */
 	/* "Now", for the time to exhaustion, is the last packet's time; live,
 	 * the time the capture stopped. */
 	if (hsa_pressure_finish(pressure, cap.live ? wall_ns() :
 	    cap.stats.have_ts ? cap.stats.last_ts :
 	    hsa_tracker_capture_time(tracker)) != 0 ||
-	    hsa_findings_compose(&findings, pressure,
+	    hsa_findings_compose(&findings, pressure, &lost,
 	    cap.live ? &rc.kernel : NULL) != 0) {
 		fail("out of memory");
 		goto failed;

@@ -56,8 +56,10 @@ static void print_capture(FILE *out, const struct hsa_run *run)
 		    st->clock_steps_back == 1 ? "" : "s",
 		    (double)st->largest_step_back_ns / 1e9);
 	if (run->tracker->alloc_failures)
-		fprintf(out, "  WARNING: %llu segments dropped, out of memory for their connection: results are incomplete\n",
-		    (unsigned long long)run->tracker->alloc_failures);
+		fprintf(out, "  WARNING: %llu %s dropped, out of memory for %s connection: results are incomplete\n",
+		    (unsigned long long)run->tracker->alloc_failures,
+		    run->tracker->alloc_failures == 1 ? "segment" : "segments",
+		    run->tracker->alloc_failures == 1 ? "its" : "their");
 	if (run->tracker->late_segments)
 		fprintf(out, "  %llu segments arrived after their connection had been reported\n",
 		    (unsigned long long)run->tracker->late_segments);

@@ -30,12 +30,18 @@ check "flood: 20000 connections reported" "r['summary']['connections'] == 20000 
 check "flood: all unanswered" "r['summary']['handshake']['unanswered'] == 20000" "$work/flood.json"
 check "flood: 19000 evicted, marked per connection" "r['summary']['evicted'] == 19000 and sum(c['evicted'] for c in r['connections']) == 19000" "$work/flood.json"
 check "flood: never more than 1000 tracked" "r['summary']['peak_tracked'] == 1000" "$work/flood.json"
+check "flood: FLOWS_EVICTED, warning, 19000 evicted within --max-flows 1000" "[(f['severity'], f['numbers']) for f in r['findings'] if f['code'] == 'FLOWS_EVICTED'] == [('warning', {'evicted': 19000, 'max_flows': 1000})]" "$work/flood.json"
 "$H" --max-flows 1000 -r "$work/flood.pcap" >"$work/flood.txt" 2>&1
 if grep -qx "  WARNING: 19000 connections were evicted to stay within --max-flows 1000;" "$work/flood.txt" &&
     grep -q "raise --max-flows (at most 16777216) to follow them whole" "$work/flood.txt"; then
 	ok "flood: the text report says raising --max-flows would follow them whole"
 else
 	bad "flood: no eviction notice in the text report"; show "$work/flood.txt" text
+fi
+if grep -qx "  \[warning\] FLOWS_EVICTED: 19000 connections were evicted to stay within --max-flows 1000: those still active were reported in pieces (each later segment starts a new connection), so connections are overcounted and judged in part." "$work/flood.txt"; then
+	ok "flood: the text report's FLOWS_EVICTED finding"
+else
+	bad "flood: no FLOWS_EVICTED finding in the text report"; show "$work/flood.txt" text
 fi
 
 # --ladder keeps segment logs for a bounded set of candidates only, never one

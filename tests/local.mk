@@ -18,7 +18,8 @@ TESTS += \
 	tests/pcapng_machine.sh \
 	tests/html.sh \
 	tests/prometheus_rules.sh \
-	tests/ladder_agrees.sh
+	tests/ladder_agrees.sh \
+	tests/losses.sh
 
 # Real traffic, each in a network namespace of its own (tests/live/netns.sh);
 # configure --disable-live-tests leaves them out (make distcheck does).
@@ -41,7 +42,18 @@ AM_TESTS_ENVIRONMENT = \
 	HSANALYZE='$(abs_top_builddir)/src/hsanalyze'; export HSANALYZE; \
 	PYTHON3='$(PYTHON3)'; export PYTHON3; \
 	CLANG='$(CLANG)'; export CLANG; \
-	GEN_TRACE='$(abs_top_builddir)/bench/gen_trace'; export GEN_TRACE;
+	GEN_TRACE='$(abs_top_builddir)/bench/gen_trace'; export GEN_TRACE; \
+	FAULT_INJECT='$(abs_top_builddir)/tests/fault_inject.so'; export FAULT_INJECT;
+
+# An LD_PRELOAD library for the tests (tests/fault_inject.c): chosen
+# allocations fail.  Built without the
+# sanitizers (it only passes calls on), and outside the program: nothing in
+# src/ checks for it.
+check_PROGRAMS += tests/fault_inject.so
+tests_fault_inject_so_SOURCES = tests/fault_inject.c
+tests_fault_inject_so_CFLAGS = -std=c11 $(WARN_CFLAGS) -fPIC
+tests_fault_inject_so_LDFLAGS = -shared
+tests_fault_inject_so_LDADD = -ldl
 
 # The trace generator of the benchmark harness also feeds the tests.
 check_PROGRAMS += bench/gen_trace
@@ -86,6 +98,7 @@ EXTRA_DIST += \
 	tests/verdicts_live.sh \
 	tests/ndjson_live.sh \
 	tests/ladder_agrees.sh \
+	tests/losses.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \
 	debian \
