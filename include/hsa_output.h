@@ -92,8 +92,15 @@ bool hsa_output_same(const struct hsa_output *a, const struct hsa_output *b);
  * own bookkeeping is left for commit or abort. */
 void hsa_output_closed_by_writer(struct hsa_output *o);
 
-/* Flush, close, and (ATOMIC) sync and rename into place.  0, or a negative
- * errno with the cause in err; the temporary file is then removed. */
+/* Flush and close the stream, nothing put in place yet: 0, or the
+ * negative errno of the first failed write (commit then fails with it).
+ * A direct output has then had everything; an atomic one waits for
+ * commit.  Closing again does nothing. */
+int hsa_output_close(struct hsa_output *o);
+
+/* Close (as hsa_output_close() if not done), and (ATOMIC) sync and rename
+ * into place.  0, or a negative errno with the cause in err; the
+ * temporary file is then removed. */
 int hsa_output_commit(struct hsa_output *o, char *err, size_t errlen);
 
 /* Give up: close, remove the temporary file; the target is untouched. */

@@ -1131,14 +1131,26 @@ static long long packets_file_size(struct outputs *os)
 	return (long long)st.st_size;
 }
 
-/* Commit every output; 0, or EXIT_FAIL after saying which failed. */
+/* Commit every output; 0, or EXIT_FAIL after saying which failed.
+ * Everything is written out first, while a signal may still stop the run
+ * with nothing in place.  The renames that put the files in place then run
+ * with SIGINT and SIGTERM held back, so that a signal (a second Ctrl-C)
+ * cannot exit 130, "nothing written", with some of them already in place:
+ * once they are all in place, a signal held back changes nothing. */
 static int commit_outputs(struct hsa_capture *cap, struct outputs *os)
 {
+	sigset_t stop_signals, before;
 	char err[256];
 	int status = 0;
 	size_t i;
 
 	close_packets(cap);
+	for (i = 0; i < os->n; i++)
+		(void)hsa_output_close(os->all[i]);	/* commit says why */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, &before);
 	/* The report last: it is what a script waits for. */
 	for (i = os->n; i-- > 0;) {
 		if (status) {
@@ -1152,6 +1164,7 @@ static int commit_outputs(struct hsa_capture *cap, struct outputs *os)
 		}
 	}
 	outputs_committed = 1;
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
 	return status;
 }
 

@@ -343,16 +343,22 @@ void hsa_output_closed_by_writer(struct hsa_output *o)
 	o->buf = NULL;
 }
 
-int hsa_output_commit(struct hsa_output *o, char *err, size_t errlen)
+int hsa_output_close(struct hsa_output *o)
 {
-	int e;
-
 	if (o->fp && !o->closed && fclose(o->fp) != 0 && !o->err)
 		o->err = errno ? errno : EIO;
 	o->fp = NULL;
 	o->closed = true;
 	free(o->buf);		/* only once stdio is done with it */
 	o->buf = NULL;
+	return o->err ? -o->err : 0;
+}
+
+int hsa_output_commit(struct hsa_output *o, char *err, size_t errlen)
+{
+	int e;
+
+	(void)hsa_output_close(o);
 	if (!o->err && o->tmp && rename(o->tmp, o->target) != 0)
 		o->err = errno;
 	if (o->err) {

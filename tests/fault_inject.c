@@ -1,13 +1,17 @@
 /*
  * fault_inject.c - an LD_PRELOAD library for the tests: makes chosen calls
- * of hsanalyze fail at a moment the test chooses, so that the paths taken
- * when memory runs out can be tested on the program as shipped (nothing in
- * src/ knows about this).
+ * of hsanalyze fail, or a signal arrive, at a moment the test chooses, so
+ * that the paths taken when memory runs out or a signal comes late can be
+ * tested on the program as shipped (nothing in src/ knows about this).
  *
  *   HSA_FAIL_CONN_ALLOC="FIRST COUNT"
  *	the allocations of a connection (malloc(sizeof(struct hsa_conn)),
  *	tracker.c) number FIRST to FIRST + COUNT - 1, counted from 1, return
  *	NULL with errno ENOMEM.  Every other allocation is left alone.
+ *   HSA_SIGINT_AFTER_RENAME=NAME
+ *	once rename() has put a file named NAME (the last component of its
+ *	new path) in place, raise SIGINT: a Ctrl-C just after the report was
+ *	committed.
  *
  * Under AddressSanitizer, the sanitizer's own malloc is the one called
  * (dlsym RTLD_NEXT); run with ASAN_OPTIONS=verify_asan_link_order=0, as
@@ -16,23 +20,29 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hsa_conn.h"
 
 static void *(*real_malloc)(size_t);
+static int (*real_rename)(const char *, const char *);
 static atomic_ulong conn_allocs;
 static unsigned long fail_first, fail_count;
+static const char *rename_signal;
 
 __attribute__((constructor)) static void fault_inject_init(void)
 {
 	const char *s = getenv("HSA_FAIL_CONN_ALLOC");
 
 	real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+	real_rename = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
 	if (s && sscanf(s, "%lu %lu", &fail_first, &fail_count) != 2)
 		fail_first = fail_count = 0;
+	rename_signal = getenv("HSA_SIGINT_AFTER_RENAME");
 }
 
 void *malloc(size_t n)
@@ -48,4 +58,19 @@ void *malloc(size_t n)
 		}
 	}
 	return real_malloc(n);
+}
+
+int rename(const char *from, const char *to)
+{
+	const char *base;
+	int r;
+
+	if (!real_rename)
+		real_rename = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+	r = real_rename(from, to);
+	base = strrchr(to, '/');
+	base = base ? base + 1 : to;
+	if (r == 0 && rename_signal && !strcmp(base, rename_signal))
+		raise(SIGINT);
+	return r;
 }

@@ -34,7 +34,8 @@ TESTS += \
 	tests/metrics_findings_live.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh \
-	tests/ndjson_live.sh
+	tests/ndjson_live.sh \
+	tests/live_signals.sh
 endif
 
 AM_TESTS_ENVIRONMENT = \
@@ -46,7 +47,7 @@ AM_TESTS_ENVIRONMENT = \
 	FAULT_INJECT='$(abs_top_builddir)/tests/fault_inject.so'; export FAULT_INJECT;
 
 # An LD_PRELOAD library for the tests (tests/fault_inject.c): chosen
-# allocations fail.  Built without the
+# allocations fail, or SIGINT comes right after a rename.  Built without the
 # sanitizers (it only passes calls on), and outside the program: nothing in
 # src/ checks for it.
 check_PROGRAMS += tests/fault_inject.so
@@ -99,6 +100,7 @@ EXTRA_DIST += \
 	tests/ndjson_live.sh \
 	tests/ladder_agrees.sh \
 	tests/losses.sh \
+	tests/live_signals.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \
 	debian \

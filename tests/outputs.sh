@@ -149,6 +149,25 @@ for sig in INT TERM; do
 	    || { bad "SIG$sig while reading: exit $rc (want $want), $(leftovers "$work") temporary files"; ls -l "$work"; }
 done
 
+# --- a signal once the outputs are being put in place changes nothing: the
+# run was not stopped, it exits 0 with every output in place.  SIGINT comes
+# from tests/fault_inject.so right after rename() put the named file in
+# place: the -w file (committed first), or the report (last).  Before, the
+# signal exited 130 ("no output was written") after that rename.
+FI=${FAULT_INJECT:-./tests/fault_inject.so}
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+export ASAN_OPTIONS
+"$H" -r "$C" -w "$work/want.pcap" >/dev/null || bad "reference -w: exit $?"
+for name in late.pcap late.txt; do
+	rm -f "$work/late.txt" "$work/late.pcap"
+	HSA_SIGINT_AFTER_RENAME=$name LD_PRELOAD=$FI "$H" -r "$C" -o "$work/late.txt" -w "$work/late.pcap" 2>"$work/err"
+	rc=$?
+	[ $rc = 0 ] && [ ! -s "$work/err" ] && cmp -s "$work/late.txt" "$work/want.txt" &&
+	    cmp -s "$work/late.pcap" "$work/want.pcap" && [ "$(leftovers "$work")" = 0 ] &&
+	    ok "SIGINT once $name is in place: exit 0, report and -w file whole" ||
+	    { bad "SIGINT once $name is in place: exit $rc (want 0)"; show "$work/err" stderr; ls -l "$work"; }
+done
+
 # --- a closed pipe stops the run at the first failed write (SIGPIPE
 # ignored), not after the whole capture: the feeder counts how much was read.
 # The capture is stretched to 50 times its 2.4 s, so that connections end
