@@ -130,9 +130,11 @@ bool hsa_examples_drawn_full(const struct hsa_examples *ex);
 enum hsa_example_kind hsa_examples_drawn_kind(int i);
 /* A drawn kind's title ("client closes first", ...); NULL for another. */
 const char *hsa_example_kind_title(enum hsa_example_kind k);
-/* At the end: keep the connections the findings rest on (from the
- * finished pressure model p, NULL when there is none) and compose each
- * finding's evidence.  0, or -1 when out of memory. */
+/* At the end (and live, for each interim report): keep the connections the
+ * findings rest on (from the pressure model p, finished or in a snapshot;
+ * NULL when there is none) and compose each finding's evidence.  What an
+ * earlier call kept for its findings alone is let go first.  0, or -1 when
+ * out of memory. */
 int hsa_examples_cite(struct hsa_examples *ex, const struct hsa_pressure *p,
     const struct hsa_finding *findings, size_t n_findings);
 /* The evidence of finding i (after hsa_examples_cite()), or NULL. */

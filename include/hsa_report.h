@@ -36,6 +36,11 @@ struct hsa_run {
 	char *const *argv;
 	int64_t started_ns;	/* wall clock, when the run began */
 	const struct hsa_examples *examples;	/* the connections shown in full */
+	/* An interim report, written while a live capture goes on (SIGHUP,
+	 * --interval): it covers the connections reported so far, not the
+	 * open_flows still being tracked. */
+	bool interim;
+	size_t open_flows;
 };
 
 /* JSON (report_json.c).  The document is written at the end, in the order
@@ -48,7 +53,11 @@ int hsa_json_begin(bool all_connections);
  * memory. */
 int hsa_json_connection(const struct hsa_conn *c, const struct hsa_verdict *v,
     bool nano);
-/* 0, or -1 when out of memory or the spool cannot be read back. */
+/* The report as things stand, the spool kept for more connections (an
+ * interim report); 0, or -1 when out of memory or the spool cannot be read
+ * back. */
+int hsa_json_report(FILE *out, const struct hsa_run *run);
+/* The last report, then the spool is released; 0 or -1 as above. */
 int hsa_json_end(FILE *out, const struct hsa_run *run);
 
 /* The connection log, NDJSON (report_ndjson.c), written to fp (from

@@ -295,6 +295,13 @@ int hsa_examples_cite(struct hsa_examples *ex, const struct hsa_pressure *p,
 	size_t n_groups = p ? hsa_pressure_groups(p, &groups) : 0, i;
 	int k, s, kept;
 
+	/* Cited again (a live capture's interim reports, then the end): the
+	 * marks of the last citing are for findings that may be gone. */
+	for (s = 0; s < HSA_EXAMPLES_MAX; s++)
+		if (ex->used[s]) {
+			ex->slot[s].kinds &= ~BIT(HSA_EXK_FINDING);
+			release_if_idle(ex, s);
+		}
 	free(ex->evidence);
 	ex->n_evidence = 0;
 	ex->evidence = n_findings ? calloc(n_findings, sizeof(*ex->evidence)) : NULL;

@@ -96,6 +96,12 @@ struct run_ctx {
 	double start_time;
 	struct hsa_ndjson *ndjson;
 	bool ndjson_summary_wanted;
+	/* What every report says of the run. */
+	int argc;
+	char **argv;
+	int64_t started_ns;
+	char host[256];
+	bool have_host;
 };
 
 /* The connection log is handed to its reader at least this often (and at
@@ -832,6 +838,105 @@ static bool kernel_group_captured(void *ctx, const struct hsa_kernel_tw_group *g
 	return pcap_offline_filter(prog, &h, f) != 0;
 }
 
+/* What a report says of the run as things stand: the counts, the analysis
+ * (its groups built by the caller), findings f, the examples cited for
+ * them; 0, or -1 when out of memory for the citing. */
+static int fill_run(struct hsa_run *run, struct run_ctx *rc,
+    const struct hsa_findings *f)
+{
+	const struct options *opt = rc->opt;
+
+	run->cap = rc->cap;
+	run->tracker = hsa_tracker_stats(rc->tracker);
+	run->summary = &rc->summary;
+	run->pressure = rc->pressure;
+	run->findings = f;
+	run->kernel = rc->cap->live ? &rc->kernel : NULL;
+	run->filter = opt->filter;
+	run->max_flows = opt->max_flows;
+	run->argc = rc->argc;
+	run->argv = rc->argv;
+	run->started_ns = rc->started_ns;
+	run->host = rc->have_host ? rc->host : NULL;
+	run->examples = &rc->examples;
+	return hsa_examples_cite(&rc->examples, rc->pressure, f->list, f->n);
+}
+
+/* One interim report file: name written by write (0 or -1) atomically.
+ * A failure is said once per change of error; the capture goes on. */
+static void write_interim_file(const char *name, const char *what,
+    int (*write)(FILE *out, struct hsa_run *run, struct run_ctx *rc),
+    struct hsa_run *run, struct run_ctx *rc, char *last_err, size_t errlen)
+{
+	struct hsa_output out;
+	char err[PCAP_ERRBUF_SIZE] = "";
+
+	if (hsa_output_open(&out, name, err, sizeof(err)) == 0) {
+		if (write(out.fp, run, rc) != 0) {
+			snprintf(err, sizeof(err), "out of memory");
+			hsa_output_abort(&out);
+		} else
+			hsa_output_commit(&out, err, sizeof(err));
+	}
+	if (*err && strcmp(err, last_err))
+		fail("%s: cannot write the interim %s: %s", name, what, err);
+	snprintf(last_err, errlen, "%s", err);
+}
+
+static int write_interim_text(FILE *out, struct hsa_run *run, struct run_ctx *rc)
+{
+	(void)rc;
+	hsa_text_report(out, run);
+	return 0;
+}
+
+static int write_interim_json(FILE *out, struct hsa_run *run, struct run_ctx *rc)
+{
+	(void)rc;
+	return hsa_json_report(out, run);
+}
+
+static int write_interim_html(FILE *out, struct hsa_run *run, struct run_ctx *rc)
+{
+	return hsa_html_report(out, run, rc->ladder);
+}
+
+/* Live, on SIGHUP and at every --interval (after live_tick()): the report
+ * files, -o and --html when they name regular files, written again as
+ * things stand, atomically, while the capture goes on; the report at the
+ * end replaces them.  A report to standard output, a descriptor or a FIFO
+ * is written once, at the end, as is --ladder's. */
+static void write_interim_reports(struct run_ctx *rc, struct hsa_output *report,
+    struct hsa_output *html)
+{
+	static char report_err[PCAP_ERRBUF_SIZE], html_err[PCAP_ERRBUF_SIZE];
+	const struct options *opt = rc->opt;
+	bool to_report = report->kind == HSA_OUTPUT_ATOMIC && !opt->ladder &&
+	    !opt->log_takes_stdout;
+	bool to_html = opt->html_path && html->kind == HSA_OUTPUT_ATOMIC;
+	struct hsa_run run = { 0 };
+	unsigned long long drops = 0, ifdrops = 0;
+
+	if ((!to_report && !to_html) || !rc->findings)
+		return;		/* no files; or no findings: out of memory */
+	if (fill_run(&run, rc, rc->findings) != 0) {
+		fail("out of memory for an interim report");
+		return;
+	}
+	run.stats_available = hsa_capture_stats_live(rc->cap, &drops, &ifdrops) == 0;
+	run.kernel_drops = drops;
+	run.interface_drops = ifdrops;
+	run.interim = true;
+	run.open_flows = hsa_tracker_open_flows(rc->tracker);
+	if (to_report)
+		write_interim_file(opt->out_path, "report", opt->json ?
+		    write_interim_json : write_interim_text, &run, rc,
+		    report_err, sizeof(report_err));
+	if (to_html)
+		write_interim_file(opt->html_path, "HTML report",
+		    write_interim_html, &run, rc, html_err, sizeof(html_err));
+}
+
 static const char *source_name(const struct options *o)
 {
 	if (o->iface)
@@ -1199,7 +1304,6 @@ int main(int argc, char **argv)
 	double next_flush = 0, flush_every = NDJSON_FLUSH_SECONDS;
 	uint64_t last_handshakes = 0;
 	FILE *out;
-	char host[256];
 	int64_t started_ns;
 	int status, r;
 
@@ -1314,9 +1418,16 @@ int main(int argc, char **argv)
 		next_status = opt.interval;
 		next_rotation = opt.rotate_seconds;
 		catch_hup();
-		rc.opt = &opt;
-		rc.cap = &cap;
 		rc.start_time = (double)time(NULL);
+	}
+	rc.opt = &opt;
+	rc.cap = &cap;
+	rc.argc = argc;
+	rc.argv = argv;
+	rc.started_ns = started_ns;
+	if (gethostname(rc.host, sizeof(rc.host)) == 0) {
+		rc.host[sizeof(rc.host) - 1] = '\0';
+		rc.have_host = true;
 	}
 	/* A file is read on a second thread while this one tracks. */
 	if (!cap.live && (reader = hsa_reader_start(&cap,
@@ -1357,6 +1468,7 @@ int main(int argc, char **argv)
 			    now_seconds() - start, &last_handshakes, &last_status);
 			if (opt.metrics_file)
 				write_metrics_file(&rc);
+			write_interim_reports(&rc, &outs.report, &outs.html);
 		}
 		/* -C: the size is looked at every ROTATE_CHECK_PACKETS; a new
 		 * file once it is larger than the limit, as tcpdump's. */
@@ -1401,6 +1513,7 @@ int main(int argc, char **argv)
 				    elapsed, &last_handshakes, &last_status);
 				if (opt.metrics_file)
 					write_metrics_file(&rc);
+				write_interim_reports(&rc, &outs.report, &outs.html);
 				next_status += opt.interval;
 			}
 			if (opt.duration && elapsed >= opt.duration)
@@ -1442,25 +1555,8 @@ int main(int argc, char **argv)
 		write_metrics_file(&rc);
 	hsa_http_close(&http);
 
-	run.cap = &cap;
-	run.tracker = hsa_tracker_stats(tracker);
-	run.summary = &rc.summary;
-	run.pressure = pressure;
-	run.findings = &findings;
-	run.kernel = cap.live ? &rc.kernel : NULL;
-	run.filter = opt.filter;
-	run.max_flows = opt.max_flows;
-	run.argc = argc;
-	run.argv = argv;
-	run.started_ns = started_ns;
-	if (hsa_examples_cite(&rc.examples, pressure, findings.list,
-	    findings.n) != 0)
+	if (fill_run(&run, &rc, &findings) != 0)
 		rc.out_of_memory = true;
-	run.examples = &rc.examples;
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		run.host = host;
-	}
 	status = EXIT_OK;
 	if (opt.json) {
 		if (hsa_json_end(out, &run) != 0)

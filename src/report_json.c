@@ -594,10 +594,11 @@ static int connections_member(FILE *out)
 	if (ferror(spool))
 		return -1;
 	fputs("\n]", out);
-	return 0;
+	/* More connections are appended after an interim report. */
+	return fseek(spool, 0, SEEK_END) != 0 ? -1 : 0;
 }
 
-int hsa_json_end(FILE *out, const struct hsa_run *run)
+int hsa_json_report(FILE *out, const struct hsa_run *run)
 {
 	bool all = spool != NULL;
 	size_t groups_max = all ? SIZE_MAX : REPORT_GROUPS_MAX;
@@ -621,11 +622,23 @@ int hsa_json_end(FILE *out, const struct hsa_run *run)
 	}
 	if (run->kernel)
 		cJSON_AddItemToObject(head, "kernel", kernel_json(run->kernel));
+	if (run->interim) {
+		cJSON *in = cJSON_AddObjectToObject(head, "interim");
+
+		cJSON_AddNumberToObject(in, "open_connections", (double)run->open_flows);
+	}
 	if (print_members(out, head) != 0 ||
 	    (run->examples && examples_member(out, run) != 0) ||
 	    (all && connections_member(out) != 0))
 		rc = -1;
 	fputs("}\n", out);
+	return rc;
+}
+
+int hsa_json_end(FILE *out, const struct hsa_run *run)
+{
+	int rc = hsa_json_report(out, run);
+
 	hsa_jw_free(&writer);
 	if (spool)
 		fclose(spool);

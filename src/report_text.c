@@ -17,6 +17,10 @@ static void print_capture(FILE *out, const struct hsa_run *run)
 	char a[HSA_TIME_STRLEN], b[HSA_TIME_STRLEN];
 	int r, problems = 0;
 
+	if (run->interim)
+		fprintf(out, "Interim report: the capture goes on; %zu connection%s still open %s not in it yet.\n\n",
+		    run->open_flows, run->open_flows == 1 ? "" : "s",
+		    run->open_flows == 1 ? "is" : "are");
 	fprintf(out, "Capture     %s%s\n", cap->source, cap->live ? " (live)" : "");
 	fprintf(out, "  link type %s, snaplen %u, %s timestamps\n",
 	    hsa_capture_link_name(cap), cap->snaplen,

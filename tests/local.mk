@@ -32,6 +32,7 @@ TESTS += \
 	tests/prometheus_live.sh \
 	tests/metrics_groups.sh \
 	tests/metrics_findings_live.sh \
+	tests/report_interim.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh \
 	tests/ndjson_live.sh \
@@ -95,6 +96,7 @@ EXTRA_DIST += \
 	tests/prometheus_live.sh \
 	tests/metrics_groups.sh \
 	tests/metrics_findings_live.sh \
+	tests/report_interim.sh \
 	tests/rotate.sh \
 	tests/verdicts_live.sh \
 	tests/ndjson_live.sh \
