@@ -9,8 +9,9 @@
 # that they count 10 handshakes made by a client of this test (and the
 # file, at the end, 10 connections closed with FINs).  Clients that close
 # once they have the answer's Content-Length bytes hold the TIME-WAIT (ss:
-# none on the server's port); one that waits for the server to close is
-# closed after 1 s.  Needs root
+# none on the server's port; tcp_tw_reuse 0, so that no new connection
+# takes over a TIME-WAIT before it is counted); one that waits for the
+# server to close is closed after 1 s.  Needs root
 # (skipped, 77, without it).  About 10 s.
 set -u
 srcdir=${srcdir:-.}
@@ -20,7 +21,7 @@ live=$srcdir/tests/live
 test_name=metrics_http
 . "$live/testlib.sh"
 . "$live/netns.sh"
-netns_enter -- "$@"
+netns_enter net.ipv4.tcp_tw_reuse=0 -- "$@"
 [ -x "$PY" ] || skip "no $PY"
 work_dir -k /tmp/hsa-metrics-http.XXXXXX
 
@@ -157,8 +158,14 @@ def time_waits(f):
     out = subprocess.run(["ss", "-tanH", "state", "time-wait", f],
                          capture_output=True, text=True).stdout
     return len(out.splitlines())
-srv_tw = time_waits("( sport = :%d )" % M)
-cli_tw = time_waits("( dport = :%d )" % M)
+# The server closes once its loop sees the last client's FIN: until then
+# that client waits in FIN-WAIT-2 (at most 3 s here).
+for _ in range(30):
+    srv_tw = time_waits("( sport = :%d )" % M)
+    cli_tw = time_waits("( dport = :%d )" % M)
+    if cli_tw + srv_tw >= 7:
+        break
+    time.sleep(0.1)
 say(srv_tw == 0 and cli_tw == 7,
     "7 answers, the clients closed first: TIME-WAIT %d on their side, %d on the server's" % (cli_tw, srv_tw))
 # A client that reads until the server closes: closed after 1 s.
