@@ -70,7 +70,8 @@ fuzz-run:
 	done
 FUZZ_RUN_LIST = tests/fuzz-smoke.sh tests/fuzz-http.sh tests/fuzz-pipeline.sh
 
-TESTS += tests/fuzz-smoke.sh tests/fuzz-http.sh tests/fuzz-pipeline.sh
+# make check runs their replays: tests/local.mk lists them in TESTS, where
+# their length puts them.
 CLEANFILES += fuzz/fuzz_decode fuzz/fuzz_http fuzz/fuzz_pipeline
 EXTRA_DIST += fuzz/fuzz_decode.c fuzz/corpus tests/fuzz-smoke.sh \
 	fuzz/fuzz_http.c fuzz/corpus-http tests/fuzz-http.sh \

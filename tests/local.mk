@@ -1,43 +1,57 @@
 # tests/local.mk - end-to-end tests: the binary on the pcaps in tests/pcaps.
-TESTS += \
-	tests/corpus.sh \
-	tests/frames.sh \
-	tests/ndjson.sh \
-	tests/report_v2.sh \
-	tests/examples_groups.sh \
-	tests/examples_kinds.sh \
-	tests/bounded.sh \
-	tests/mutated_captures.sh \
-	tests/cli.sh \
-	tests/outputs.sh \
-	tests/timestamps.sh \
-	tests/pcapng.sh \
-	tests/real_capture.sh \
-	tests/walkthrough.sh \
-	tests/incident_midstart.sh \
-	tests/pcapng_machine.sh \
-	tests/html.sh \
-	tests/prometheus_rules.sh \
-	tests/ladder_agrees.sh \
-	tests/losses.sh
-
-# Real traffic, each in a network namespace of its own (tests/live/netns.sh);
-# configure --disable-live-tests leaves them out (make distcheck does).
+# The order is make -j2 check's, the longest first (as measured on a busy
+# 2-core machine: html.sh about a minute, verdicts_live.sh 50 s, the fuzz
+# replays and the Prometheus tests 20-25 s, down to a second or two), so
+# that the short ones fill the gaps at the end rather than one long test
+# running alone.  A new test goes where its time puts it.  The tests with
+# real traffic each run in a network namespace of their own
+# (tests/live/netns.sh); configure --disable-live-tests leaves them out
+# (make distcheck does).
+TESTS += tests/html.sh
+if LIVE_TESTS
+TESTS += tests/verdicts_live.sh
+endif
+# The libFuzzer targets' replays (fuzz/local.mk builds them).
+TESTS += tests/fuzz-smoke.sh tests/fuzz-pipeline.sh
 if LIVE_TESTS
 TESTS += \
-	tests/live_capture.sh \
-	tests/live_options.sh \
-	tests/pressure_load.sh \
-	tests/metrics_http.sh \
 	tests/prometheus_live.sh \
 	tests/metrics_groups.sh \
+	tests/pressure_load.sh
+endif
+TESTS += \
+	tests/report_v2.sh \
+	tests/frames.sh \
+	tests/mutated_captures.sh \
+	tests/bounded.sh \
+	tests/losses.sh
+if LIVE_TESTS
+TESTS += \
+	tests/metrics_http.sh \
+	tests/rotate.sh \
+	tests/live_capture.sh \
+	tests/ndjson_live.sh \
 	tests/metrics_findings_live.sh \
 	tests/report_interim.sh \
-	tests/rotate.sh \
-	tests/verdicts_live.sh \
-	tests/ndjson_live.sh \
-	tests/live_signals.sh
+	tests/live_signals.sh \
+	tests/live_options.sh
 endif
+TESTS += \
+	tests/ndjson.sh \
+	tests/corpus.sh \
+	tests/examples_groups.sh \
+	tests/examples_kinds.sh \
+	tests/ladder_agrees.sh \
+	tests/fuzz-http.sh \
+	tests/outputs.sh \
+	tests/cli.sh \
+	tests/pcapng_machine.sh \
+	tests/incident_midstart.sh \
+	tests/real_capture.sh \
+	tests/walkthrough.sh \
+	tests/timestamps.sh \
+	tests/pcapng.sh \
+	tests/prometheus_rules.sh
 
 AM_TESTS_ENVIRONMENT = \
 	srcdir='$(srcdir)'; export srcdir; \
