@@ -88,10 +88,6 @@ bool hsa_output_is_file(const struct hsa_output *o, dev_t dev, ino_t ino);
 /* True when a and b would write the same regular file. */
 bool hsa_output_same(const struct hsa_output *a, const struct hsa_output *b);
 
-/* The writer closed o->fp itself (pcap_dump_close()): only the layer's
- * own bookkeeping is left for commit or abort. */
-void hsa_output_closed_by_writer(struct hsa_output *o);
-
 /* Flush and close the stream, nothing put in place yet: 0, or the
  * negative errno of the first failed write (commit then fails with it).
  * A direct output has then had everything; an atomic one waits for

@@ -195,6 +195,26 @@ static void record_offer(struct hsa_endpoint *e, const struct hsa_packet *p)
 	e->opt.tsval = e->opt.tsecr = 0;
 }
 
+/* A segment with SYN from the server (e): its SYN/ACK, or its own SYN when
+ * the SYNs crossed.  The first gives its ISN and options; one with that
+ * ISN again is a retransmission (true).  Recorded either way. */
+static bool server_syn(struct hsa_conn *c, struct hsa_endpoint *e,
+    const struct hsa_packet *p)
+{
+	if (e->isn_seen && p->seq == e->isn) {
+		c->synack_retransmits++;
+		record_tx(&c->synack_tx, &c->n_synack, p);
+		return true;
+	}
+	if (!e->isn_seen) {
+		e->isn_seen = true;
+		e->isn = p->seq;
+		record_offer(e, p);
+	}
+	record_tx(&c->synack_tx, &c->n_synack, p);
+	return false;
+}
+
 static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
     const struct hsa_packet *p)
 {
@@ -221,17 +241,8 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 		}
 		if (s != HSA_SERVER)
 			return HSA_ROLE_SYNACK;	/* a SYN/ACK from the client: odd */
-		if (e->isn_seen && p->seq == e->isn) {
-			c->synack_retransmits++;
-			record_tx(&c->synack_tx, &c->n_synack, p);
+		if (server_syn(c, e, p))
 			return HSA_ROLE_SYNACK_RETRANSMIT;
-		}
-		if (!e->isn_seen) {
-			e->isn_seen = true;
-			e->isn = p->seq;
-			record_offer(e, p);
-		}
-		record_tx(&c->synack_tx, &c->n_synack, p);
 		match_echoed_syn(c);
 		return HSA_ROLE_SYNACK;
 	}
@@ -246,17 +257,8 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 	if (s == HSA_SERVER) {
 		/* The server's own SYN: the SYNs crossed. */
 		c->simultaneous_open = true;
-		if (e->isn_seen && p->seq == e->isn) {
-			c->synack_retransmits++;
-			record_tx(&c->synack_tx, &c->n_synack, p);
+		if (server_syn(c, e, p))
 			return HSA_ROLE_SYNACK_RETRANSMIT;
-		}
-		if (!e->isn_seen) {
-			e->isn_seen = true;
-			e->isn = p->seq;
-			record_offer(e, p);
-		}
-		record_tx(&c->synack_tx, &c->n_synack, p);
 		return HSA_ROLE_CROSSING_SYN;
 	}
 	if (p->payload_len > 0)

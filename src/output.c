@@ -335,14 +335,6 @@ bool hsa_output_same(const struct hsa_output *a, const struct hsa_output *b)
 	    !strcmp(a->target, b->target);
 }
 
-void hsa_output_closed_by_writer(struct hsa_output *o)
-{
-	o->fp = NULL;
-	o->closed = true;
-	free(o->buf);
-	o->buf = NULL;
-}
-
 int hsa_output_close(struct hsa_output *o)
 {
 	if (o->fp && !o->closed && fclose(o->fp) != 0 && !o->err)

@@ -355,19 +355,16 @@ int hsa_pcapng_next(struct hsa_pcapng *ng, struct pcap_pkthdr *h,
 				return -1;
 			continue;
 		case BT_EPB:
-			if (len < 20)
-				return fail(ng, "enhanced packet block of %lu bytes", (unsigned long)(len + 12));
-			id = get32(ng, ng->buf, len, 0);
-			units = (uint64_t)get32(ng, ng->buf, len, 4) << 32 |
-			    get32(ng, ng->buf, len, 8);
-			caplen = get32(ng, ng->buf, len, 12);
-			h->len = get32(ng, ng->buf, len, 16);
-			off = 20;
-			break;
 		case BT_PB:
+			/* The same layout but for the interface: 32 bits in an
+			 * Enhanced Packet Block, 16 (then a drops count) in the
+			 * obsolete Packet Block. */
 			if (len < 20)
-				return fail(ng, "packet block of %lu bytes", (unsigned long)(len + 12));
-			id = get16(ng, ng->buf, len, 0);
+				return fail(ng, "%s of %lu bytes", type == BT_EPB ?
+				    "enhanced packet block" : "packet block",
+				    (unsigned long)(len + 12));
+			id = type == BT_EPB ? get32(ng, ng->buf, len, 0) :
+			    get16(ng, ng->buf, len, 0);
 			units = (uint64_t)get32(ng, ng->buf, len, 4) << 32 |
 			    get32(ng, ng->buf, len, 8);
 			caplen = get32(ng, ng->buf, len, 12);
