@@ -181,6 +181,7 @@ struct hsa_conn {
 	uint8_t n_synack;
 	bool has_previous;
 	uint32_t fin_retransmits;
+	uint32_t pending_slot;	/* the tracker's horizon heap: index + 1, 0 none */
 	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
 
 	/* Cold: the handshake, reuse. */

@@ -22,6 +22,14 @@
  * connections.  When the table is full, history goes first, then closed
  * connections, then the longest-idle open one, reported as evicted.
  *
+ * The analysis stage is told a horizon as capture time passes (see
+ * hsa_tracker.h).  The connections that hold it back are kept in a
+ * min-heap by the time each holds it at, updated when a segment, a held
+ * SYN or its report changes that time: reading the horizon is reading the
+ * heap's top, where a walk over the open connections cost a cache miss per
+ * connection (a second of every two on a capture with 30,000 connections
+ * lingering).
+ *
  * One entry per 4-tuple, with one exception: a SYN that reaches a server
  * still in TIME-WAIT and that Linux would not accept
  * (hsa_conn_syn_hits_time_wait()) is held by the old connection, which
@@ -53,6 +61,13 @@ struct slot {
 	struct hsa_conn *c;	/* NULL: empty */
 };
 
+/* A connection that holds the horizon back, keyed by the earliest time it
+ * may still bring to the analysis stage (see pending_ts()). */
+struct pending {
+	int64_t ts;
+	struct hsa_conn *c;
+};
+
 struct hsa_tracker {
 	struct hsa_tracker_config cfg;
 	struct hsa_flow_key_secret secret;
@@ -68,6 +83,14 @@ struct hsa_tracker {
 	int64_t next_expire;	/* look at the list heads again from then */
 	int64_t next_progress;	/* tell the analysis stage again from then */
 	size_t held;		/* connections holding a SYN (held_syn) */
+	/* A min-heap of the connections that hold the horizon back, so that
+	 * the horizon is its top instead of a walk over every open
+	 * connection; pending_lost: it missed one for want of memory, and
+	 * the horizon walks the lists from then on. */
+	struct pending *pending;
+	size_t npending;
+	size_t pending_cap;
+	bool pending_lost;
 	struct hsa_tracker_stats stats;
 };
 
@@ -233,12 +256,127 @@ static int table_insert(struct hsa_tracker *t, struct hsa_conn *c)
 	return 0;
 }
 
+/* --- the horizon ------------------------------------------------------- */
+
+/* The earliest time c may still bring to the analysis stage, INT64_MAX for
+ * none: while it is not reported, the later FIN of one that has both (its
+ * TIME-WAIT start) and the SYN of one reusing a 4-tuple; reported or not,
+ * a SYN it holds. */
+static int64_t pending_ts(const struct hsa_conn *c)
+{
+	const struct hsa_endpoint *a = &c->ep[HSA_CLIENT], *b = &c->ep[HSA_SERVER];
+	int64_t h = INT64_MAX, fin;
+
+	if (c->list != L_HISTORY) {
+		if (a->fin.seen && b->fin.seen) {
+			fin = a->fin.ts > b->fin.ts ? a->fin.ts : b->fin.ts;
+			if (fin < h)
+				h = fin;
+		}
+		if (c->has_previous && c->first_ts < h)
+			h = c->first_ts;
+	}
+	if (c->held_syn && c->held_syn->ts_ns < h)
+		h = c->held_syn->ts_ns;
+	return h;
+}
+
+static void pending_set(struct hsa_tracker *t, size_t i, struct pending e)
+{
+	t->pending[i] = e;
+	e.c->pending_slot = (uint32_t)i + 1;
+}
+
+static void pending_up(struct hsa_tracker *t, size_t i)
+{
+	struct pending e = t->pending[i];
+	size_t parent;
+
+	for (; i > 0; i = parent) {
+		parent = (i - 1) / 2;
+		if (t->pending[parent].ts <= e.ts)
+			break;
+		pending_set(t, i, t->pending[parent]);
+	}
+	pending_set(t, i, e);
+}
+
+static void pending_down(struct hsa_tracker *t, size_t i)
+{
+	struct pending e = t->pending[i];
+	size_t child;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= t->npending)
+			break;
+		if (child + 1 < t->npending &&
+		    t->pending[child + 1].ts < t->pending[child].ts)
+			child++;
+		if (e.ts <= t->pending[child].ts)
+			break;
+		pending_set(t, i, t->pending[child]);
+		i = child;
+	}
+	pending_set(t, i, e);
+}
+
+static void pending_remove(struct hsa_tracker *t, struct hsa_conn *c)
+{
+	size_t i = c->pending_slot - 1;
+
+	c->pending_slot = 0;
+	if (i == --t->npending)
+		return;
+	pending_set(t, i, t->pending[t->npending]);
+	pending_up(t, i);
+	pending_down(t, t->pending[i].c->pending_slot - 1);
+}
+
+/* Put c where its pending_ts() says, after anything that may change it:
+ * a segment, a held SYN, its report. */
+static void pending_update(struct hsa_tracker *t, struct hsa_conn *c)
+{
+	int64_t ts = pending_ts(c);
+	size_t i;
+
+	if (!c->pending_slot) {
+		if (ts == INT64_MAX || t->pending_lost)
+			return;
+		if (t->npending == t->pending_cap) {
+			size_t n = t->pending_cap ? t->pending_cap * 2 : 1024;
+			struct pending *np = realloc(t->pending, n * sizeof(*np));
+
+			if (!np) {
+				t->pending_lost = true;
+				return;
+			}
+			t->pending = np;
+			t->pending_cap = n;
+		}
+		i = t->npending++;
+		t->pending[i] = (struct pending){ ts, c };
+		pending_up(t, i);
+		return;
+	}
+	i = c->pending_slot - 1;
+	if (ts == INT64_MAX)
+		pending_remove(t, c);
+	else if (ts != t->pending[i].ts) {
+		t->pending[i].ts = ts;
+		pending_up(t, i);
+		pending_down(t, c->pending_slot - 1);
+	}
+}
+
 /* --- life cycle ------------------------------------------------------- */
 
 static void release(struct hsa_tracker *t, struct hsa_conn *c)
 {
 	list_remove(t, c);
 	table_remove(t, c);
+	if (c->pending_slot)
+		pending_remove(t, c);
 	if (c->held_syn)
 		t->held--;
 	free(c->held_syn);
@@ -265,6 +403,7 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	list_remove(t, c);
 	list_append(t, c, L_HISTORY);
 	c->queued_ts = c->active_ns;
+	pending_update(t, c);
 }
 
 static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
@@ -305,6 +444,7 @@ static bool hold_syn(struct hsa_tracker *t, struct hsa_conn *c,
 	t->held++;
 	*c->held_syn = *p;
 	c->held_gap_ns = t->now - c->active_ns;
+	pending_update(t, c);
 	return true;
 }
 
@@ -395,34 +535,25 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 }
 
 /* The earliest time a connection not yet reported may still bring to the
- * analysis stage: the later FIN of one that has both (its TIME-WAIT
- * start), the SYN of one reusing a 4-tuple (held ones too, which may sit
- * in a history entry), and anything from now on. */
+ * analysis stage (see pending_ts()), and anything from now on.  The heap
+ * of pending connections has it at its top; without the heap (out of
+ * memory once) every open connection, and every held SYN, is looked at. */
 static int64_t horizon(const struct hsa_tracker *t, int64_t capture_now)
 {
-	const struct hsa_endpoint *a, *b;
 	const struct hsa_conn *c;
-	int64_t h = capture_now - REORDER_SLACK_NS, fin;
+	int64_t h = capture_now - REORDER_SLACK_NS, ts;
 	int l;
 
-	for (l = 0; l < L_HISTORY; l++)
-		for (c = t->lists[l].head; c; c = c->next) {
-			a = &c->ep[HSA_CLIENT];
-			b = &c->ep[HSA_SERVER];
-			if (a->fin.seen && b->fin.seen) {
-				fin = a->fin.ts > b->fin.ts ? a->fin.ts : b->fin.ts;
-				if (fin < h)
-					h = fin;
-			}
-			if (c->has_previous && c->first_ts < h)
-				h = c->first_ts;
-			if (c->held_syn && c->held_syn->ts_ns < h)
-				h = c->held_syn->ts_ns;
-		}
-	/* Held SYNs are rare: the history is walked only when there are. */
-	for (c = t->held ? t->lists[L_HISTORY].head : NULL; c; c = c->next)
-		if (c->held_syn && c->held_syn->ts_ns < h)
-			h = c->held_syn->ts_ns;
+	if (!t->pending_lost) {
+		if (t->npending && t->pending[0].ts < h)
+			h = t->pending[0].ts;
+		return h;
+	}
+	for (l = 0; l < L_COUNT; l++)
+		for (c = l < L_HISTORY || t->held ? t->lists[l].head : NULL; c;
+		    c = c->next)
+			if ((ts = pending_ts(c)) < h)
+				h = ts;
 	return h;
 }
 
@@ -555,6 +686,7 @@ static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
 		list_append(t, c, which);
 		c->queued_ts = c->active_ns;
 	}
+	pending_update(t, c);
 }
 
 static int by_id(const void *a, const void *b)
@@ -653,5 +785,6 @@ void hsa_tracker_free(struct hsa_tracker *t)
 		free(c);
 	}
 	free(t->slots);
+	free(t->pending);
 	free(t);
 }

@@ -1,6 +1,6 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
-# layer; the metrics writer, the HTTP request parser, the TIME-WAIT
-# pressure queue and the Community ID hash.  Included by the top
+# layer; the metrics writer, the HTTP request parser, the tracker's
+# horizon, the TIME-WAIT pressure queue and the Community ID hash.  Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
@@ -17,6 +17,7 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_http_parse \
 	tests/unit/test_seq_sketch \
 	tests/unit/test_verdicts \
+	tests/unit/test_horizon \
 	tests/unit/test_pressure \
 	tests/unit/test_live_groups \
 	tests/unit/test_community_id \
@@ -73,6 +74,13 @@ tests_unit_test_verdicts_SOURCES = tests/unit/test_verdicts.c src/seq.h \
 	src/conn.c src/verdict.c src/time_wait.c src/evidence.c
 tests_unit_test_verdicts_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_verdicts_LDADD = $(CMOCKA_LIBS)
+
+# The tracker's horizon: the tracker and the connection code it drives.
+tests_unit_test_horizon_SOURCES = tests/unit/test_horizon.c src/seq.h \
+	src/tracker.c src/conn.c src/verdict.c src/time_wait.c src/evidence.c \
+	src/flow_hash.h src/flow_hash.c
+tests_unit_test_horizon_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_horizon_LDADD = $(CMOCKA_LIBS)
 
 # The pressure queue links only the model and the hash it keys pairs with.
 tests_unit_test_pressure_SOURCES = tests/unit/test_pressure.c \

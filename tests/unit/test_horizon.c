@@ -1,0 +1,278 @@
+/*
+ * test_horizon.c - unit tests of the tracker's horizon, the time the
+ * progress hook is given (hsa_tracker.h): no connection reported from then
+ * on may bring the analysis stage anything earlier.  It is the earliest of
+ * the later FIN of every closed connection not yet reported, the SYN of
+ * every unreported connection that reuses a 4-tuple, and the capture's
+ * time less one second of reordering slack.  The tracker keeps these in a
+ * heap; here the same value is worked out from the segments fed, at every
+ * progress call, for a handful of connections by hand and for a few
+ * hundred closing in scattered order.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hsa_tracker.h"
+
+#define MS	1000000LL		/* nanoseconds */
+#define T0	(1700000000LL * 1000000000LL)
+#define SLACK_MS	1000		/* the tracker's REORDER_SLACK_NS */
+
+#define SYN	HSA_TCP_SYN
+#define ACK	HSA_TCP_ACK
+#define FIN	HSA_TCP_FIN
+
+enum { FROM_CLIENT, FROM_SERVER };
+
+struct run {
+	struct hsa_tracker *t;
+	int calls;		/* progress calls so far */
+	int64_t last;		/* the latest horizon, ms after T0 */
+	bool reported[65536];	/* by client port */
+	/* The oracle of the scattered test: a connection's later FIN (ms),
+	 * set once both FINs have been fed; -1 before. */
+	int64_t later_fin[65536];
+	int64_t now_ms;		/* the segment being fed */
+	bool check;		/* compare every call with the oracle */
+	int checked;
+};
+
+static struct run *R;
+
+static void on_progress(void *ctx, int64_t horizon)
+{
+	struct run *r = ctx;
+	int64_t want = r->now_ms - SLACK_MS;
+	int port;
+
+	r->calls++;
+	r->last = (horizon - T0) / MS;
+	if (!r->check)
+		return;
+	for (port = 0; port < 65536; port++)
+		if (r->later_fin[port] >= 0 && !r->reported[port] &&
+		    r->later_fin[port] < want)
+			want = r->later_fin[port];
+	assert_int_equal(horizon, T0 + want * MS);
+	r->checked++;
+}
+
+static void on_conn(void *ctx, struct hsa_conn *c, const struct hsa_verdict *v)
+{
+	struct run *r = ctx;
+
+	(void)v;
+	r->reported[c->ep[HSA_CLIENT].port] = true;
+}
+
+static int setup(void **state)
+{
+	struct hsa_tracker_config cfg;
+	int i;
+
+	R = calloc(1, sizeof(*R));
+	assert_non_null(R);
+	for (i = 0; i < 65536; i++)
+		R->later_fin[i] = -1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.handshake_timeout_ns = HSA_DEFAULT_HANDSHAKE_TIMEOUT_NS;
+	cfg.idle_timeout_ns = HSA_DEFAULT_IDLE_TIMEOUT_NS;
+	cfg.linger_ns = HSA_DEFAULT_LINGER_NS;
+	cfg.history_ns = HSA_DEFAULT_HISTORY_NS;
+	cfg.max_flows = 4096;
+	cfg.sink = on_conn;
+	cfg.progress = on_progress;
+	cfg.ctx = R;
+	R->t = hsa_tracker_new(&cfg);
+	assert_non_null(R->t);
+	*state = R;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct run *r = *state;
+
+	hsa_tracker_free(r->t);
+	free(r);
+	return 0;
+}
+
+/* One segment of 10.0.0.1:port <-> 10.0.0.2:80 at T0 + ms. */
+static void seg(struct run *r, int64_t ms, uint16_t port, int from,
+    uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct hsa_packet p;
+	struct hsa_addr a = { { 10, 0, 0, 1 } }, b = { { 10, 0, 0, 2 } };
+
+	memset(&p, 0, sizeof(p));
+	p.ts_ns = T0 + ms * MS;
+	p.ip_version = 4;
+	p.src = from == FROM_CLIENT ? a : b;
+	p.dst = from == FROM_CLIENT ? b : a;
+	p.sport = from == FROM_CLIENT ? port : 80;
+	p.dport = from == FROM_CLIENT ? 80 : port;
+	p.seq = seq;
+	p.ack = ack;
+	p.flags = flags;
+	p.window = 65535;
+	r->now_ms = ms;
+	hsa_tracker_hash(r->t, &p);
+	hsa_tracker_segment(r->t, &p);
+}
+
+#define CISN	1000u
+#define SISN	5000u
+
+static void open_conn(struct run *r, int64_t ms, uint16_t port)
+{
+	seg(r, ms, port, FROM_CLIENT, CISN, 0, SYN);
+	seg(r, ms + 1, port, FROM_SERVER, SISN, CISN + 1, SYN | ACK);
+	seg(r, ms + 2, port, FROM_CLIENT, CISN + 1, SISN + 1, ACK);
+}
+
+/* The client's FIN at fin_ms, the server's FIN with its ACK at
+ * peer_fin_ms, the final ACK 1 ms later. */
+static void client_fin(struct run *r, int64_t fin_ms, uint16_t port)
+{
+	seg(r, fin_ms, port, FROM_CLIENT, CISN + 1, SISN + 1, FIN | ACK);
+}
+
+static void server_fin(struct run *r, int64_t peer_fin_ms, uint16_t port)
+{
+	seg(r, peer_fin_ms, port, FROM_SERVER, SISN + 1, CISN + 2, FIN | ACK);
+	r->later_fin[port] = peer_fin_ms;
+}
+
+static void final_ack(struct run *r, int64_t ms, uint16_t port)
+{
+	seg(r, ms, port, FROM_CLIENT, CISN + 2, SISN + 2, ACK);
+}
+
+/* A packet of an open connection that never closes, to move time on. */
+static void tick(struct run *r, int64_t ms)
+{
+	seg(r, ms, 9, FROM_CLIENT, 1, 1, ACK);
+}
+
+/* Two connections close; the horizon waits for each one's later FIN
+ * until its linger (4 s) has passed and it is reported, then a SYN
+ * reusing the first one's 4-tuple holds it back while unanswered. */
+static void by_hand(void **state)
+{
+	struct run *r = *state;
+
+	open_conn(r, 0, 40000);
+	open_conn(r, 100, 40001);
+	tick(r, 1200);
+	assert_int_equal(r->last, 1200 - SLACK_MS);
+	client_fin(r, 1300, 40000);
+	server_fin(r, 1310, 40000);
+	final_ack(r, 1311, 40000);
+	client_fin(r, 1500, 40001);
+	server_fin(r, 1520, 40001);
+	final_ack(r, 1521, 40001);
+	tick(r, 2400);
+	assert_int_equal(r->last, 1310);
+	tick(r, 5300);		/* 40000 reported at 5311 */
+	assert_false(r->reported[40000]);
+	assert_int_equal(r->last, 1310);
+	tick(r, 5400);
+	assert_true(r->reported[40000]);
+	assert_int_equal(r->last, 1520);
+	tick(r, 5600);
+	assert_true(r->reported[40001]);
+	assert_int_equal(r->last, 5600 - SLACK_MS);
+	/* A new SYN on 40000's 4-tuple, in its history: port reuse. */
+	seg(r, 6000, 40000, FROM_CLIENT, CISN + 100000, 0, SYN);
+	tick(r, 7500);
+	assert_int_equal(r->last, 6000);
+	tick(r, 7600);
+	assert_int_equal(r->last, 6000);
+}
+
+/* A few hundred connections close in an order unrelated to their
+ * opening, with FINs up to 3 s apart: at every progress call the horizon
+ * is the oracle's (on_progress compares). */
+static void scattered(void **state)
+{
+	enum { N = 400 };
+	struct run *r = *state;
+	struct ev {
+		int64_t ms;
+		uint16_t port;
+		uint8_t what;	/* 0 open, 1 client FIN, 2 server FIN, 3 ACK */
+	} *ev = calloc(4 * N, sizeof(*ev)), e;
+	uint32_t x = 12345;
+	size_t n = 0, i, j;
+	int64_t ms;
+
+	assert_non_null(ev);
+	for (i = 0; i < N; i++) {
+		uint16_t port = (uint16_t)(41000 + i);
+
+		ms = (int64_t)i * 10;
+		x = x * 1103515245u + 12345u;
+		ev[n++] = (struct ev){ ms, port, 0 };
+		ms += 10 + (x >> 16) % 5000;
+		ev[n++] = (struct ev){ ms, port, 1 };
+		x = x * 1103515245u + 12345u;
+		ms += 1 + (x >> 16) % 3000;
+		ev[n++] = (struct ev){ ms, port, 2 };
+		ev[n++] = (struct ev){ ms + 1, port, 3 };
+	}
+	/* In time order (insertion sort: stable, small). */
+	for (i = 1; i < n; i++) {
+		e = ev[i];
+		for (j = i; j > 0 && ev[j - 1].ms > e.ms; j--)
+			ev[j] = ev[j - 1];
+		ev[j] = e;
+	}
+	r->check = true;
+	for (i = 0; i < n; i++) {
+		switch (ev[i].what) {
+		case 0:
+			/* SYN, SYN/ACK and ACK within the same ms. */
+			seg(r, ev[i].ms, ev[i].port, FROM_CLIENT, CISN, 0, SYN);
+			seg(r, ev[i].ms, ev[i].port, FROM_SERVER, SISN, CISN + 1, SYN | ACK);
+			seg(r, ev[i].ms, ev[i].port, FROM_CLIENT, CISN + 1, SISN + 1, ACK);
+			break;
+		case 1:
+			client_fin(r, ev[i].ms, ev[i].port);
+			break;
+		case 2:
+			/* The oracle learns the FIN after the tracker has
+			 * it: the hook may run before it is applied. */
+			seg(r, ev[i].ms, ev[i].port, FROM_SERVER, SISN + 1, CISN + 2, FIN | ACK);
+			r->later_fin[ev[i].port] = ev[i].ms;
+			break;
+		default:
+			final_ack(r, ev[i].ms, ev[i].port);
+		}
+	}
+	for (ms = ev[n - 1].ms + 100; ms < ev[n - 1].ms + 6000; ms += 100)
+		tick(r, ms);
+	/* 400 connections, about 10 s of capture: a call per 100 ms. */
+	assert_true(r->checked > 100);
+	for (i = 0; i < N; i++)
+		assert_true(r->reported[41000 + i]);
+	free(ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(by_hand, setup, teardown),
+		cmocka_unit_test_setup_teardown(scattered, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
