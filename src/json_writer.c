@@ -1,5 +1,10 @@
 /*
  * json_writer.c - see json_writer.h.
+ *
+ * Each value makes room once for its key, separator and digits, and writes
+ * them in place: the connection log writes some 70 values per line, and a
+ * bounds check and a copy call per punctuation mark cost more than the
+ * values themselves.
  */
 #include "config.h"
 
@@ -55,6 +60,44 @@ static void raw(struct hsa_jw *w, const char *s, size_t n)
 	w->len += n;
 }
 
+/* Room for a comma, the quoted key k (n bytes) and its colon, and `more`
+ * bytes after them; they are written, and the position after them is
+ * returned (NULL when out of memory). */
+static char *key_n(struct hsa_jw *w, const char *k, size_t n, size_t more)
+{
+	char *b;
+
+	if (w->len + n + 4 + more > w->cap && !reserve(w, n + 4 + more))
+		return NULL;
+	b = w->buf + w->len;
+	if (w->need_comma)
+		*b++ = ',';
+	if (k) {
+		/* Keys are the report's own names: nothing to escape. */
+		*b++ = '"';
+		memcpy(b, k, n);
+		b += n;
+		*b++ = '"';
+		*b++ = ':';
+	}
+	w->need_comma = true;
+	return b;
+}
+
+/* The key k and room for `more` bytes after it (see key_n()). */
+static char *key_room(struct hsa_jw *w, const char *k, size_t more)
+{
+	return key_n(w, k, k ? strlen(k) : 0, more);
+}
+
+static void key(struct hsa_jw *w, const char *k)
+{
+	char *b = key_room(w, k, 0);
+
+	if (b)
+		w->len = (size_t)(b - w->buf);
+}
+
 /* A JSON string: quotes, backslashes and control characters escaped; the
  * runs between them are copied whole. */
 static void quoted(struct hsa_jw *w, const char *s)
@@ -83,29 +126,33 @@ static void quoted(struct hsa_jw *w, const char *s)
 	raw(w, "\"", 1);
 }
 
-static void key(struct hsa_jw *w, const char *k)
+/* True when s needs no escaping; *n is its length. */
+static bool plain_string(const char *s, size_t *n)
 {
-	if (w->need_comma)
-		raw(w, ",", 1);
-	if (k) {
-		/* Keys are the report's own names: nothing to escape. */
-		size_t n = strlen(k);
+	const unsigned char *p = (const unsigned char *)s;
 
-		if (w->len + n + 3 > w->cap && !reserve(w, n + 3))
-			return;
-		w->buf[w->len++] = '"';
-		memcpy(w->buf + w->len, k, n);
-		w->len += n;
-		w->buf[w->len++] = '"';
-		w->buf[w->len++] = ':';
-	}
-	w->need_comma = true;
+	for (; *p; p++)
+		if (*p == '"' || *p == '\\' || *p < 0x20)
+			return false;
+	*n = (size_t)(p - (const unsigned char *)s);
+	return true;
+}
+
+/* The key k and the n bytes of literal v. */
+static void key_literal(struct hsa_jw *w, const char *k, const char *v,
+    size_t n)
+{
+	char *b = key_room(w, k, n);
+
+	if (!b)
+		return;
+	memcpy(b, v, n);
+	w->len = (size_t)(b + n - w->buf);
 }
 
 void hsa_jw_open(struct hsa_jw *w, const char *k)
 {
-	key(w, k);
-	raw(w, "{", 1);
+	key_literal(w, k, "{", 1);
 	w->need_comma = false;
 }
 
@@ -117,8 +164,7 @@ void hsa_jw_close(struct hsa_jw *w)
 
 void hsa_jw_array(struct hsa_jw *w, const char *k)
 {
-	key(w, k);
-	raw(w, "[", 1);
+	key_literal(w, k, "[", 1);
 	w->need_comma = false;
 }
 
@@ -130,8 +176,21 @@ void hsa_jw_array_end(struct hsa_jw *w)
 
 void hsa_jw_string(struct hsa_jw *w, const char *k, const char *v)
 {
-	key(w, k);
-	quoted(w, v);
+	size_t n;
+	char *b;
+
+	if (!plain_string(v, &n)) {
+		key(w, k);
+		quoted(w, v);
+		return;
+	}
+	if (!(b = key_room(w, k, n + 2)))
+		return;
+	*b++ = '"';
+	memcpy(b, v, n);
+	b += n;
+	*b++ = '"';
+	w->len = (size_t)(b - w->buf);
 }
 
 /* Digits of v, most significant first, into end-backwards buffer. */
@@ -146,22 +205,23 @@ static char *utoa_back(uint64_t v, char *end)
 
 void hsa_jw_uint(struct hsa_jw *w, const char *k, uint64_t v)
 {
-	char buf[24], *p = utoa_back(v, buf + sizeof(buf));
+	char buf[24], *p = utoa_back(v, buf + sizeof(buf)), *b;
+	size_t n = (size_t)(buf + sizeof(buf) - p);
 
-	key(w, k);
-	raw(w, p, (size_t)(buf + sizeof(buf) - p));
+	if (!(b = key_room(w, k, n)))
+		return;
+	memcpy(b, p, n);
+	w->len = (size_t)(b + n - w->buf);
 }
 
 void hsa_jw_bool(struct hsa_jw *w, const char *k, bool v)
 {
-	key(w, k);
-	raw(w, v ? "true" : "false", v ? 4 : 5);
+	key_literal(w, k, v ? "true" : "false", v ? 4 : 5);
 }
 
 void hsa_jw_null(struct hsa_jw *w, const char *k)
 {
-	key(w, k);
-	raw(w, "null", 4);
+	key_literal(w, k, "null", 4);
 }
 
 void hsa_jw_ms(struct hsa_jw *w, const char *k, int64_t ns)
@@ -186,6 +246,5 @@ void hsa_jw_ms(struct hsa_jw *w, const char *k, int64_t ns)
 	p = utoa_back(whole, p);
 	if (ns < 0)
 		*--p = '-';
-	key(w, k);
-	raw(w, p, (size_t)(end - p));
+	key_literal(w, k, p, (size_t)(end - p));
 }
