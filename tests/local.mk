@@ -131,6 +131,8 @@ EXTRA_DIST += \
 	bench/Makefile \
 	bench/run.sh \
 	bench/make_real_trace.sh \
+	bench/live.sh \
+	bench/load.c \
 	bench/floor.c \
 	bench/measure.c
 
