@@ -134,13 +134,25 @@ def next_seq(work, sport, dport):
     return nxt
 
 
+def scapy_layers():
+    """scapy's IP and TCP.  Importing scapy takes seconds (more on a busy
+    machine), so the cases that forge segments import it before their
+    traffic starts: an RST meant to follow a close must not arrive after
+    hsanalyze's linger (4 s of capture time) has reported the connection."""
+    logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+    from scapy.layers.inet import IP, TCP
+    return IP, TCP
+
+
+FORGING = ('rst_stray', 'rst_tw_kill')
+
+
 def forge_rst(sport, dport, seq):
     """An RST from 127.0.0.1:sport to :dport, built by scapy and sent
     through a raw IP socket: scapy's own send() goes out on lo through a
     packet socket with an Ethernet header that is not this host's, and TCP
     drops such a frame before it looks at it."""
-    logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-    from scapy.layers.inet import IP, TCP
+    IP, TCP = scapy_layers()
     pkt = bytes(IP(src=HOST, dst=HOST) /
                 TCP(sport=sport, dport=dport, flags='R', seq=seq, window=0))
     with socket.socket(socket.AF_INET, socket.SOCK_RAW,
@@ -553,6 +565,8 @@ def main():
         return 2
     what, case, work = sys.argv[1:]
     if what == 'run':
+        if case in FORGING:
+            scapy_layers()
         info = {'case': case}
         CASES[case](work, info)
         with open(os.path.join(work, 'case.json'), 'w') as fh:
