@@ -40,46 +40,7 @@ grep -q '^# TYPE hsanalyze_findings gauge$' "$work/first.txt" &&
 	ok "before the traffic: the findings family, no finding" ||
 	{ bad "before the traffic"; grep hsanalyze_findings "$work/first.txt"; }
 
-"$PY" - $T $K >"$work/traffic.log" 2>&1 <<'EOF_PY' &
-import errno, socket, sys, threading, time
-T, K = int(sys.argv[1]), int(sys.argv[2])
-def listen(port, serve):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(64)
-    threading.Thread(target=serve, args=(s,), daemon=True).start()
-def answer(s):
-    while True:
-        c, _ = s.accept()
-        c.recv(10)
-        c.send(b"ok")
-        c.recv(10)              # the client's FIN
-        c.close()
-def sink(s):
-    c, _ = s.accept()
-    while c.recv(100):
-        pass
-listen(T, answer)
-listen(K, sink)
-n = 0
-while True:
-    try:
-        c = socket.create_connection(("127.0.0.1", T))
-    except OSError as e:
-        if e.errno != errno.EADDRNOTAVAIL:
-            raise
-        break
-    c.send(b"hi")
-    c.recv(10)
-    c.close()                   # the client closes first
-    n += 1
-print("to port %d: %d connections, then EADDRNOTAVAIL" % (T, n), flush=True)
-c = socket.create_connection(("127.0.0.1", K))
-for _ in range(100):            # 10 s at most; the test stops it sooner
-    c.send(b".")
-    time.sleep(0.1)
-EOF_PY
+"$PY" "$live/closer_traffic.py" $T $K all 10 >"$work/traffic.log" 2>&1 &
 py_pid=$!
 
 # Scrape until the finding is served (at most 12 s), hsanalyze running.

@@ -55,39 +55,7 @@ while [ ! -s "$work/r.json" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 	{ bad "first SIGHUP"; ls -l "$work"; show "$work/h.err" stderr; }
 [ -s "$work/r.html" ] && ok "SIGHUP: the HTML report written too" || bad "no HTML report after SIGHUP"
 
-"$PY" - $T $K >"$work/traffic.log" 2>&1 <<'EOF_PY' &
-import socket, sys, threading, time
-T, K = int(sys.argv[1]), int(sys.argv[2])
-def listen(port, serve):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(64)
-    threading.Thread(target=serve, args=(s,), daemon=True).start()
-def answer(s):
-    while True:
-        c, _ = s.accept()
-        c.recv(10)
-        c.send(b"ok")
-        c.recv(10)              # the client's FIN
-        c.close()
-def sink(s):
-    c, _ = s.accept()
-    while c.recv(100):
-        pass
-listen(T, answer)
-listen(K, sink)
-for _ in range(20):
-    c = socket.create_connection(("127.0.0.1", T))
-    c.send(b"hi")
-    c.recv(10)
-    c.close()                   # the client closes first
-print("20 connections to port %d" % T, flush=True)
-c = socket.create_connection(("127.0.0.1", K))
-for _ in range(150):            # 15 s at most; the test stops it sooner
-    c.send(b".")
-    time.sleep(0.1)
-EOF_PY
+"$PY" "$live/closer_traffic.py" $T $K 20 15 >"$work/traffic.log" 2>&1 &
 py_pid=$!
 
 html_before=$(stat -c %Y.%i "$work/r.html")
