@@ -25,6 +25,10 @@ test_name=metrics_findings_live
 . "$live/netns.sh"
 netns_enter "net.ipv4.ip_local_port_range=40000 40009" net.ipv4.tcp_tw_reuse=0 -- "$@"
 command -v curl >/dev/null 2>&1 || skip "no curl (scripts/setup-debian.sh installs it)"
+# scrape: one GET /metrics.  The scraper closes first (the metrics server
+# waits for it), so each scrape leaves a TIME-WAIT on curl's side: its local
+# port comes from outside the 10-port range, which the traffic spends.
+scrape() { curl -s -m 5 --local-port 30000-30999 "http://127.0.0.1:$M/metrics"; }
 [ -x "$PY" ] || skip "no $PY"
 work_dir -k /tmp/hsa-metrics-findings.XXXXXX
 
@@ -34,7 +38,7 @@ WANT='hsanalyze_findings{code="PORTS_EXHAUSTED",severity="critical"} 1'
 bg_pid=$!
 wait_listening "$bg_pid" "$work/h.err" || { bad "hsanalyze did not start"; show "$work/h.err" stderr; finish; }
 
-curl -s -m 5 "http://127.0.0.1:$M/metrics" >"$work/first.txt"
+scrape >"$work/first.txt"
 grep -q '^# TYPE hsanalyze_findings gauge$' "$work/first.txt" &&
 	! grep -q '^hsanalyze_findings{' "$work/first.txt" &&
 	ok "before the traffic: the findings family, no finding" ||
@@ -46,7 +50,7 @@ py_pid=$!
 # Scrape until the finding is served (at most 12 s), hsanalyze running.
 found=0 i=0
 while [ $i -lt 40 ]; do
-	curl -s -m 5 "http://127.0.0.1:$M/metrics" >"$work/page.txt"
+	scrape >"$work/page.txt"
 	if grep -qxF "$WANT" "$work/page.txt"; then
 		kill -0 "$bg_pid" 2>/dev/null && found=1
 		break
