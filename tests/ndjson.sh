@@ -15,11 +15,7 @@ test_name=ndjson
 work_dir
 
 # Every bundled capture that has an expected report and exits 0.
-"$PY" -c 'import json, os, sys
-for f in sorted(os.listdir(sys.argv[1])):
-    d = json.load(open(os.path.join(sys.argv[1], f)))
-    if d.get("exit_status", 0) == 0:
-        print(f[:-5], d["pcap"])' "$P/expected" >"$work/list"
+ok_captures "$P/expected" >"$work/list"
 pairs=''
 while read -r name pcap; do
 	if "$H" --json --all-connections -o "$work/$name.json" --ndjson "$work/$name.ndjson" \

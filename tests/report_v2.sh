@@ -17,11 +17,7 @@ test_name=report_v2
 work_dir
 
 # --- every bundled capture, against the schemas
-"$PY" -c 'import json, os, sys
-for f in sorted(os.listdir(sys.argv[1])):
-    d = json.load(open(os.path.join(sys.argv[1], f)))
-    if d.get("exit_status", 0) == 0:
-        print(f[:-5], d["pcap"])' "$P/expected" >"$work/list"
+ok_captures "$P/expected" >"$work/list"
 files=''
 while read -r name pcap; do
 	if "$H" --json -o "$work/$name.json" --ndjson "$work/$name.ndjson" --ndjson-summary \

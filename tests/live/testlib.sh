@@ -30,6 +30,8 @@
 #                      "listening on".  Returns 0 then; else PID is gone: 1
 #                      when it exited by itself (exit status in $status), 2
 #                      when it was killed for not listening in time.
+#   ok_captures DIR    one line "NAME PCAP" for each expected report DIR/NAME.json
+#                      (tests/pcaps/expected) whose capture exits 0, by name
 #   stop_pid PID SIGNAL|- SECONDS
 #                      sends SIGNAL to PID (- for none: it is to stop by
 #                      itself) and waits at most SECONDS for it to end: 0
@@ -94,6 +96,14 @@ _tl_cleanup() {
         chmod -R u+w "$work" 2>/dev/null
         rm -rf "$work"
     fi
+}
+
+ok_captures() {
+    "${PY:-/usr/bin/python3}" -c 'import json, os, sys
+for f in sorted(os.listdir(sys.argv[1])):
+    d = json.load(open(os.path.join(sys.argv[1], f)))
+    if d.get("exit_status", 0) == 0:
+        print(f[:-5], d["pcap"])' "$1"
 }
 
 wait_listening() {
