@@ -1,6 +1,6 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
 # layer; the metrics writer, the HTTP request parser, the tracker's
-# horizon, the TIME-WAIT pressure queue and the Community ID hash.  Included by the top
+# horizon, the TIME-WAIT pressure queue, the flow hash and the Community ID hash.  Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
@@ -21,6 +21,7 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_pressure \
 	tests/unit/test_live_groups \
 	tests/unit/test_community_id \
+	tests/unit/test_flow_hash \
 	tests/unit/test_tw_series
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
@@ -101,6 +102,12 @@ tests_unit_test_community_id_SOURCES = tests/unit/test_community_id.c \
 	src/community_id.c
 tests_unit_test_community_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(NETTLE_CFLAGS)
 tests_unit_test_community_id_LDADD = $(CMOCKA_LIBS) $(NETTLE_LIBS)
+
+# The tracker's flow hash against a byte-wise SipHash-1-3.
+tests_unit_test_flow_hash_SOURCES = tests/unit/test_flow_hash.c \
+	src/flow_hash.h src/flow_hash.c
+tests_unit_test_flow_hash_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_flow_hash_LDADD = $(CMOCKA_LIBS)
 
 tests_unit_test_tw_series_SOURCES = tests/unit/test_tw_series.c \
 	src/time_wait_series.c include/hsa_tw_series.h
