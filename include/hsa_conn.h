@@ -156,19 +156,36 @@ struct hsa_hs_history {
 	struct hsa_hs_tx recent[HSA_HS_RECENT];	/* ring: transmission i at i % HSA_HS_RECENT */
 };
 
-struct hsa_conn {
-	/* Hot: read or written for every segment, kept together so that a
-	 * segment touches few cache lines. */
-	struct hsa_conn *hnext;		/* free list */
-	struct hsa_conn *prev;		/* lifecycle list */
-	struct hsa_conn *next;
+/* The tracker's bookkeeping of one 4-tuple (tracker.c): the list it is
+ * on, its slot in the table, its place in the horizon heap.  A connection
+ * being tracked has it inside its struct hsa_conn; once reported, only a
+ * short history entry that starts with it is kept.  Other stages do not
+ * read it (conn.c only asks whether a SYN is held). */
+struct hsa_conn_track {
+	struct hsa_conn_track *prev;	/* lifecycle list, or free list */
+	struct hsa_conn_track *next;
 	uint64_t hash;
 	int64_t queued_ts;	/* active_ns when last moved to its list's tail */
 	int64_t active_ns;	/* the tracker's clock at its latest segment */
+	/* A SYN for the next connection on this 4-tuple that the server, in
+	 * TIME-WAIT, did not accept (hsa_conn_syn_hits_time_wait()): the
+	 * tracker holds it here until the next connection starts (owned by
+	 * the tracker), so that the server's ACK and the client's RST that
+	 * follow are this connection's. */
+	struct hsa_packet *held_syn;
+	int64_t held_gap_ns;		/* since this connection's last segment,
+					 * on the tracker's clock */
+	uint32_t pending_slot;	/* the horizon heap: index + 1, 0 none */
+	uint8_t list;
+};
+
+struct hsa_conn {
+	/* Hot: read or written for every segment, kept together so that a
+	 * segment touches few cache lines. */
+	struct hsa_conn_track tk;
 	int64_t first_ts;
 	int64_t last_ts;
 	uint64_t id;
-	uint8_t list;
 	uint8_t ip_version;
 	bool roles_guessed;
 	bool evicted;
@@ -181,7 +198,6 @@ struct hsa_conn {
 	uint8_t n_synack;
 	bool has_previous;
 	uint32_t fin_retransmits;
-	uint32_t pending_slot;	/* the tracker's horizon heap: index + 1, 0 none */
 	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
 
 	/* Cold: the handshake, reuse. */
@@ -206,14 +222,6 @@ struct hsa_conn {
 	 * new.  last_data_from is the sender of the latest new data + 1. */
 	uint32_t exchanges;
 	uint8_t last_data_from;
-	/* A SYN for the next connection on this 4-tuple that the server, in
-	 * TIME-WAIT, did not accept (hsa_conn_syn_hits_time_wait()): the
-	 * tracker holds it here until the next connection starts (owned by
-	 * the tracker), so that the server's ACK and the client's RST that
-	 * follow are this connection's. */
-	struct hsa_packet *held_syn;
-	int64_t held_gap_ns;		/* since this connection's last segment,
-					 * on the tracker's clock */
 	uint64_t ack3_frame;
 	uint64_t rst_frame;		/* the accepted RST that ended it */
 	uint64_t previous_id;
@@ -273,8 +281,7 @@ static inline void hsa_conn_keep(struct hsa_conn *dst,
     const struct hsa_conn *src)
 {
 	*dst = *src;
-	dst->hnext = dst->prev = dst->next = NULL;
-	dst->held_syn = NULL;
+	dst->tk = (struct hsa_conn_track){ 0 };
 }
 
 /* Start a connection from its first segment, choosing client and server
@@ -301,6 +308,25 @@ bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *
  * beyond RCV.NXT, or with a newer timestamp, is taken as a new connection);
  * the server answers it with an ACK of the old connection instead. */
 bool hsa_conn_syn_hits_time_wait(const struct hsa_conn *c,
+    const struct hsa_packet *p);
+
+/* What that question needs of a connection once it is reported, when the
+ * tracker keeps only a short history entry of it (nothing changes it after
+ * the report). */
+struct hsa_tw_memo {
+	bool server_time_wait;	/* the server's state is TIME-WAIT */
+	bool seq_known;		/* the client's next_seq is known */
+	bool tsval_seen;	/* the client sent a TSval */
+	uint32_t next_seq;	/* the client's */
+	uint32_t last_tsval;	/* the client's */
+};
+
+/* The memo of c, whose server is in state server (its verdict's). */
+void hsa_conn_tw_memo(const struct hsa_conn *c, enum hsa_tcp_state server,
+    struct hsa_tw_memo *m);
+
+/* hsa_conn_syn_hits_time_wait() on the memo, for a SYN p from the client. */
+bool hsa_tw_memo_refuses(const struct hsa_tw_memo *m,
     const struct hsa_packet *p);
 
 /* True when the handshake is done or was never seen (the capture began

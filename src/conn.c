@@ -124,18 +124,38 @@ bool hsa_conn_syn_starts_new(const struct hsa_conn *c, const struct hsa_packet *
 	return hsa_seq_distance(p->seq, e->next_seq) > window;
 }
 
-bool hsa_conn_syn_hits_time_wait(const struct hsa_conn *c,
-    const struct hsa_packet *p)
+void hsa_conn_tw_memo(const struct hsa_conn *c, enum hsa_tcp_state server,
+    struct hsa_tw_memo *m)
 {
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT];
 
-	if (hsa_conn_sender(c, p) != HSA_CLIENT || !cl->seq_known ||
-	    hsa_endpoint_state(c, HSA_SERVER) != HSA_ST_TIME_WAIT)
+	m->server_time_wait = server == HSA_ST_TIME_WAIT;
+	m->seq_known = cl->seq_known;
+	m->tsval_seen = cl->tsval_seen;
+	m->next_seq = cl->next_seq;
+	m->last_tsval = cl->last_tsval;
+}
+
+bool hsa_tw_memo_refuses(const struct hsa_tw_memo *m,
+    const struct hsa_packet *p)
+{
+	if (!m->seq_known || !m->server_time_wait)
 		return false;
-	if (hsa_seq_after(p->seq, cl->next_seq))
+	if (hsa_seq_after(p->seq, m->next_seq))
 		return false;
-	return !(p->opt.has_timestamps && cl->tsval_seen &&
-	    hsa_seq_after(p->opt.tsval, cl->last_tsval));
+	return !(p->opt.has_timestamps && m->tsval_seen &&
+	    hsa_seq_after(p->opt.tsval, m->last_tsval));
+}
+
+bool hsa_conn_syn_hits_time_wait(const struct hsa_conn *c,
+    const struct hsa_packet *p)
+{
+	struct hsa_tw_memo m;
+
+	if (hsa_conn_sender(c, p) != HSA_CLIENT)
+		return false;
+	hsa_conn_tw_memo(c, hsa_endpoint_state(c, HSA_SERVER), &m);
+	return hsa_tw_memo_refuses(&m, p);
 }
 
 static void tx_from(struct hsa_hs_tx *t, const struct hsa_packet *p)
@@ -503,7 +523,7 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 		match_echoed_syn(c);
 	}
 	/* A TIME-WAIT server answering a SYN it does not accept. */
-	if (c->held_syn && s == HSA_SERVER && role == HSA_ROLE_ACK)
+	if (c->tk.held_syn && s == HSA_SERVER && role == HSA_ROLE_ACK)
 		role = HSA_ROLE_TIME_WAIT_ACK;
 
 	if (p->flags & HSA_TCP_FIN)

@@ -40,6 +40,8 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,22 +52,43 @@
 enum { L_HANDSHAKE, L_ESTABLISHED, L_CLOSED, L_HISTORY, L_COUNT };
 
 struct conn_list {
-	struct hsa_conn *head;	/* least recently active */
-	struct hsa_conn *tail;
+	struct hsa_conn_track *head;	/* least recently active */
+	struct hsa_conn_track *tail;
 	size_t count;
 	int64_t timeout_ns;
 };
 
 struct slot {
 	uint64_t hash;
-	struct hsa_conn *c;	/* NULL: empty */
+	struct hsa_conn_track *c;	/* NULL: empty */
 };
 
 /* A connection that holds the horizon back, keyed by the earliest time it
  * may still bring to the analysis stage (see pending_ts()). */
 struct pending {
 	int64_t ts;
-	struct hsa_conn *c;
+	struct hsa_conn_track *c;
+};
+
+/* What is kept of a reported connection: its 4-tuple, its id and what a
+ * SYN reusing the 4-tuple is judged by.  An eighth of a connection record,
+ * so that the records themselves are few (only the connections being
+ * tracked) and stay in the cache. */
+struct hist {
+	struct hsa_conn_track tk;	/* first: a track on L_HISTORY is a hist */
+	uint64_t id;
+	struct hsa_addr addr[2];	/* HSA_CLIENT, HSA_SERVER */
+	uint16_t port[2];
+	uint8_t ip_version;
+	struct hsa_tw_memo tw;
+};
+
+/* History entries are allocated this many at a time. */
+#define HIST_CHUNK 1024
+
+struct hist_chunk {
+	struct hist_chunk *next;
+	struct hist h[HIST_CHUNK];
 };
 
 struct hsa_tracker {
@@ -75,15 +98,21 @@ struct hsa_tracker {
 	size_t nslots;		/* a power of two, at least twice count */
 	size_t count;		/* entries in the table, history included */
 	struct conn_list lists[L_COUNT];
-	struct hsa_conn *free_conns;	/* released entries, for reuse */
+	struct hsa_conn_track *free_conns;	/* released records, for reuse */
+	/* History entries: free ones, at least one per connection being
+	 * tracked (new_conn() makes sure), so that reporting one never
+	 * needs memory. */
+	struct hsa_conn_track *free_hist;
+	size_t nfree_hist;
+	struct hist_chunk *chunks;
 	uint64_t next_id;
 	int64_t now;		/* the tracker's clock (see hsa_tracker.h) */
 	int64_t clock_ts;	/* the capture time now last followed */
 	bool started;		/* a segment has set the clock */
 	int64_t next_expire;	/* look at the list heads again from then */
 	int64_t next_progress;	/* tell the analysis stage again from then */
-	size_t held;		/* connections holding a SYN (held_syn) */
-	/* A min-heap of the connections that hold the horizon back, so that
+	size_t held;		/* entries holding a SYN (held_syn) */
+	/* A min-heap of the entries that hold the horizon back, so that
 	 * the horizon is its top instead of a walk over every open
 	 * connection; pending_lost: it missed one for want of memory, and
 	 * the horizon walks the lists from then on. */
@@ -129,9 +158,80 @@ struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 	return t;
 }
 
+/* --- entries: a connection or its history ----------------------------- */
+
+static bool is_hist(const struct hsa_conn_track *e)
+{
+	return e->list == L_HISTORY;
+}
+
+static struct hsa_conn *conn_of(struct hsa_conn_track *e)
+{
+	return (struct hsa_conn *)((char *)e - offsetof(struct hsa_conn, tk));
+}
+
+static const struct hsa_conn *const_conn_of(const struct hsa_conn_track *e)
+{
+	return (const struct hsa_conn *)((const char *)e -
+	    offsetof(struct hsa_conn, tk));
+}
+
+static const struct hist *hist_of(const struct hsa_conn_track *e)
+{
+	return (const struct hist *)e;
+}
+
+static uint64_t entry_id(const struct hsa_conn_track *e)
+{
+	return is_hist(e) ? hist_of(e)->id : const_conn_of(e)->id;
+}
+
+/* Which end sent p, HSA_CLIENT or HSA_SERVER. */
+static int entry_sender(const struct hsa_conn_track *e,
+    const struct hsa_packet *p)
+{
+	const struct hist *h;
+
+	if (!is_hist(e))
+		return hsa_conn_sender(const_conn_of(e), p);
+	h = hist_of(e);
+	return h->port[HSA_CLIENT] == p->sport &&
+	    memcmp(h->addr[HSA_CLIENT].bytes, p->src.bytes, 16) == 0 ?
+	    HSA_CLIENT : HSA_SERVER;
+}
+
+/* Make sure n more history entries are free: 0, or -1 out of memory. */
+static int hist_reserve(struct hsa_tracker *t, size_t n)
+{
+	struct hist_chunk *ch;
+	size_t i;
+
+	if (t->nfree_hist >= n)
+		return 0;
+	if (!(ch = malloc(sizeof(*ch))))
+		return -1;
+	ch->next = t->chunks;
+	t->chunks = ch;
+	for (i = 0; i < HIST_CHUNK; i++) {
+		ch->h[i].tk.next = t->free_hist;
+		t->free_hist = &ch->h[i].tk;
+	}
+	t->nfree_hist += HIST_CHUNK;
+	return 0;
+}
+
+static struct hist *hist_take(struct hsa_tracker *t)
+{
+	struct hsa_conn_track *e = t->free_hist;
+
+	t->free_hist = e->next;
+	t->nfree_hist--;
+	return (struct hist *)e;
+}
+
 /* --- lists ------------------------------------------------------------ */
 
-static void list_remove(struct hsa_tracker *t, struct hsa_conn *c)
+static void list_remove(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	struct conn_list *l = &t->lists[c->list];
 
@@ -147,7 +247,8 @@ static void list_remove(struct hsa_tracker *t, struct hsa_conn *c)
 	l->count--;
 }
 
-static void list_append(struct hsa_tracker *t, struct hsa_conn *c, int which)
+static void list_append(struct hsa_tracker *t, struct hsa_conn_track *c,
+    int which)
 {
 	struct conn_list *l = &t->lists[which];
 
@@ -164,41 +265,69 @@ static void list_append(struct hsa_tracker *t, struct hsa_conn *c, int which)
 
 /* --- hash table ------------------------------------------------------- */
 
-static bool conn_matches(const struct hsa_conn *c, const struct hsa_packet *p)
+/* True when p travels between a:aport and b:bport, either way. */
+static bool tuple_matches(uint8_t ip_version, const struct hsa_addr *a,
+    uint16_t aport, const struct hsa_addr *b, uint16_t bport,
+    const struct hsa_packet *p)
 {
-	const struct hsa_endpoint *a = &c->ep[0], *b = &c->ep[1];
-
-	if (c->ip_version != p->ip_version)
+	if (ip_version != p->ip_version)
 		return false;
-	if (a->port == p->sport && b->port == p->dport &&
-	    memcmp(a->addr.bytes, p->src.bytes, 16) == 0 &&
-	    memcmp(b->addr.bytes, p->dst.bytes, 16) == 0)
+	if (aport == p->sport && bport == p->dport &&
+	    memcmp(a->bytes, p->src.bytes, 16) == 0 &&
+	    memcmp(b->bytes, p->dst.bytes, 16) == 0)
 		return true;
-	return a->port == p->dport && b->port == p->sport &&
-	    memcmp(a->addr.bytes, p->dst.bytes, 16) == 0 &&
-	    memcmp(b->addr.bytes, p->src.bytes, 16) == 0;
+	return aport == p->dport && bport == p->sport &&
+	    memcmp(a->bytes, p->dst.bytes, 16) == 0 &&
+	    memcmp(b->bytes, p->src.bytes, 16) == 0;
 }
 
-static struct hsa_conn *table_find(struct hsa_tracker *t, uint64_t h,
+static bool entry_matches(const struct hsa_conn_track *e,
+    const struct hsa_packet *p)
+{
+	const struct hsa_conn *c;
+	const struct hist *h;
+
+	if (is_hist(e)) {
+		h = hist_of(e);
+		return tuple_matches(h->ip_version, &h->addr[0], h->port[0],
+		    &h->addr[1], h->port[1], p);
+	}
+	c = const_conn_of(e);
+	return tuple_matches(c->ip_version, &c->ep[0].addr, c->ep[0].port,
+	    &c->ep[1].addr, c->ep[1].port, p);
+}
+
+static struct hsa_conn_track *table_find(struct hsa_tracker *t, uint64_t h,
     const struct hsa_packet *p)
 {
 	size_t mask = t->nslots - 1, i;
 
 	for (i = h & mask; t->slots[i].c; i = (i + 1) & mask)
-		if (t->slots[i].hash == h && conn_matches(t->slots[i].c, p))
+		if (t->slots[i].hash == h && entry_matches(t->slots[i].c, p))
 			return t->slots[i].c;
 	return NULL;
 }
 
-/* Remove c, shifting later entries of its probe run back into the gap so
- * that no lookup stops early (no tombstones needed). */
-static void table_remove(struct hsa_tracker *t, struct hsa_conn *c)
+/* The slot holding c, or SIZE_MAX when it is not in the table. */
+static size_t table_slot(const struct hsa_tracker *t,
+    const struct hsa_conn_track *c)
 {
-	size_t mask = t->nslots - 1, i, j, home;
+	size_t mask = t->nslots - 1, i;
 
 	for (i = c->hash & mask; t->slots[i].c != c; i = (i + 1) & mask)
 		if (!t->slots[i].c)
-			return;		/* not in the table */
+			return SIZE_MAX;
+	return i;
+}
+
+/* Remove c, shifting later entries of its probe run back into the gap so
+ * that no lookup stops early (no tombstones needed). */
+static void table_remove(struct hsa_tracker *t, struct hsa_conn_track *c)
+{
+	size_t mask = t->nslots - 1, i = table_slot(t, c), j, home;
+
+	if (i == SIZE_MAX)
+		return;
 	for (j = i;;) {
 		j = (j + 1) & mask;
 		if (!t->slots[j].c)
@@ -215,7 +344,7 @@ static void table_remove(struct hsa_tracker *t, struct hsa_conn *c)
 }
 
 static void slot_put(struct slot *slots, size_t n, uint64_t h,
-    struct hsa_conn *c)
+    struct hsa_conn_track *c)
 {
 	size_t i;
 
@@ -243,7 +372,7 @@ static void table_grow(struct hsa_tracker *t)
 }
 
 /* 0, or -1 when the table could not grow and is full. */
-static int table_insert(struct hsa_tracker *t, struct hsa_conn *c)
+static int table_insert(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	if ((t->count + 1) * 2 > t->nslots)
 		table_grow(t);
@@ -258,16 +387,19 @@ static int table_insert(struct hsa_tracker *t, struct hsa_conn *c)
 
 /* --- the horizon ------------------------------------------------------- */
 
-/* The earliest time c may still bring to the analysis stage, INT64_MAX for
+/* The earliest time e may still bring to the analysis stage, INT64_MAX for
  * none: while it is not reported, the later FIN of one that has both (its
  * TIME-WAIT start) and the SYN of one reusing a 4-tuple; reported or not,
  * a SYN it holds. */
-static int64_t pending_ts(const struct hsa_conn *c)
+static int64_t pending_ts(const struct hsa_conn_track *e)
 {
-	const struct hsa_endpoint *a = &c->ep[HSA_CLIENT], *b = &c->ep[HSA_SERVER];
 	int64_t h = INT64_MAX, fin;
 
-	if (c->list != L_HISTORY) {
+	if (!is_hist(e)) {
+		const struct hsa_conn *c = const_conn_of(e);
+		const struct hsa_endpoint *a = &c->ep[HSA_CLIENT];
+		const struct hsa_endpoint *b = &c->ep[HSA_SERVER];
+
 		if (a->fin.seen && b->fin.seen) {
 			fin = a->fin.ts > b->fin.ts ? a->fin.ts : b->fin.ts;
 			if (fin < h)
@@ -276,8 +408,8 @@ static int64_t pending_ts(const struct hsa_conn *c)
 		if (c->has_previous && c->first_ts < h)
 			h = c->first_ts;
 	}
-	if (c->held_syn && c->held_syn->ts_ns < h)
-		h = c->held_syn->ts_ns;
+	if (e->held_syn && e->held_syn->ts_ns < h)
+		h = e->held_syn->ts_ns;
 	return h;
 }
 
@@ -321,7 +453,7 @@ static void pending_down(struct hsa_tracker *t, size_t i)
 	pending_set(t, i, e);
 }
 
-static void pending_remove(struct hsa_tracker *t, struct hsa_conn *c)
+static void pending_remove(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	size_t i = c->pending_slot - 1;
 
@@ -335,7 +467,7 @@ static void pending_remove(struct hsa_tracker *t, struct hsa_conn *c)
 
 /* Put c where its pending_ts() says, after anything that may change it:
  * a segment, a held SYN, its report. */
-static void pending_update(struct hsa_tracker *t, struct hsa_conn *c)
+static void pending_update(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	int64_t ts = pending_ts(c);
 	size_t i;
@@ -371,7 +503,7 @@ static void pending_update(struct hsa_tracker *t, struct hsa_conn *c)
 
 /* --- life cycle ------------------------------------------------------- */
 
-static void release(struct hsa_tracker *t, struct hsa_conn *c)
+static void release(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	list_remove(t, c);
 	table_remove(t, c);
@@ -381,29 +513,56 @@ static void release(struct hsa_tracker *t, struct hsa_conn *c)
 		t->held--;
 	free(c->held_syn);
 	c->held_syn = NULL;
-	c->hnext = t->free_conns;
-	t->free_conns = c;
+	if (is_hist(c)) {
+		c->next = t->free_hist;
+		t->free_hist = c;
+		t->nfree_hist++;
+	} else {
+		c->next = t->free_conns;
+		t->free_conns = c;
+	}
 }
 
-/* Hand a connection to the sink, once. */
-static void report(struct hsa_tracker *t, struct hsa_conn *c)
+/* Hand a connection to the sink, once; v is its verdict. */
+static void report(struct hsa_tracker *t, struct hsa_conn *c,
+    struct hsa_verdict *v)
 {
-	struct hsa_verdict v;
-
-	hsa_conn_verdict(c, &v);
+	hsa_conn_verdict(c, v);
 	t->stats.connections++;
 	if (t->cfg.sink)
-		t->cfg.sink(t->cfg.ctx, c, &v);
+		t->cfg.sink(t->cfg.ctx, c, v);
 }
 
-/* Report c and keep its 4-tuple in the history. */
+/* Report c and keep a history entry of its 4-tuple in its place (the
+ * entry was reserved when c was made). */
 static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 {
-	report(t, c);
-	list_remove(t, c);
-	list_append(t, c, L_HISTORY);
-	c->queued_ts = c->active_ns;
-	pending_update(t, c);
+	struct hsa_verdict v;
+	struct hist *h = hist_take(t);
+	size_t i;
+
+	report(t, c, &v);
+	h->tk = c->tk;
+	h->tk.prev = h->tk.next = NULL;
+	h->id = c->id;
+	h->ip_version = c->ip_version;
+	for (i = 0; i < 2; i++) {
+		h->addr[i] = c->ep[i].addr;
+		h->port[i] = c->ep[i].port;
+	}
+	hsa_conn_tw_memo(c, v.state[HSA_SERVER], &h->tw);
+	if ((i = table_slot(t, &c->tk)) != SIZE_MAX)
+		t->slots[i].c = &h->tk;
+	if (h->tk.pending_slot)
+		t->pending[h->tk.pending_slot - 1].c = &h->tk;
+	list_remove(t, &c->tk);
+	c->tk.held_syn = NULL;
+	c->tk.pending_slot = 0;
+	c->tk.next = t->free_conns;
+	t->free_conns = &c->tk;
+	list_append(t, &h->tk, L_HISTORY);
+	h->tk.queued_ts = h->tk.active_ns;
+	pending_update(t, &h->tk);
 }
 
 static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
@@ -411,20 +570,21 @@ static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
 static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
     const struct hsa_packet *p);
 
-/* Start the connection whose SYN c holds, reporting c (unless it already
+/* Start the connection whose SYN e holds, reporting e (unless it already
  * was) and putting the new connection in its place. */
-static void start_held(struct hsa_tracker *t, struct hsa_conn *c)
+static void start_held(struct hsa_tracker *t, struct hsa_conn_track *e)
 {
-	struct hsa_packet *held = c->held_syn;
-	uint64_t previous_id = c->id;
-	int64_t gap = c->held_gap_ns;
+	struct hsa_packet *held = e->held_syn;
+	uint64_t previous_id = entry_id(e);
+	int64_t gap = e->held_gap_ns;
 	struct hsa_conn *n;
+	struct hsa_verdict v;
 
-	c->held_syn = NULL;
+	e->held_syn = NULL;
 	t->held--;
-	if (c->list != L_HISTORY)
-		report(t, c);
-	release(t, c);
+	if (!is_hist(e))
+		report(t, conn_of(e), &v);
+	release(t, e);
 	if ((n = new_conn(t, held->flow_hash, held))) {
 		n->has_previous = true;
 		n->previous_id = previous_id;
@@ -435,37 +595,38 @@ static void start_held(struct hsa_tracker *t, struct hsa_conn *c)
 	free(held);
 }
 
-/* Keep SYN p in c (see hsa_conn.h); false when out of memory. */
-static bool hold_syn(struct hsa_tracker *t, struct hsa_conn *c,
+/* Keep SYN p in e (see hsa_conn.h); false when out of memory. */
+static bool hold_syn(struct hsa_tracker *t, struct hsa_conn_track *e,
     const struct hsa_packet *p)
 {
-	if (!(c->held_syn = malloc(sizeof(*p))))
+	if (!(e->held_syn = malloc(sizeof(*p))))
 		return false;
 	t->held++;
-	*c->held_syn = *p;
-	c->held_gap_ns = t->now - c->active_ns;
-	pending_update(t, c);
+	*e->held_syn = *p;
+	e->held_gap_ns = t->now - e->active_ns;
+	pending_update(t, e);
 	return true;
 }
 
-/* p belongs to the connection whose SYN c holds: the client's next SYN,
+/* p belongs to the connection whose SYN e holds: the client's next SYN,
  * or a SYN/ACK of the held SYN.  The server's ACKs and the client's RST
- * answering them are still c's. */
-static bool starts_held(const struct hsa_conn *c, const struct hsa_packet *p)
+ * answering them are still e's. */
+static bool starts_held(const struct hsa_conn_track *e,
+    const struct hsa_packet *p)
 {
-	int s = hsa_conn_sender(c, p);
+	int s = entry_sender(e, p);
 
 	if (!(p->flags & HSA_TCP_SYN))
 		return false;
 	if (!(p->flags & HSA_TCP_ACK))
 		return s == HSA_CLIENT;
-	return s == HSA_SERVER && p->ack == c->held_syn->seq + 1 +
-	    c->held_syn->payload_len;
+	return s == HSA_SERVER && p->ack == e->held_syn->seq + 1 +
+	    e->held_syn->payload_len;
 }
 
 static void expire(struct hsa_tracker *t)
 {
-	struct hsa_conn *c;
+	struct hsa_conn_track *c;
 	int l;
 
 	for (l = 0; l < L_COUNT; l++)
@@ -481,21 +642,22 @@ static void expire(struct hsa_tracker *t)
 			else if (l == L_HISTORY)
 				release(t, c);
 			else
-				report_to_history(t, c);
+				report_to_history(t, conn_of(c));
 		}
 }
 
 /* Make room for one more entry. */
 static void evict_one(struct hsa_tracker *t)
 {
-	struct hsa_conn *c = t->lists[L_HISTORY].head, *hs, *est;
+	struct hsa_conn_track *c = t->lists[L_HISTORY].head, *hs, *est;
+	struct hsa_verdict v;
 
 	if (c) {
 		release(t, c);
 		return;
 	}
 	if ((c = t->lists[L_CLOSED].head)) {
-		report(t, c);
+		report(t, conn_of(c), &v);
 		release(t, c);
 		return;
 	}
@@ -504,9 +666,9 @@ static void evict_one(struct hsa_tracker *t)
 	c = !hs ? est : !est ? hs : (hs->active_ns <= est->active_ns ? hs : est);
 	if (!c)
 		return;
-	c->evicted = true;
+	conn_of(c)->evicted = true;
 	t->stats.evicted++;
-	report(t, c);
+	report(t, conn_of(c), &v);
 	release(t, c);
 }
 
@@ -517,20 +679,24 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 
 	while (t->count >= t->cfg.max_flows)
 		evict_one(t);
-	if ((c = t->free_conns))
-		t->free_conns = c->hnext;
-	else if (!(c = malloc(sizeof(*c))))
+	/* Its history entry, for when it is reported. */
+	if (hist_reserve(t, hsa_tracker_open_flows(t) + 1) != 0)
 		return NULL;
-	c->hash = h;
-	if (table_insert(t, c) != 0) {
-		c->hnext = t->free_conns;
-		t->free_conns = c;
+	if (t->free_conns) {
+		c = conn_of(t->free_conns);
+		t->free_conns = t->free_conns->next;
+	} else if (!(c = malloc(sizeof(*c))))
+		return NULL;
+	c->tk.hash = h;
+	if (table_insert(t, &c->tk) != 0) {
+		c->tk.next = t->free_conns;
+		t->free_conns = &c->tk;
 		return NULL;
 	}
 	hsa_conn_init(c, t->next_id++, p);
-	c->hash = h;
-	c->queued_ts = c->active_ns = t->now;
-	list_append(t, c, L_HANDSHAKE);
+	c->tk.hash = h;
+	c->tk.queued_ts = c->tk.active_ns = t->now;
+	list_append(t, &c->tk, L_HANDSHAKE);
 	return c;
 }
 
@@ -540,7 +706,7 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
  * memory once) every open connection, and every held SYN, is looked at. */
 static int64_t horizon(const struct hsa_tracker *t, int64_t capture_now)
 {
-	const struct hsa_conn *c;
+	const struct hsa_conn_track *c;
 	int64_t h = capture_now - REORDER_SLACK_NS, ts;
 	int l;
 
@@ -586,11 +752,24 @@ static void advance_clock(struct hsa_tracker *t, int64_t ts)
 		t->clock_ts = ts;
 }
 
+/* A SYN from e's client that reaches its server still in TIME-WAIT, which
+ * does not accept it (hsa_conn_syn_hits_time_wait()). */
+static bool syn_hits_time_wait(const struct hsa_conn_track *e,
+    const struct hsa_packet *p)
+{
+	if (!is_hist(e))
+		return hsa_conn_syn_hits_time_wait(const_conn_of(e), p);
+	return entry_sender(e, p) == HSA_CLIENT &&
+	    hsa_tw_memo_refuses(&hist_of(e)->tw, p);
+}
+
 void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 {
 	uint64_t h = p->flow_hash;
 	bool syn = (p->flags & (HSA_TCP_SYN | HSA_TCP_ACK)) == HSA_TCP_SYN;
-	struct hsa_conn *c;
+	struct hsa_conn_track *e;
+	struct hsa_conn *c = NULL;
+	struct hsa_verdict v;
 	uint64_t previous_id = 0;
 	int64_t previous_active = 0;
 	bool reuse = false;
@@ -607,40 +786,40 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		t->next_progress = hsa_ns_add_sat(t->now, PROGRESS_EVERY_NS);
 	}
 
-	c = table_find(t, h, p);
-	if (c && c->held_syn) {
-		if (starts_held(c, p)) {
-			start_held(t, c);
+	e = table_find(t, h, p);
+	if (e && e->held_syn) {
+		if (starts_held(e, p)) {
+			start_held(t, e);
 			hsa_tracker_segment(t, p);
 			return;
 		}
-		if (c->list == L_HISTORY) {
+		if (is_hist(e)) {
 			t->stats.late_segments++;
 			return;
 		}
-		apply_segment(t, c, p);
+		apply_segment(t, conn_of(e), p);
 		return;
 	}
-	if (c && c->list == L_HISTORY) {
+	if (e && is_hist(e)) {
 		if (!syn) {
 			t->stats.late_segments++;
 			return;
 		}
-		if (t->now - c->active_ns < LINUX_TIME_WAIT_NS &&
-		    hsa_conn_syn_hits_time_wait(c, p) && hold_syn(t, c, p))
+		if (t->now - e->active_ns < LINUX_TIME_WAIT_NS &&
+		    syn_hits_time_wait(e, p) && hold_syn(t, e, p))
 			return;
 		reuse = true;
-	} else if (c && syn && hsa_conn_syn_starts_new(c, p)) {
-		if (hsa_conn_syn_hits_time_wait(c, p) && hold_syn(t, c, p))
+	} else if (e && syn && hsa_conn_syn_starts_new(conn_of(e), p)) {
+		if (syn_hits_time_wait(e, p) && hold_syn(t, e, p))
 			return;
-		report(t, c);
+		report(t, conn_of(e), &v);
 		reuse = true;
-	}
+	} else if (e)
+		c = conn_of(e);
 	if (reuse) {
-		previous_id = c->id;
-		previous_active = c->active_ns;
-		release(t, c);
-		c = NULL;
+		previous_id = entry_id(e);
+		previous_active = e->active_ns;
+		release(t, e);
 	}
 	if (!c) {
 		c = new_conn(t, h, p);
@@ -661,47 +840,48 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
     const struct hsa_packet *p)
 {
+	struct hsa_conn_track *e = &c->tk;
 	enum hsa_segment_role role;
 	bool had_handshake;
 	int which;
 
 	had_handshake = c->ack3_seen;
-	c->active_ns = t->now;
+	e->active_ns = t->now;
 	role = hsa_conn_segment(c, p);
 	if (t->cfg.segment_hook)
 		t->cfg.segment_hook(t->cfg.ctx, c, p, role);
 	if (c->ack3_seen && !had_handshake)
 		t->stats.handshakes++;
 	which = list_for(c);
-	if (which == L_CLOSED && c->list != L_CLOSED) {
+	if (which == L_CLOSED && e->list != L_CLOSED) {
 		/* Closed now: count who enters TIME-WAIT as it happens. */
 		struct hsa_verdict v;
 
 		hsa_time_wait_verdict(c, &v);
 		t->stats.time_wait_entered[v.time_wait]++;
 	}
-	if (which != c->list || (c != t->lists[which].tail &&
-	    c->active_ns - c->queued_ts > t->lists[which].timeout_ns / 8)) {
-		list_remove(t, c);
-		list_append(t, c, which);
-		c->queued_ts = c->active_ns;
+	if (which != e->list || (e != t->lists[which].tail &&
+	    e->active_ns - e->queued_ts > t->lists[which].timeout_ns / 8)) {
+		list_remove(t, e);
+		list_append(t, e, which);
+		e->queued_ts = e->active_ns;
 	}
-	pending_update(t, c);
+	pending_update(t, e);
 }
 
 static int by_id(const void *a, const void *b)
 {
-	const struct hsa_conn *x = *(const struct hsa_conn *const *)a;
-	const struct hsa_conn *y = *(const struct hsa_conn *const *)b;
+	uint64_t x = entry_id(*(const struct hsa_conn_track *const *)a);
+	uint64_t y = entry_id(*(const struct hsa_conn_track *const *)b);
 
-	return x->id < y->id ? -1 : x->id > y->id;
+	return x < y ? -1 : x > y;
 }
 
 /* Report every connection still tracked, in id order; a held SYN starts
  * its connection, which a second round reports. */
 void hsa_tracker_finish(struct hsa_tracker *t)
 {
-	struct hsa_conn **all, *c;
+	struct hsa_conn_track **all, *c;
 	size_t n, i;
 	int l;
 
@@ -717,7 +897,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 			/* Out of memory at the very end: report in list order. */
 			for (l = 0; l < L_HISTORY; l++)
 				while ((c = t->lists[l].head))
-					report_to_history(t, c);
+					report_to_history(t, conn_of(c));
 			return;
 		}
 		n = 0;
@@ -730,7 +910,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 			if (all[i]->held_syn)
 				start_held(t, all[i]);
 			else
-				report_to_history(t, all[i]);
+				report_to_history(t, conn_of(all[i]));
 		}
 		free(all);
 	}
@@ -769,7 +949,8 @@ size_t hsa_tracker_open_flows(const struct hsa_tracker *t)
 
 void hsa_tracker_free(struct hsa_tracker *t)
 {
-	struct hsa_conn *c, *next;
+	struct hsa_conn_track *c, *next;
+	struct hist_chunk *ch, *nch;
 	int l;
 
 	if (!t)
@@ -778,11 +959,16 @@ void hsa_tracker_free(struct hsa_tracker *t)
 		for (c = t->lists[l].head; c; c = next) {
 			next = c->next;
 			free(c->held_syn);
-			free(c);
+			if (!is_hist(c))
+				free(conn_of(c));
 		}
 	for (c = t->free_conns; c; c = next) {
-		next = c->hnext;
-		free(c);
+		next = c->next;
+		free(conn_of(c));
+	}
+	for (ch = t->chunks; ch; ch = nch) {
+		nch = ch->next;
+		free(ch);
 	}
 	free(t->slots);
 	free(t->pending);

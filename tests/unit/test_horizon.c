@@ -8,6 +8,10 @@
  * heap; here the same value is worked out from the segments fed, at every
  * progress call, for a handful of connections by hand and for a few
  * hundred closing in scattered order.
+ *
+ * Also the history entry the tracker keeps of a reported connection's
+ * 4-tuple: a SYN on it is port reuse, and one that the server, still in
+ * TIME-WAIT, would not accept is held until the client's next SYN.
  */
 #include "config.h"
 
@@ -43,6 +47,14 @@ struct run {
 	int64_t now_ms;		/* the segment being fed */
 	bool check;		/* compare every call with the oracle */
 	int checked;
+	/* The connections reported, by id. */
+	struct seen {
+		bool reported;
+		bool has_previous;
+		uint64_t previous_id;
+		int64_t reuse_gap_ns;
+		int n_syn;
+	} conn[16];
 };
 
 static struct run *R;
@@ -71,6 +83,9 @@ static void on_conn(void *ctx, struct hsa_conn *c, const struct hsa_verdict *v)
 
 	(void)v;
 	r->reported[c->ep[HSA_CLIENT].port] = true;
+	if (c->id < 16)
+		r->conn[c->id] = (struct seen){ true, c->has_previous,
+		    c->previous_id, c->reuse_gap_ns, c->n_syn };
 }
 
 static int setup(void **state)
@@ -267,11 +282,143 @@ static void scattered(void **state)
 	free(ev);
 }
 
+/* Connection 1 on port 40000, opened at 0 ms, closed by the server
+ * first (FIN at 100 ms, its final ACK at 102 ms: the server is in
+ * TIME-WAIT and the client's next sequence number is CISN + 2), or by the
+ * client first. */
+static void closed_conn(struct run *r, bool server_first)
+{
+	open_conn(r, 0, 40000);
+	if (server_first) {
+		seg(r, 100, 40000, FROM_SERVER, SISN + 1, CISN + 1, FIN | ACK);
+		seg(r, 101, 40000, FROM_CLIENT, CISN + 1, SISN + 2, FIN | ACK);
+		seg(r, 102, 40000, FROM_SERVER, SISN + 2, CISN + 2, ACK);
+	} else {
+		client_fin(r, 100, 40000);
+		server_fin(r, 101, 40000);
+		final_ack(r, 102, 40000);
+	}
+}
+
+static const struct hsa_tracker_stats *stats(const struct run *r)
+{
+	return hsa_tracker_stats(r->t);
+}
+
+/* 10 s after the close (past the 4 s linger: only the history entry is
+ * left), a SYN below the server's RCV.NXT: the server in TIME-WAIT
+ * answers with an ACK of the old connection, the client with an RST
+ * (both late for the old connection); the client's next SYN starts the
+ * new one, with the held SYN as its first. */
+static void history_holds_syn(void **state)
+{
+	struct run *r = *state;
+
+	closed_conn(r, true);
+	seg(r, 10000, 40000, FROM_CLIENT, CISN + 1, 0, SYN);
+	assert_true(r->conn[1].reported);
+	assert_false(r->conn[2].reported);
+	seg(r, 10001, 40000, FROM_SERVER, SISN + 2, CISN + 2, ACK);
+	seg(r, 10002, 40000, FROM_CLIENT, CISN + 2, 0, HSA_TCP_RST);
+	assert_int_equal(stats(r)->late_segments, 2);
+	seg(r, 11000, 40000, FROM_CLIENT, CISN + 1, 0, SYN);
+	seg(r, 11001, 40000, FROM_SERVER, 7000, CISN + 2, SYN | ACK);
+	seg(r, 11002, 40000, FROM_CLIENT, CISN + 2, 7001, ACK);
+	hsa_tracker_finish(r->t);
+	assert_true(r->conn[2].reported);
+	assert_true(r->conn[2].has_previous);
+	assert_int_equal(r->conn[2].previous_id, 1);
+	assert_int_equal(r->conn[2].reuse_gap_ns, (10000 - 102) * MS);
+	assert_int_equal(r->conn[2].n_syn, 2);
+	assert_int_equal(stats(r)->connections, 2);
+	assert_int_equal(stats(r)->late_segments, 2);
+}
+
+/* The capture ends while the history entry holds the SYN: the end starts
+ * the new connection from it. */
+static void history_holds_syn_at_end(void **state)
+{
+	struct run *r = *state;
+
+	closed_conn(r, true);
+	seg(r, 10000, 40000, FROM_CLIENT, CISN + 1, 0, SYN);
+	hsa_tracker_finish(r->t);
+	assert_true(r->conn[2].reported);
+	assert_int_equal(r->conn[2].previous_id, 1);
+	assert_int_equal(r->conn[2].n_syn, 1);
+	assert_int_equal(stats(r)->connections, 2);
+}
+
+/* SYNs on the history entry that start the new connection at once: one
+ * beyond RCV.NXT, one after the server's TIME-WAIT (60 s) is over, one
+ * to a server that is not in TIME-WAIT (the client closed first); and
+ * one after the history itself (120 s) is gone, which is no reuse. */
+static void history_reuse(void **state)
+{
+	struct run *r = *state;
+
+	closed_conn(r, true);
+	seg(r, 10000, 40000, FROM_CLIENT, CISN + 100, 0, SYN);
+	assert_true(r->conn[1].reported);
+	assert_false(r->conn[2].reported);
+	seg(r, 10001, 40000, FROM_SERVER, 7000, CISN + 101, SYN | ACK);
+	hsa_tracker_finish(r->t);
+	assert_true(r->conn[2].has_previous);
+	assert_int_equal(r->conn[2].previous_id, 1);
+	assert_int_equal(r->conn[2].reuse_gap_ns, (10000 - 102) * MS);
+	assert_int_equal(r->conn[2].n_syn, 1);
+	assert_int_equal(stats(r)->late_segments, 0);
+}
+
+static void history_reuse_after_time_wait(void **state)
+{
+	struct run *r = *state;
+
+	closed_conn(r, true);
+	seg(r, 70000, 40000, FROM_CLIENT, CISN + 1, 0, SYN);
+	hsa_tracker_finish(r->t);
+	assert_true(r->conn[2].has_previous);
+	assert_int_equal(r->conn[2].previous_id, 1);
+	assert_int_equal(r->conn[2].reuse_gap_ns, (70000 - 102) * MS);
+}
+
+static void history_reuse_client_closed(void **state)
+{
+	struct run *r = *state;
+
+	closed_conn(r, false);
+	seg(r, 10000, 40000, FROM_CLIENT, CISN + 1, 0, SYN);
+	hsa_tracker_finish(r->t);
+	assert_true(r->conn[2].has_previous);
+	assert_int_equal(r->conn[2].previous_id, 1);
+	assert_int_equal(r->conn[2].n_syn, 1);
+}
+
+static void history_forgotten(void **state)
+{
+	struct run *r = *state;
+
+	closed_conn(r, true);
+	seg(r, 10000, 40000, FROM_CLIENT, CISN + 2, SISN + 2, ACK);
+	assert_int_equal(stats(r)->late_segments, 1);
+	seg(r, 200000, 40000, FROM_CLIENT, CISN + 1, 0, SYN);
+	hsa_tracker_finish(r->t);
+	assert_true(r->conn[2].reported);
+	assert_false(r->conn[2].has_previous);
+	assert_int_equal(stats(r)->late_segments, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(by_hand, setup, teardown),
 		cmocka_unit_test_setup_teardown(scattered, setup, teardown),
+		cmocka_unit_test_setup_teardown(history_holds_syn, setup, teardown),
+		cmocka_unit_test_setup_teardown(history_holds_syn_at_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(history_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(history_reuse_after_time_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(history_reuse_client_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(history_forgotten, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
