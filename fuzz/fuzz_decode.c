@@ -22,7 +22,10 @@
  *     length that fits in the wire length;
  *   - capturing fewer bytes of the same frame (same wire length) gives the
  *     same result or a truncation, and when it gives TCP, the very same
- *     header fields: the snaplen may hide facts, never change them.
+ *     header fields: the snaplen may hide facts, never change them;
+ *   - the option parser, on the same bytes taken as an option list, gives
+ *     what its general walk alone gives (its shortcut for the common
+ *     layouts changes no result).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -133,6 +136,17 @@ static void check_cut(int dlt, const uint8_t *p, uint32_t c, uint32_t wire,
 	CHECK(hsa_decode_result_group(r) == HSA_GROUP_TRUNCATED);
 }
 
+static bool same_options(const struct hsa_tcp_options *a,
+    const struct hsa_tcp_options *b)
+{
+	return a->has_mss == b->has_mss && a->mss == b->mss &&
+	    a->has_wscale == b->has_wscale && a->wscale == b->wscale &&
+	    a->sack_permitted == b->sack_permitted &&
+	    a->has_timestamps == b->has_timestamps &&
+	    a->tsval == b->tsval && a->tsecr == b->tsecr &&
+	    a->truncated == b->truncated && a->invalid == b->invalid;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hsa_packet full;
@@ -179,12 +193,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The option parser alone, on the same bytes, as any option space. */
 	if (caplen >= 1) {
-		struct hsa_tcp_options opt;
+		struct hsa_tcp_options opt, walk;
 		uint32_t optlen = p[0] % 41;
 
 		hsa_decode_tcp_options(&opt, p + 1, caplen - 1, optlen);
 		CHECK(opt.has_mss || opt.mss == 0);
 		CHECK(!(opt.truncated && caplen - 1 >= optlen));
+		hsa_decode_tcp_options_walk(&walk, p + 1, caplen - 1, optlen);
+		CHECK(same_options(&opt, &walk));
 	}
 	return 0;
 }

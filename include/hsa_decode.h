@@ -74,5 +74,9 @@ enum hsa_decode_result hsa_decode_tcp(struct hsa_packet *pkt,
 /* Parse an option list of optlen bytes of which caplen were captured. */
 void hsa_decode_tcp_options(struct hsa_tcp_options *opt, const uint8_t *p,
     uint32_t caplen, uint32_t optlen);
+/* The same by the general walk alone, without the shortcut for the common
+ * layouts: the reference the unit tests hold hsa_decode_tcp_options() to. */
+void hsa_decode_tcp_options_walk(struct hsa_tcp_options *opt,
+    const uint8_t *p, uint32_t caplen, uint32_t optlen);
 
 #endif

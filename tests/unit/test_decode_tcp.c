@@ -1,6 +1,7 @@
 /*
  * test_decode_tcp.c - unit tests for the TCP header and option decoder
- * (hsa_decode_tcp, hsa_decode_tcp_options) on segments built byte by byte.
+ * (hsa_decode_tcp, hsa_decode_tcp_options) on segments built byte by byte,
+ * and the shortcut for the common option layouts against the general walk.
  *
  * Every expected value is written out here, not recomputed with the
  * decoder's own logic: ports, sequence numbers, flags, window, the payload
@@ -501,6 +502,135 @@ static void test_tcp_options_caplen_beyond_optlen(void **state)
 	assert_false(opt.truncated);
 }
 
+/* ---- the common layouts: shortcut and general walk ----------------------- */
+
+/* hsa_decode_tcp_options() takes NOP NOP TS and the Linux SYN list in one
+ * step; whatever the bytes, it must give what the general walk gives. */
+static void expect_same_as_walk(const uint8_t *b, uint32_t caplen,
+    uint32_t optlen, unsigned what)
+{
+	struct hsa_tcp_options fast, walk;
+
+	garbage_opt(&fast);
+	garbage_opt(&walk);
+	ON_EXACT_COPY(p, b, caplen,
+	    hsa_decode_tcp_options(&fast, p, caplen, optlen));
+	ON_EXACT_COPY(p, b, caplen,
+	    hsa_decode_tcp_options_walk(&walk, p, caplen, optlen));
+	if (fast.has_mss != walk.has_mss || fast.mss != walk.mss ||
+	    fast.has_wscale != walk.has_wscale ||
+	    fast.wscale != walk.wscale ||
+	    fast.sack_permitted != walk.sack_permitted ||
+	    fast.has_timestamps != walk.has_timestamps ||
+	    fast.tsval != walk.tsval || fast.tsecr != walk.tsecr ||
+	    fast.truncated != walk.truncated || fast.invalid != walk.invalid)
+		fail_msg("case %u (caplen %u, optlen %u): the shortcut and "
+		    "the walk differ", what, (unsigned)caplen,
+		    (unsigned)optlen);
+}
+
+/* The data segment's list followed by a SACK block, and exact values. */
+static const uint8_t ts_sack_opts[24] = {
+	1, 1, 8, 10, 0x00, 0x00, 0x10, 0x00, 0xca, 0xfe, 0xba, 0xbe,
+	1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2,		/* SACK block */
+};
+
+static void test_tcp_options_common_layouts(void **state)
+{
+	/* The SYN list, then an MSS with a wrong length: the walk goes on
+	 * after the shortcut and still sees it. */
+	uint8_t syn_bad[24];
+	struct hsa_tcp_options opt;
+
+	(void)state;
+	garbage_opt(&opt);
+	decode_options(&opt, ts_opts, sizeof(ts_opts), sizeof(ts_opts));
+	check_options(&opt, (struct want_options){ .has_timestamps = true,
+	    .tsval = 0xfffffffeu, .tsecr = 0x7f000001u });
+
+	garbage_opt(&opt);
+	decode_options(&opt, ts_sack_opts, sizeof(ts_sack_opts),
+	    sizeof(ts_sack_opts));
+	check_options(&opt, (struct want_options){ .has_timestamps = true,
+	    .tsval = 0x1000u, .tsecr = 0xcafebabeu });
+	/* Cut inside the SACK block. */
+	garbage_opt(&opt);
+	decode_options(&opt, ts_sack_opts, 20, sizeof(ts_sack_opts));
+	check_options(&opt, (struct want_options){ .has_timestamps = true,
+	    .tsval = 0x1000u, .tsecr = 0xcafebabeu, .truncated = true });
+
+	garbage_opt(&opt);
+	decode_options(&opt, syn_opts, sizeof(syn_opts), sizeof(syn_opts));
+	check_options(&opt, syn_want);
+
+	memcpy(syn_bad, syn_opts, sizeof(syn_opts));
+	memcpy(syn_bad + 20, (const uint8_t[]){ 2, 3, 0, 1 }, 4);
+	garbage_opt(&opt);
+	decode_options(&opt, syn_bad, sizeof(syn_bad), sizeof(syn_bad));
+	{
+		struct want_options w = syn_want;
+
+		w.invalid = true;
+		check_options(&opt, w);
+	}
+	/* An option space that ends inside the timestamps: invalid, though
+	 * the bytes captured past it would complete them. */
+	garbage_opt(&opt);
+	decode_options(&opt, ts_opts, sizeof(ts_opts), 11);
+	check_options(&opt, (struct want_options){ .invalid = true });
+	garbage_opt(&opt);
+	decode_options(&opt, syn_opts, sizeof(syn_opts), 19);
+	check_options(&opt, (struct want_options){ .has_mss = true,
+	    .mss = 1460, .sack_permitted = true, .has_timestamps = true,
+	    .tsval = 0x89abcdefu, .tsecr = 0x01020304u, .invalid = true });
+}
+
+/* The shortcut against the walk: each layout (and a list matching none),
+ * followed by more options, at every option-space length and captured
+ * length; then every byte of the layout replaced by values that matter to
+ * the walk (EOL, NOP, each reported kind, lengths around the right ones),
+ * at every captured length. */
+static void test_tcp_options_shortcut_equals_walk(void **state)
+{
+	static const uint8_t values[] = {
+		0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 0x12, 0x80, 0xff,
+	};
+	const uint8_t *layouts[] = { ts_opts, syn_opts, ts_sack_opts };
+	const uint32_t lens[] = { sizeof(ts_opts), sizeof(syn_opts),
+	    sizeof(ts_sack_opts) };
+	uint8_t b[40];
+	unsigned what = 0;
+	size_t l, i, v;
+	uint32_t optlen, caplen;
+
+	(void)state;
+	for (l = 0; l < sizeof(layouts) / sizeof(layouts[0]); l++) {
+		/* After the layout: NOP NOP then an MSS, then EOL. */
+		memset(b, 0, sizeof(b));
+		memcpy(b, layouts[l], lens[l]);
+		memcpy(b + lens[l], (const uint8_t[]){ 1, 1, 2, 4, 0x05, 0xdc },
+		    6);
+		for (optlen = 0; optlen <= sizeof(b); optlen++)
+			for (caplen = 0; caplen <= sizeof(b); caplen++)
+				expect_same_as_walk(b, caplen, optlen, what++);
+		for (i = 0; i < lens[l]; i++) {
+			for (v = 0; v < sizeof(values); v++) {
+				uint8_t old = b[i];
+
+				b[i] = values[v];
+				for (caplen = 0; caplen <= lens[l] + 6;
+				    caplen++) {
+					expect_same_as_walk(b, caplen,
+					    lens[l] + 6, what++);
+					expect_same_as_walk(b, caplen,
+					    lens[l], what++);
+				}
+				b[i] = old;
+			}
+		}
+	}
+}
+
 /* ---- truncation at every captured length ------------------------------- */
 
 /* A SYN with the Linux options and 10 payload bytes, captured from 0 bytes
@@ -652,6 +782,8 @@ int main(void)
 		cmocka_unit_test(test_tcp_option_wrong_length_after_valid),
 		cmocka_unit_test(test_tcp_option_truncated_vs_invalid),
 		cmocka_unit_test(test_tcp_options_caplen_beyond_optlen),
+		cmocka_unit_test(test_tcp_options_common_layouts),
+		cmocka_unit_test(test_tcp_options_shortcut_equals_walk),
 		cmocka_unit_test(test_tcp_every_truncation_length),
 		cmocka_unit_test(test_tcp_every_truncation_length_no_options),
 		cmocka_unit_test(test_tcp_snaplen_leaves_fixed_header),
