@@ -61,6 +61,9 @@ struct hsa_capture {
 	int dlts[4];		/* pcapng: the link types seen, first first */
 	int ndlts;
 	char link_names[80];
+	char *stdio_buf;	/* files: the read buffer of the FILE libpcap or
+				 * the pcapng reader reads, freed once that is
+				 * closed */
 	struct hsa_capture_stats stats;
 };
 

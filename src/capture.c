@@ -244,6 +244,8 @@ void hsa_capture_close(struct hsa_capture *cap)
 	}
 	free(cap->filter_expr);
 	cap->filter_expr = NULL;
+	free(cap->stdio_buf);	/* after the FILE that used it is closed */
+	cap->stdio_buf = NULL;
 }
 
 const char *hsa_capture_link_name(const struct hsa_capture *cap)

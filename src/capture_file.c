@@ -5,9 +5,10 @@
  * libpcap is asked for nanosecond timestamps, so nothing is lost; but it does
  * not say whether the file itself had micro- or nanoseconds.  That is in the
  * first bytes: the pcap magic number, or the if_tsresol option of the first
- * pcapng Interface Description Block.  Those bytes are peeked at through a
- * small stdio cookie that serves them again to libpcap, which works on pipes
- * too, where seeking back is impossible.
+ * pcapng Interface Description Block.  A regular file's first bytes are read
+ * with pread(), and libpcap then reads the file itself; on a pipe or
+ * standard input, where seeking back is impossible, they are read and served
+ * again to libpcap by a small stdio cookie.
  */
 #include "config.h"
 
@@ -28,7 +29,6 @@
 #define READ_BUFFER (1024 * 1024)	/* bytes per read(2) */
 
 struct peek_file {
-	char *stdio_buf;	/* the cookie FILE's buffer, READ_BUFFER bytes */
 	FILE *under;
 	bool close_under;
 	size_t len;
@@ -69,7 +69,6 @@ static int peek_close(void *cookie)
 
 	if (pf->close_under)
 		r = fclose(pf->under);
-	free(pf->stdio_buf);
 	free(pf);
 	return r;
 }
@@ -130,17 +129,18 @@ static bool file_is_nano(const uint8_t *b, uint32_t len)
 	return false;
 }
 
-static void setup_stream(FILE *fp, struct peek_file *pf)
+/* Only one thread reads the stream (the reader thread, or main): spare glibc
+ * the lock it takes on every fread once threads exist; libpcap makes two
+ * freads per record.  And give it a READ_BUFFER buffer (glibc ignores the
+ * size unless it is given the buffer): *buf, freed by the caller once fp
+ * is closed. */
+static void setup_stream(FILE *fp, char **buf)
 {
-	/* Only one thread reads this stream (the reader thread, or main):
-	 * spare glibc the lock it takes on every fread once threads exist;
-	 * libpcap makes two freads per record. */
 #ifdef HAVE___FSETLOCKING
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 #endif
-	/* glibc ignores the size unless it is given the buffer. */
-	if ((pf->stdio_buf = malloc(READ_BUFFER)))
-		setvbuf(fp, pf->stdio_buf, _IOFBF, READ_BUFFER);
+	if ((*buf = malloc(READ_BUFFER)))
+		setvbuf(fp, *buf, _IOFBF, READ_BUFFER);
 }
 
 /* pcapng: read by src/pcapng.c; libpcap only backs -w and filters with a
@@ -169,6 +169,38 @@ static int open_pcapng(struct hsa_capture *cap, FILE *fp, char *err,
 	return 0;
 }
 
+/* The first bytes of the file into pf->buf: 0, or -1 with the cause in
+ * err.  Not through stdio, so that nothing is left behind in the FILE's
+ * buffer: pread(2) on a regular file, which leaves its offset at the start
+ * for libpcap; read(2) on anything else (a pipe cannot seek back, so the
+ * cookie serves these bytes again). */
+static int peek(struct peek_file *pf, bool regular, char *err, size_t errlen)
+{
+	int fd = fileno(pf->under);
+
+	while (pf->len < PEEK_MAX) {
+		ssize_t got = regular ?
+		    pread(fd, pf->buf + pf->len, PEEK_MAX - pf->len,
+		    (off_t)pf->len) :
+		    read(fd, pf->buf + pf->len, PEEK_MAX - pf->len);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
+		if (got == 0)
+			break;
+		pf->len += (size_t)got;
+	}
+	if (pf->len == 0) {
+		snprintf(err, errlen, "empty file, not a capture");
+		return -1;
+	}
+	return 0;
+}
+
 int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
     char *err, size_t errlen)
 {
@@ -176,6 +208,7 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 	struct peek_file *pf;
 	cookie_io_functions_t io = { .read = peek_read, .close = peek_close };
 	struct stat st;
+	bool regular = false, pcapng;
 	FILE *fp;
 
 	memset(cap, 0, sizeof(*cap));
@@ -196,53 +229,43 @@ int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
 			free(pf);
 			return -1;
 		}
-		if (fstat(fileno(pf->under), &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s", strerror(EISDIR));
-			fclose(pf->under);
-			free(pf);
-			return -1;
+		if (fstat(fileno(pf->under), &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				snprintf(err, errlen, "%s", strerror(EISDIR));
+				peek_close(pf);
+				return -1;
+			}
+			regular = S_ISREG(st.st_mode);
 		}
 	}
-	/* Read the first bytes with read(2), not stdio, so that nothing is
-	 * left behind in the FILE's buffer when the descriptor is read. */
-	while (pf->len < PEEK_MAX) {
-		ssize_t got = read(fileno(pf->under), pf->buf + pf->len,
-		    PEEK_MAX - pf->len);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			peek_close(pf);
-			return -1;
-		}
-		if (got == 0)
-			break;
-		pf->len += (size_t)got;
-	}
-	if (pf->len == 0) {
-		snprintf(err, errlen, "empty file, not a capture");
+	if (peek(pf, regular, err, errlen) != 0) {
 		peek_close(pf);
 		return -1;
 	}
 	cap->nano = file_is_nano(pf->buf, (uint32_t)pf->len);
+	pcapng = hsa_be32(pf->buf, (uint32_t)pf->len, 0) == PCAPNG_MAGIC;
 
-	fp = fopencookie(pf, "rb", io);
-	if (!fp) {
+	/* A regular file goes to libpcap as the plain FILE it is: glibc
+	 * serves a cookie's small freads (libpcap's 16-byte record headers)
+	 * byte by byte, a plain FILE's with one copy. */
+	if (regular) {
+		fp = pf->under;
+		free(pf);
+	} else if (!(fp = fopencookie(pf, "rb", io))) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		peek_close(pf);
 		return -1;
 	}
-	if (hsa_be32(pf->buf, (uint32_t)pf->len, 0) == PCAPNG_MAGIC) {
-		setup_stream(fp, pf);
+	setup_stream(fp, &cap->stdio_buf);
+	if (pcapng)
 		return open_pcapng(cap, fp, err, errlen);
-	}
-	setup_stream(fp, pf);
 	cap->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!cap->pcap) {
 		snprintf(err, errlen, "not a capture file (libpcap: %s)", errbuf);
 		fclose(fp);
+		free(cap->stdio_buf);
+		cap->stdio_buf = NULL;
 		return -1;
 	}
 	cap->dlt = pcap_datalink(cap->pcap);
