@@ -152,13 +152,58 @@ static void note_time(struct hsa_capture_stats *st, int64_t ts)
 		st->clock_ts = ts;
 }
 
-int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
+/* A record read and kept (the filter passed it, -w saved it): counted,
+ * timed and decoded.  1 with pkt filled when it is a TCP segment, else 0. */
+static inline int take_record(struct hsa_capture *cap, int dlt,
+    const struct pcap_pkthdr *h, const u_char *data, struct hsa_packet *pkt)
+{
+	struct hsa_capture_stats *st = &cap->stats;
+	enum hsa_decode_result r;
+	int64_t ts;
+
+	st->packets++;
+	if (usable_timestamp(h, &ts) != 0) {
+		st->bad_timestamps++;
+		return 0;
+	}
+	note_time(st, ts);
+
+	r = hsa_decode_link(dlt, pkt, data, h->caplen, h->len);
+	st->results[r]++;
+	if (r != HSA_DECODE_TCP)
+		return 0;
+	pkt->ts_ns = ts;
+	pkt->frame = st->frames;
+	st->options_truncated += pkt->opt.truncated;
+	st->options_invalid += pkt->opt.invalid;
+	return 1;
+}
+
+/* pcap_next_ex() gave rc, not a record: what hsa_capture_next() returns. */
+static int not_a_record(struct hsa_capture *cap, int rc)
+{
+	struct hsa_capture_stats *st = &cap->stats;
+
+	if (rc == 0)		/* live: no packet yet */
+		return 0;
+	if (rc == PCAP_ERROR_BREAK)
+		return cap->live ? -2 : -1;
+	if (rc == PCAP_ERROR) {
+		st->cut_short = true;
+		snprintf(st->cut_reason, sizeof(st->cut_reason), "%s",
+		    pcap_geterr(cap->pcap));
+	}
+	return -1;
+}
+
+/* Everything but a plain pcap file: pcapng, a filter, -w, a live capture.
+ * Not inlined, so that the plain file's path stays small. */
+__attribute__((noinline))
+static int next_record(struct hsa_capture *cap, struct hsa_packet *pkt)
 {
 	struct hsa_capture_stats *st = &cap->stats;
 	struct pcap_pkthdr *h, ngh;
 	const u_char *data;
-	enum hsa_decode_result r;
-	int64_t ts;
 	struct hsa_pcapng_iface *ifc = NULL;
 	int rc, dlt = cap->dlt;
 
@@ -179,18 +224,8 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 			return 0;	/* nothing yet, or a signal */
 		rc = pcap_next_ex(cap->pcap, &h, &data);
 	}
-	if (rc == 0)		/* live: no packet yet */
-		return 0;
-	if (rc == PCAP_ERROR_BREAK)
-		return cap->live ? -2 : -1;
-	if (rc != 1) {
-		if (rc == PCAP_ERROR) {
-			st->cut_short = true;
-			snprintf(st->cut_reason, sizeof(st->cut_reason), "%s",
-			    pcap_geterr(cap->pcap));
-		}
-		return -1;
-	}
+	if (rc != 1)
+		return not_a_record(cap, rc);
 
 	st->frames++;
 	if (ifc) {		/* pcapng: the filter for this link type */
@@ -210,22 +245,24 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 			    dlt_name(dlt));
 		return -1;
 	}
-	st->packets++;
-	if (usable_timestamp(h, &ts) != 0) {
-		st->bad_timestamps++;
-		return 0;
-	}
-	note_time(st, ts);
+	return take_record(cap, dlt, h, data, pkt);
+}
 
-	r = hsa_decode_link(dlt, pkt, data, h->caplen, h->len);
-	st->results[r]++;
-	if (r != HSA_DECODE_TCP)
-		return 0;
-	pkt->ts_ns = ts;
-	pkt->frame = st->frames;
-	st->options_truncated += pkt->opt.truncated;
-	st->options_invalid += pkt->opt.invalid;
-	return 1;
+int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	/* A plain pcap file, the common case and the one to be fast: each
+	 * record is read and taken, nothing else. */
+	if (cap->ng || cap->live || cap->has_filter || cap->writer)
+		return next_record(cap, pkt);
+	rc = pcap_next_ex(cap->pcap, &h, &data);
+	if (rc != 1)
+		return not_a_record(cap, rc);
+	cap->stats.frames++;
+	return take_record(cap, cap->dlt, h, data, pkt);
 }
 
 void hsa_capture_close(struct hsa_capture *cap)

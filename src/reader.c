@@ -41,8 +41,14 @@ struct hsa_reader {
 static void *reader_main(void *arg)
 {
 	struct hsa_reader *r = arg;
+	/* Copies the compiler can keep in registers across the calls. */
+	struct hsa_capture *cap = r->cap;
+	const unsigned long long count = r->count;
+	const hsa_reader_prepare prepare = r->prepare;
+	void *const ctx = r->ctx;
 	struct batch *b;
-	size_t slot;
+	struct hsa_packet *p;
+	size_t slot, n;
 	int rc;
 	bool end = false;
 
@@ -60,25 +66,29 @@ static void *reader_main(void *arg)
 		slot = (r->head + r->ready + (r->consuming ? 1 : 0)) % NBATCH;
 		pthread_mutex_unlock(&r->lock);
 
+		/* Each record is decoded straight into the batch's next slot;
+		 * a record that is not a segment leaves the slot to the next. */
 		b = &r->batches[slot];
-		b->n = 0;
-		while (b->n < BATCH) {
-			rc = hsa_capture_next(r->cap, &b->pkt[b->n]);
+		n = 0;
+		while (n < BATCH) {
+			p = &b->pkt[n];
+			rc = hsa_capture_next(cap, p);
 			if (rc < 0) {
 				end = true;
 				break;
 			}
 			if (rc == 1) {
-				if (r->prepare)
-					r->prepare(r->ctx, &b->pkt[b->n]);
-				b->n++;
+				if (prepare)
+					prepare(ctx, p);
+				n++;
 			}
-			if ((r->count && r->cap->stats.packets >= r->count) ||
+			if ((count && cap->stats.packets >= count) ||
 			    atomic_load_explicit(&r->stop, memory_order_relaxed)) {
 				end = true;
 				break;
 			}
 		}
+		b->n = n;
 		pthread_mutex_lock(&r->lock);
 		if (b->n > 0)
 			r->ready++;
