@@ -13,13 +13,16 @@
  * or when a new SYN reuses the 4-tuple.  Each TIME-WAIT is registered once,
  * when its connection is reported with its final verdict.  Connections are
  * reported out of time order (a closed one after a few seconds of linger,
- * one whose final ACK was lost only when idle), so the intervals go into a
- * min-heap of start and end events, and the events are counted in time
- * order up to the tracker's horizon: the time before which nothing more
- * will be reported.  Per client/server pair and holder side the number
- * alive is counted, and its peak kept.  Memory holds the intervals alive or
- * not yet counted, and the pairs, which are bounded (HSA_PRESSURE_MAX_PAIRS;
- * connections past it are counted as lost).
+ * one whose final ACK was lost only when idle), so their start events are
+ * queued (event_queue.h: nearly in order, as most are, they cost little),
+ * and the events are counted in time order up to the tracker's horizon:
+ * the time before which nothing more will be reported.  An interval's end
+ * is queued when its start is counted: all TIME-WAITs last time_wait, so
+ * the ends come in the order of the starts, and only the ends that a reuse
+ * brought forward need sorting.  Per client/server pair and holder side
+ * the number alive is counted, and its peak kept.  Memory holds the
+ * intervals alive or not yet counted, and the pairs, which are bounded
+ * (HSA_PRESSURE_MAX_PAIRS; connections past it are counted as lost).
  *
  * A clock that steps back (NTP, merged files) would put new intervals
  * before ones already counted.  The model then restarts: it counts
@@ -33,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_queue.h"
 #include "flow_hash.h"
 #include "hsa_kernel.h"
 #include "hsa_pressure.h"
@@ -103,15 +107,7 @@ struct interval {
 	uint32_t next;		/* free list, or the other side's (BOTH) + 1 */
 	uint8_t side;
 	uint8_t state;
-};
-
-enum { EV_END = 0, EV_START = 1 };	/* ends first: intervals are [start, end) */
-
-struct event {
-	int64_t t;
-	uint32_t iv;
-	uint32_t gen;
-	uint8_t kind;
+	bool cut;		/* its end was queued by a reuse */
 };
 
 /* conn id -> its first interval, open addressing, 0: empty */
@@ -132,9 +128,15 @@ struct hsa_pressure {
 	size_t nivs;
 	size_t ivs_cap;
 	uint32_t free_iv;	/* + 1, 0: none */
-	struct event *heap;
-	size_t nheap;
-	size_t heap_cap;
+	/* The events not counted yet.  Starts come nearly in time order, as
+	 * the connections are reported.  An interval's end is queued when
+	 * its start is counted: with one TIME-WAIT duration, in time order,
+	 * into room reserved when the interval was registered (so counting
+	 * never fails).  A reuse cutting one short queues its end apart. */
+	struct hsa_event_queue starts;
+	struct hsa_event_queue ends;
+	struct hsa_event_queue cuts;
+	size_t npending;	/* intervals whose end is not queued yet */
 	struct id_slot *ids;
 	size_t ids_cap;		/* a power of two */
 	size_t nids;
@@ -202,7 +204,9 @@ void hsa_pressure_free(struct hsa_pressure *p)
 		return;
 	free(p->index);
 	free(p->ivs);
-	free(p->heap);
+	hsa_event_queue_free(&p->starts);
+	hsa_event_queue_free(&p->ends);
+	hsa_event_queue_free(&p->cuts);
 	free(p->ids);
 	free(p->groups);
 	for (i = 0; i < p->npairs; i++)
@@ -567,58 +571,6 @@ static void id_remove(struct hsa_pressure *p, uint64_t id)
 	p->nids--;
 }
 
-/* --- the event heap ---------------------------------------------------- */
-
-static bool ev_before(const struct event *a, const struct event *b)
-{
-	return a->t < b->t || (a->t == b->t && a->kind < b->kind);
-}
-
-static int heap_push(struct hsa_pressure *p, int64_t t, uint32_t iv, int kind)
-{
-	struct event e = { t, iv, p->ivs[iv].gen, (uint8_t)kind };
-	size_t i, parent;
-
-	if (p->nheap == p->heap_cap) {
-		size_t n = p->heap_cap ? p->heap_cap * 2 : 1024;
-		struct event *nh = realloc(p->heap, n * sizeof(*nh));
-
-		if (!nh)
-			return -ENOMEM;
-		p->heap = nh;
-		p->heap_cap = n;
-	}
-	for (i = p->nheap++; i > 0; i = parent) {
-		parent = (i - 1) / 2;
-		if (!ev_before(&e, &p->heap[parent]))
-			break;
-		p->heap[i] = p->heap[parent];
-	}
-	p->heap[i] = e;
-	return 0;
-}
-
-static struct event heap_pop(struct hsa_pressure *p)
-{
-	struct event top = p->heap[0], last = p->heap[--p->nheap];
-	size_t i = 0, child;
-
-	for (;;) {
-		child = 2 * i + 1;
-		if (child >= p->nheap)
-			break;
-		if (child + 1 < p->nheap && ev_before(&p->heap[child + 1], &p->heap[child]))
-			child++;
-		if (!ev_before(&p->heap[child], &last))
-			break;
-		p->heap[i] = p->heap[child];
-		i = child;
-	}
-	if (p->nheap)
-		p->heap[i] = last;
-	return top;
-}
-
 /* --- intervals --------------------------------------------------------- */
 
 static long iv_new(struct hsa_pressure *p)
@@ -658,6 +610,8 @@ static void iv_release(struct hsa_pressure *p, uint32_t i)
 			p->losses.out_of_memory++;
 	} else if (first >= 0 && p->ivs[first].next == i + 1)
 		p->ivs[first].next = 0;
+	if (iv->state == IV_PENDING)
+		p->npending--;
 	iv->state = IV_FREE;
 	iv->gen++;
 	iv->next = p->free_iv;
@@ -680,12 +634,34 @@ static void series_note(struct hsa_pressure *p, struct side_stats *st,
 	hsa_tw_series_set(st->series, t, st->active);
 }
 
-static void count_start(struct hsa_pressure *p, struct interval *iv, int64_t t)
+/* Queue the start or end event of interval i at t. */
+static int queue_event(struct hsa_pressure *p, struct hsa_event_queue *q,
+    int64_t t, uint32_t i)
 {
+	struct hsa_event e = { t, i, p->ivs[i].gen };
+
+	return hsa_event_queue_push(q, &e);
+}
+
+static void count_start(struct hsa_pressure *p, uint32_t i, int64_t t)
+{
+	struct interval *iv = &p->ivs[i];
 	struct side_stats *st = &p->pairs[iv->pair].side[iv->side];
 	uint32_t size = hsa_pressure_range_size(&p->cfg);
 
+	if (iv->end <= t) {
+		/* No time in TIME-WAIT (none configured): never alive. */
+		iv_release(p, i);
+		return;
+	}
+	p->npending--;
 	iv->state = IV_ACTIVE;
+	/* Its end, unless a reuse queued an earlier one, or it never comes
+	 * (saturated: no sweep counts an event at INT64_MAX).  The starts
+	 * are counted in time order and all last time_wait, so it is the
+	 * latest in the ring, in the room register_side() reserved. */
+	if (!iv->cut && iv->end != INT64_MAX)
+		(void)queue_event(p, &p->ends, iv->end, i);
 	st->active++;
 	p->active[iv->side]++;
 	if (st->active > st->peak) {
@@ -697,30 +673,63 @@ static void count_start(struct hsa_pressure *p, struct interval *iv, int64_t t)
 		p->max_share = (double)st->active / size;
 }
 
-/* Count every event before limit, in time order. */
+static void count_end(struct hsa_pressure *p, const struct hsa_event *e)
+{
+	struct interval *iv = &p->ivs[e->iv];
+	struct side_stats *st;
+
+	if (e->gen != iv->gen || iv->state == IV_FREE || e->t != iv->end)
+		return;	/* cut short earlier, or superseded by a reuse */
+	if (iv->state == IV_ACTIVE) {
+		st = &p->pairs[iv->pair].side[iv->side];
+		st->active--;
+		p->active[iv->side]--;
+		series_note(p, st, e->t);
+	}
+	iv_release(p, e->iv);
+}
+
+/* The earliest end: of the cuts or of the ends in time order. */
+static const struct hsa_event *next_end(const struct hsa_pressure *p,
+    struct hsa_event_queue **from)
+{
+	const struct hsa_event *e = hsa_event_queue_peek(&p->ends);
+	const struct hsa_event *c = hsa_event_queue_peek(&p->cuts);
+
+	if (c && (!e || c->t < e->t)) {
+		*from = (struct hsa_event_queue *)&p->cuts;
+		return c;
+	}
+	*from = (struct hsa_event_queue *)&p->ends;
+	return e;
+}
+
+/* Count every event before limit, in time order; of equal times the ends
+ * first, since intervals are [start, end). */
 static void sweep(struct hsa_pressure *p, int64_t limit)
 {
-	struct interval *iv;
-	struct event e;
+	const struct hsa_event *s, *e;
+	struct hsa_event_queue *from;
+	struct hsa_event ev;
 
-	while (p->nheap && p->heap[0].t < limit) {
-		e = heap_pop(p);
-		iv = &p->ivs[e.iv];
-		if (e.gen != iv->gen || iv->state == IV_FREE)
-			continue;	/* its interval was cut short earlier */
-		if (e.kind == EV_START) {
-			if (iv->state == IV_PENDING)
-				count_start(p, iv, e.t);
+	for (;;) {
+		s = hsa_event_queue_peek(&p->starts);
+		e = next_end(p, &from);
+		if (e && (!s || e->t <= s->t)) {
+			if (e->t >= limit)
+				break;
+			ev = *e;
+			hsa_event_queue_pop(from);
+			count_end(p, &ev);
 			continue;
 		}
-		if (e.t != iv->end)
-			continue;	/* superseded by a reuse */
-		if (iv->state == IV_ACTIVE) {
-			p->pairs[iv->pair].side[iv->side].active--;
-			p->active[iv->side]--;
-			series_note(p, &p->pairs[iv->pair].side[iv->side], e.t);
-		}
-		iv_release(p, e.iv);
+		if (!s || s->t >= limit)
+			break;
+		ev = *s;
+		hsa_event_queue_pop(&p->starts);
+		/* Not cut short before it began. */
+		if (ev.gen == p->ivs[ev.iv].gen && p->ivs[ev.iv].state == IV_PENDING)
+			count_start(p, ev.iv, ev.t);
 	}
 	if (limit > p->swept)
 		p->swept = limit;
@@ -775,10 +784,13 @@ static int register_side(struct hsa_pressure *p, uint64_t id, long pi,
 	iv->pair = (uint32_t)pi;
 	iv->side = (uint8_t)side;
 	iv->state = IV_PENDING;
+	iv->cut = false;
 	iv->next = 0;
-	if (heap_push(p, iv->start, (uint32_t)i, EV_START) != 0 ||
-	    heap_push(p, iv->end, (uint32_t)i, EV_END) != 0) {
-		/* A lone start event, if pushed, finds the slot freed. */
+	p->npending++;
+	/* Room for the end of every interval not yet counted, this one's
+	 * included: counting a start then never runs out of memory. */
+	if (hsa_event_queue_reserve(&p->ends, p->npending) != 0 ||
+	    queue_event(p, &p->starts, iv->start, (uint32_t)i) != 0) {
 		iv_release(p, (uint32_t)i);
 		return -ENOMEM;
 	}
@@ -859,11 +871,12 @@ static void cut_by_reuse(struct hsa_pressure *p, uint64_t prev_id, int64_t syn)
 				st->reuse_min_gap = syn - iv->start;
 			if (st->n_reuse_examples < HSA_GROUP_EXAMPLES)
 				st->reuse_examples[st->n_reuse_examples++] = prev_id;
-			if (heap_push(p, syn, (uint32_t)i, EV_END) != 0) {
+			if (queue_event(p, &p->cuts, syn, (uint32_t)i) != 0) {
 				p->losses.out_of_memory++;
 			} else {
-				/* The old end event is stale now. */
+				/* The old end event, if queued, is stale now. */
 				iv->end = syn;
+				iv->cut = true;
 				st->reuse++;
 			}
 		}

@@ -1,6 +1,7 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
 # layer; the metrics writer, the HTTP request parser, the tracker's
-# horizon, the TIME-WAIT pressure queue, the flow hash and the Community ID hash.  Included by the top
+# horizon, the TIME-WAIT pressure queue and its event queue, the flow hash
+# and the Community ID hash.  Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
@@ -18,6 +19,7 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_seq_sketch \
 	tests/unit/test_verdicts \
 	tests/unit/test_horizon \
+	tests/unit/test_event_queue \
 	tests/unit/test_pressure \
 	tests/unit/test_live_groups \
 	tests/unit/test_community_id \
@@ -83,17 +85,26 @@ tests_unit_test_horizon_SOURCES = tests/unit/test_horizon.c src/seq.h \
 tests_unit_test_horizon_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_horizon_LDADD = $(CMOCKA_LIBS)
 
-# The pressure queue links only the model and the hash it keys pairs with.
+# The event queue of the pressure model, realloc() wrapped to fail on demand.
+tests_unit_test_event_queue_SOURCES = tests/unit/test_event_queue.c \
+	src/event_queue.h src/event_queue.c
+tests_unit_test_event_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_event_queue_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=realloc
+tests_unit_test_event_queue_LDADD = $(CMOCKA_LIBS)
+
+# The pressure queue links only the model, its event queue and the hash it
+# keys pairs with; realloc() wrapped to fail on demand.
 tests_unit_test_pressure_SOURCES = tests/unit/test_pressure.c \
 	src/time_wait_pressure.c src/time_wait_series.c src/flow_hash.h \
-	src/flow_hash.c
+	src/flow_hash.c src/event_queue.h src/event_queue.c
 tests_unit_test_pressure_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_pressure_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=realloc
 tests_unit_test_pressure_LDADD = $(CMOCKA_LIBS)
 
 # The live groups the metrics render, from the same model.
 tests_unit_test_live_groups_SOURCES = tests/unit/test_live_groups.c \
 	src/time_wait_pressure.c src/time_wait_series.c src/flow_hash.h \
-	src/flow_hash.c
+	src/flow_hash.c src/event_queue.h src/event_queue.c
 tests_unit_test_live_groups_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_live_groups_LDADD = $(CMOCKA_LIBS)
 

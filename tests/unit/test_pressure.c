@@ -5,16 +5,43 @@
  *
  * Every expected figure is worked out in the comment beside it from the
  * schedule the test builds, not from the model's code.
+ *
+ * realloc() is wrapped (-Wl,--wrap=realloc, tests/unit/local.mk) so that a
+ * test can make one growth of the event queues fail.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "event_queue.h"
 #include "hsa_pressure.h"
+
+/* The event queues' rings start with room for 1024 events; growing one
+ * asks for 2048, and a first one for 1024. */
+#define GROWN_RING (2048 * sizeof(struct hsa_event))
+#define FIRST_RING (1024 * sizeof(struct hsa_event))
+
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+
+static size_t fail_size;	/* fail one realloc() of this size ... */
+static int fail_skip;		/* ... after letting this many through */
+
+void *__wrap_realloc(void *ptr, size_t size)
+{
+	if (fail_size && size == fail_size && fail_skip-- == 0) {
+		fail_size = 0;
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_realloc(ptr, size);
+}
 
 #define SEC 1000000000LL
 #define T0 (1700000000LL * SEC)
@@ -311,6 +338,85 @@ static void a_snapshot_builds_the_groups_without_ending_anything(void **state)
 	hsa_pressure_free(p);
 }
 
+/* 1025 TIME-WAITs of one pair, 1 ms apart, none counted yet: the 1025th
+ * needs the queues to grow, and one growth fails (skip: 0 the room for
+ * the ends, 1 the queue of the starts).  That TIME-WAIT is lost, counted
+ * as such; the next one is counted again: 1025 entries, all alive at once
+ * (60 s long), one lost. */
+static void lost_growth(int skip)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int i;
+
+	assert_non_null(p);
+	for (i = 0; i < 1026; i++) {
+		conn(&c, (uint64_t)i + 1, 20, (uint16_t)(33000 + i),
+		    T0 + i * SEC / 1000, T0 + i * SEC / 1000, &v);
+		if (i == 1024) {
+			fail_size = GROWN_RING;
+			fail_skip = skip;
+		}
+		assert_int_equal(hsa_pressure_connection(p, &c, &v, 0),
+		    i == 1024 ? -ENOMEM : 0);
+		assert_int_equal(fail_size, 0);
+	}
+	assert_int_equal(hsa_pressure_finish(p, T0 + 2 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 1025);
+	assert_int_equal(g->peak, 1025);
+	assert_int_equal(g->active_at_end, 1025);
+	assert_int_equal(hsa_pressure_losses(p)->out_of_memory, 1);
+	hsa_pressure_free(p);
+}
+
+static void no_room_for_the_ends_loses_one_time_wait(void **state)
+{
+	(void)state;
+	lost_growth(0);
+}
+
+static void no_room_for_the_starts_loses_one_time_wait(void **state)
+{
+	(void)state;
+	lost_growth(1);
+}
+
+/* The reuse of a_reusing_syn_cuts_the_time_wait, but the queue of cut
+ * ends cannot be made (the third first ring, after the ends' and the
+ * starts'): the cut is lost and counted, the first TIME-WAIT runs its
+ * 60 s, and both are alive at T0 + 35 s: peak 2, no reuse. */
+static void a_cut_without_memory_is_counted_as_lost(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int64_t tw1 = T0 + SEC / 1000;
+
+	(void)state;
+	conn(&c, 1, 20, 45000, T0 - SEC, T0, &v);
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	conn(&c, 2, 20, 45000, tw1 + 5 * SEC, T0 + 35 * SEC, &v);
+	c.has_previous = true;
+	c.previous_id = 1;
+	fail_size = FIRST_RING;
+	fail_skip = 0;
+	hsa_pressure_connection(p, &c, &v, 0);
+	assert_int_equal(fail_size, 0);
+	assert_int_equal(hsa_pressure_finish(p, T0 + 40 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 2);
+	assert_int_equal(g->reuse_count, 0);
+	assert_int_equal(g->peak, 2);
+	assert_int_equal(hsa_pressure_losses(p)->out_of_memory, 1);
+	hsa_pressure_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +428,9 @@ int main(void)
 		cmocka_unit_test(a_late_start_saturates),
 		cmocka_unit_test(pairs_past_the_limit_are_counted_as_lost),
 		cmocka_unit_test(a_full_range_is_exhausted_at_its_time),
+		cmocka_unit_test(no_room_for_the_ends_loses_one_time_wait),
+		cmocka_unit_test(no_room_for_the_starts_loses_one_time_wait),
+		cmocka_unit_test(a_cut_without_memory_is_counted_as_lost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
