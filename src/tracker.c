@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsa_pool.h"
 #include "hsa_time.h"
 #include "hsa_tracker.h"
 #include "flow_hash.h"
@@ -83,14 +84,6 @@ struct hist {
 	struct hsa_tw_memo tw;
 };
 
-/* History entries are allocated this many at a time. */
-#define HIST_CHUNK 1024
-
-struct hist_chunk {
-	struct hist_chunk *next;
-	struct hist h[HIST_CHUNK];
-};
-
 struct hsa_tracker {
 	struct hsa_tracker_config cfg;
 	struct hsa_flow_key_secret secret;
@@ -98,13 +91,11 @@ struct hsa_tracker {
 	size_t nslots;		/* a power of two, at least twice count */
 	size_t count;		/* entries in the table, history included */
 	struct conn_list lists[L_COUNT];
-	struct hsa_conn_track *free_conns;	/* released records, for reuse */
-	/* History entries: free ones, at least one per connection being
-	 * tracked (new_conn() makes sure), so that reporting one never
-	 * needs memory. */
-	struct hsa_conn_track *free_hist;
-	size_t nfree_hist;
-	struct hist_chunk *chunks;
+	struct hsa_pool conns;		/* connection records */
+	/* History entries: at least one free per connection being tracked
+	 * (new_conn() makes sure), so that reporting one never needs
+	 * memory. */
+	struct hsa_pool hists;
 	uint64_t next_id;
 	int64_t now;		/* the tracker's clock (see hsa_tracker.h) */
 	int64_t clock_ts;	/* the capture time now last followed */
@@ -150,6 +141,8 @@ struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 		return NULL;
 	}
 	hsa_flow_hash_seed(&t->secret);
+	hsa_pool_init(&t->conns, sizeof(struct hsa_conn));
+	hsa_pool_init(&t->hists, sizeof(struct hist));
 	t->lists[L_HANDSHAKE].timeout_ns = cfg->handshake_timeout_ns;
 	t->lists[L_ESTABLISHED].timeout_ns = cfg->idle_timeout_ns;
 	t->lists[L_CLOSED].timeout_ns = cfg->linger_ns;
@@ -198,35 +191,6 @@ static int entry_sender(const struct hsa_conn_track *e,
 	return h->port[HSA_CLIENT] == p->sport &&
 	    memcmp(h->addr[HSA_CLIENT].bytes, p->src.bytes, 16) == 0 ?
 	    HSA_CLIENT : HSA_SERVER;
-}
-
-/* Make sure n more history entries are free: 0, or -1 out of memory. */
-static int hist_reserve(struct hsa_tracker *t, size_t n)
-{
-	struct hist_chunk *ch;
-	size_t i;
-
-	if (t->nfree_hist >= n)
-		return 0;
-	if (!(ch = malloc(sizeof(*ch))))
-		return -1;
-	ch->next = t->chunks;
-	t->chunks = ch;
-	for (i = 0; i < HIST_CHUNK; i++) {
-		ch->h[i].tk.next = t->free_hist;
-		t->free_hist = &ch->h[i].tk;
-	}
-	t->nfree_hist += HIST_CHUNK;
-	return 0;
-}
-
-static struct hist *hist_take(struct hsa_tracker *t)
-{
-	struct hsa_conn_track *e = t->free_hist;
-
-	t->free_hist = e->next;
-	t->nfree_hist--;
-	return (struct hist *)e;
 }
 
 /* --- lists ------------------------------------------------------------ */
@@ -513,14 +477,10 @@ static void release(struct hsa_tracker *t, struct hsa_conn_track *c)
 		t->held--;
 	free(c->held_syn);
 	c->held_syn = NULL;
-	if (is_hist(c)) {
-		c->next = t->free_hist;
-		t->free_hist = c;
-		t->nfree_hist++;
-	} else {
-		c->next = t->free_conns;
-		t->free_conns = c;
-	}
+	if (is_hist(c))
+		hsa_pool_put(&t->hists, c);
+	else
+		hsa_pool_put(&t->conns, conn_of(c));
 }
 
 /* Hand a connection to the sink, once; v is its verdict. */
@@ -538,7 +498,7 @@ static void report(struct hsa_tracker *t, struct hsa_conn *c,
 static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 {
 	struct hsa_verdict v;
-	struct hist *h = hist_take(t);
+	struct hist *h = hsa_pool_get(&t->hists);	/* reserved: never NULL */
 	size_t i;
 
 	report(t, c, &v);
@@ -556,10 +516,7 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	if (h->tk.pending_slot)
 		t->pending[h->tk.pending_slot - 1].c = &h->tk;
 	list_remove(t, &c->tk);
-	c->tk.held_syn = NULL;
-	c->tk.pending_slot = 0;
-	c->tk.next = t->free_conns;
-	t->free_conns = &c->tk;
+	hsa_pool_put(&t->conns, c);
 	list_append(t, &h->tk, L_HISTORY);
 	h->tk.queued_ts = h->tk.active_ns;
 	pending_update(t, &h->tk);
@@ -680,17 +637,12 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 	while (t->count >= t->cfg.max_flows)
 		evict_one(t);
 	/* Its history entry, for when it is reported. */
-	if (hist_reserve(t, hsa_tracker_open_flows(t) + 1) != 0)
-		return NULL;
-	if (t->free_conns) {
-		c = conn_of(t->free_conns);
-		t->free_conns = t->free_conns->next;
-	} else if (!(c = malloc(sizeof(*c))))
+	if (hsa_pool_reserve(&t->hists, hsa_tracker_open_flows(t) + 1) != 0 ||
+	    !(c = hsa_pool_get(&t->conns)))
 		return NULL;
 	c->tk.hash = h;
 	if (table_insert(t, &c->tk) != 0) {
-		c->tk.next = t->free_conns;
-		t->free_conns = &c->tk;
+		hsa_pool_put(&t->conns, c);
 		return NULL;
 	}
 	hsa_conn_init(c, t->next_id++, p);
@@ -949,27 +901,16 @@ size_t hsa_tracker_open_flows(const struct hsa_tracker *t)
 
 void hsa_tracker_free(struct hsa_tracker *t)
 {
-	struct hsa_conn_track *c, *next;
-	struct hist_chunk *ch, *nch;
+	const struct hsa_conn_track *c;
 	int l;
 
 	if (!t)
 		return;
 	for (l = 0; l < L_COUNT; l++)
-		for (c = t->lists[l].head; c; c = next) {
-			next = c->next;
+		for (c = t->lists[l].head; c; c = c->next)
 			free(c->held_syn);
-			if (!is_hist(c))
-				free(conn_of(c));
-		}
-	for (c = t->free_conns; c; c = next) {
-		next = c->next;
-		free(conn_of(c));
-	}
-	for (ch = t->chunks; ch; ch = nch) {
-		nch = ch->next;
-		free(ch);
-	}
+	hsa_pool_destroy(&t->conns);
+	hsa_pool_destroy(&t->hists);
 	free(t->slots);
 	free(t->pending);
 	free(t);

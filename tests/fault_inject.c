@@ -5,15 +5,17 @@
  * tested on the program as shipped (nothing in src/ knows about this).
  *
  *   HSA_FAIL_CONN_ALLOC="FIRST COUNT"
- *	the allocations of a connection (malloc(sizeof(struct hsa_conn)),
- *	tracker.c) number FIRST to FIRST + COUNT - 1, counted from 1, return
- *	NULL with errno ENOMEM.  Every other allocation is left alone.
+ *	the allocations of the tracker's record chunks (posix_memalign() of
+ *	HSA_POOL_CHUNK bytes, pool.c: connections and history entries, the
+ *	memory a new connection needs) number FIRST to FIRST + COUNT - 1,
+ *	counted from 1, fail with ENOMEM.  Every other allocation is left
+ *	alone.
  *   HSA_SIGINT_AFTER_RENAME=NAME
  *	once rename() has put a file named NAME (the last component of its
  *	new path) in place, raise SIGINT: a Ctrl-C just after the report was
  *	committed.
  *
- * Under AddressSanitizer, the sanitizer's own malloc is the one called
+ * Under AddressSanitizer, the sanitizer's own posix_memalign is the one called
  * (dlsym RTLD_NEXT); run with ASAN_OPTIONS=verify_asan_link_order=0, as
  * this library comes before the sanitizer's in the lookup order.
  */
@@ -26,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsa_conn.h"
+#include "hsa_pool.h"
 
-static void *(*real_malloc)(size_t);
+static int (*real_posix_memalign)(void **, size_t, size_t);
 static int (*real_rename)(const char *, const char *);
 static atomic_ulong conn_allocs;
 static unsigned long fail_first, fail_count;
@@ -38,26 +40,26 @@ __attribute__((constructor)) static void fault_inject_init(void)
 {
 	const char *s = getenv("HSA_FAIL_CONN_ALLOC");
 
-	real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+	real_posix_memalign = (int (*)(void **, size_t, size_t))dlsym(RTLD_NEXT,
+	    "posix_memalign");
 	real_rename = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
 	if (s && sscanf(s, "%lu %lu", &fail_first, &fail_count) != 2)
 		fail_first = fail_count = 0;
 	rename_signal = getenv("HSA_SIGINT_AFTER_RENAME");
 }
 
-void *malloc(size_t n)
+int posix_memalign(void **m, size_t align, size_t n)
 {
-	if (!real_malloc)	/* before the constructor ran: no fault yet */
-		real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
-	if (n == sizeof(struct hsa_conn) && fail_count) {
+	if (!real_posix_memalign)
+		real_posix_memalign = (int (*)(void **, size_t, size_t))dlsym(
+		    RTLD_NEXT, "posix_memalign");
+	if (n == HSA_POOL_CHUNK && fail_count) {
 		unsigned long i = atomic_fetch_add(&conn_allocs, 1) + 1;
 
-		if (i >= fail_first && i - fail_first < fail_count) {
-			errno = ENOMEM;
-			return NULL;
-		}
+		if (i >= fail_first && i - fail_first < fail_count)
+			return ENOMEM;
 	}
-	return real_malloc(n);
+	return real_posix_memalign(m, align, n);
 }
 
 int rename(const char *from, const char *to)

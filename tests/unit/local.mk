@@ -1,7 +1,7 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
 # layer; the metrics writer, the HTTP request parser, the tracker's
-# horizon, the TIME-WAIT pressure queue and its event queue, the flow hash
-# and the Community ID hash.  Included by the top
+# horizon and history, the TIME-WAIT pressure queue and its event queue,
+# the flow hash, the Community ID hash and the record pool.  Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
@@ -24,7 +24,8 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_live_groups \
 	tests/unit/test_community_id \
 	tests/unit/test_flow_hash \
-	tests/unit/test_tw_series
+	tests/unit/test_tw_series \
+	tests/unit/test_pool
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -80,7 +81,7 @@ tests_unit_test_verdicts_LDADD = $(CMOCKA_LIBS)
 
 # The tracker's horizon: the tracker and the connection code it drives.
 tests_unit_test_horizon_SOURCES = tests/unit/test_horizon.c src/seq.h \
-	src/tracker.c src/conn.c src/verdict.c src/time_wait.c src/evidence.c \
+	src/pool.c src/tracker.c src/conn.c src/verdict.c src/time_wait.c src/evidence.c \
 	src/flow_hash.h src/flow_hash.c
 tests_unit_test_horizon_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_horizon_LDADD = $(CMOCKA_LIBS)
@@ -124,4 +125,8 @@ tests_unit_test_tw_series_SOURCES = tests/unit/test_tw_series.c \
 	src/time_wait_series.c include/hsa_tw_series.h
 tests_unit_test_tw_series_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_tw_series_LDADD = $(CMOCKA_LIBS)
+
+tests_unit_test_pool_SOURCES = tests/unit/test_pool.c src/pool.c
+tests_unit_test_pool_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_pool_LDADD = $(CMOCKA_LIBS)
 endif

@@ -1,0 +1,48 @@
+/*
+ * hsa_pool.h - records of one size (connections, history entries) carved
+ * out of 2 MiB chunks that ask the kernel for transparent huge pages.
+ *
+ * hsanalyze's tables fill tens of megabytes within the first seconds of a
+ * busy capture.  In 4 KiB pages that is a page fault per page, which cost
+ * about a sixth of the tracker thread's time on the benchmark trace; a
+ * chunk in one huge page is one fault.  Where the kernel does not give
+ * huge pages on request (transparent_hugepage "never"), the chunks are
+ * ordinary memory.  Records are reused through a free list, so memory
+ * follows the most records held at once, not the number ever made.
+ */
+#ifndef HSA_POOL_H
+#define HSA_POOL_H
+
+#include <stddef.h>
+
+/* A chunk: one huge page on x86-64 and arm64 (4 KiB base pages). */
+#define HSA_POOL_CHUNK	((size_t)2 << 20)
+
+struct hsa_pool_chunk;
+
+struct hsa_pool {
+	size_t size;		/* of one record, a multiple of 16 */
+	void *free;		/* released records, linked through their
+				 * first pointer */
+	char *next;		/* the newest chunk's unused part */
+	char *end;
+	size_t available;	/* records that can be had without a chunk */
+	struct hsa_pool_chunk *chunks;
+};
+
+/* A pool of records of size bytes (at most a chunk, less its header). */
+void hsa_pool_init(struct hsa_pool *p, size_t size);
+
+/* A record (its contents undefined), or NULL when no chunk can be had. */
+void *hsa_pool_get(struct hsa_pool *p);
+
+/* Give a record back for reuse. */
+void hsa_pool_put(struct hsa_pool *p, void *rec);
+
+/* Make sure n records can be had without memory: 0, or -1. */
+int hsa_pool_reserve(struct hsa_pool *p, size_t n);
+
+/* Free every chunk, and every record with them. */
+void hsa_pool_destroy(struct hsa_pool *p);
+
+#endif

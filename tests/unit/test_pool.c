@@ -1,0 +1,107 @@
+/*
+ * test_pool.c - unit tests of the record pool (hsa_pool.h): records are
+ * distinct, aligned and reused last-in first-out; a reservation of n
+ * records means the next n records come without a new chunk, whatever is
+ * left of the current one.  (A failed chunk allocation: tests/losses.sh,
+ * through tests/fault_inject.c.)
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hsa_pool.h"
+
+#define SIZE	100		/* rounded up to 112 */
+#define PER_CHUNK	((HSA_POOL_CHUNK - 16) / 112)
+
+static size_t chunks(const struct hsa_pool *p)
+{
+	const void *const *c;
+	size_t n = 0;
+
+	/* Each chunk starts with the pointer to the next one. */
+	for (c = (const void *const *)p->chunks; c; c = *c)
+		n++;
+	return n;
+}
+
+static void records_distinct_and_aligned(void **state)
+{
+	struct hsa_pool p;
+	char **r = calloc(PER_CHUNK + 1, sizeof(*r));
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	hsa_pool_init(&p, SIZE);
+	assert_int_equal(p.size, 112);
+	for (i = 0; i < PER_CHUNK; i++) {
+		r[i] = hsa_pool_get(&p);
+		assert_non_null(r[i]);
+		assert_int_equal((uintptr_t)r[i] % 16, 0);
+		memset(r[i], (int)i, SIZE);
+		if (i > 0)
+			assert_int_equal(r[i] - r[i - 1], 112);
+	}
+	assert_int_equal(chunks(&p), 1);
+	assert_int_equal(p.available, 0);
+	r[PER_CHUNK] = hsa_pool_get(&p);	/* the second chunk */
+	assert_non_null(r[PER_CHUNK]);
+	assert_int_equal(chunks(&p), 2);
+	assert_int_equal(p.available, PER_CHUNK - 1);
+	for (i = 0; i < PER_CHUNK; i++)
+		assert_int_equal((unsigned char)r[i][SIZE - 1], (unsigned char)i);
+	/* Last in, first out. */
+	hsa_pool_put(&p, r[7]);
+	hsa_pool_put(&p, r[3]);
+	assert_int_equal(p.available, PER_CHUNK + 1);
+	assert_ptr_equal(hsa_pool_get(&p), r[3]);
+	assert_ptr_equal(hsa_pool_get(&p), r[7]);
+	hsa_pool_destroy(&p);
+	assert_int_equal(chunks(&p), 0);
+	assert_int_equal(p.available, 0);
+	free(r);
+}
+
+/* A reservation larger than what the current chunk has left: the rest of
+ * that chunk is kept (on the free list), one chunk more is enough, and
+ * the reserved records then come without another. */
+static void reserve_keeps_the_rest(void **state)
+{
+	struct hsa_pool p;
+	size_t i, want = PER_CHUNK + 10;
+
+	(void)state;
+	hsa_pool_init(&p, SIZE);
+	for (i = 0; i < 100; i++)
+		assert_non_null(hsa_pool_get(&p));
+	assert_int_equal(p.available, PER_CHUNK - 100);
+	assert_int_equal(hsa_pool_reserve(&p, want), 0);
+	assert_int_equal(chunks(&p), 2);
+	assert_int_equal(p.available, 2 * PER_CHUNK - 100);
+	for (i = 0; i < want; i++)
+		assert_non_null(hsa_pool_get(&p));
+	assert_int_equal(chunks(&p), 2);
+	assert_int_equal(p.available, 2 * PER_CHUNK - 100 - want);
+	/* Reserving what is there already adds nothing. */
+	assert_int_equal(hsa_pool_reserve(&p, p.available), 0);
+	assert_int_equal(chunks(&p), 2);
+	hsa_pool_destroy(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(records_distinct_and_aligned),
+		cmocka_unit_test(reserve_keeps_the_rest),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
