@@ -2,8 +2,8 @@
 # fuzz-smoke.sh - the decoders' libFuzzer target on its corpus, as part of make
 # check (a replay: every input once), or fuzzing for FUZZ_SECONDS.
 #
-# Builds fuzz/fuzz_decode with clang (-fsanitize=fuzzer,address,undefined),
-# seeds it with every packet of tests/pcaps/*.pcap and *.pcapng (when python3
+# Builds fuzz/fuzz_decode with clang (-fsanitize=fuzzer,address,undefined)
+# unless make check built it and it is newer than its sources, seeds it with every packet of tests/pcaps/*.pcap and *.pcapng (when python3
 # is there to read them) and with the checked-in fuzz/corpus/, and fuzzes for
 # FUZZ_SECONDS seconds (0: a replay).  A crash or a failed invariant fails the test; the
 # input that did it is kept as fuzz/smoke-crash-* (or -timeout-, -oom-) in the
@@ -44,22 +44,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/hsa-fuzz-smoke.XXXXXX") || fail "mktemp"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
-# Does this clang have libFuzzer and the sanitizers?
-cat >"$tmp/probe.c" <<'EOF'
-#include <stddef.h>
-#include <stdint.h>
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	(void)data;
-	(void)size;
-	return 0;
-}
-EOF
-"$CLANG" -fsanitize=fuzzer,address,undefined -o "$tmp/probe" "$tmp/probe.c" \
-    >"$tmp/probe.log" 2>&1 ||
-	skip "$CLANG cannot build a libFuzzer target: $(head -n 3 "$tmp/probe.log")"
-
 # The decoders include config.h, which configure wrote in the build directory.
 test -f config.h || fail "no config.h here: run this from the build directory"
 
@@ -80,6 +64,22 @@ if test -x "$bin"; then
 	done
 fi
 if test "$build" = yes; then
+	# Does this clang have libFuzzer and the sanitizers?  (make check built the
+	# target already: then there is nothing to ask.)
+	cat >"$tmp/probe.c" <<-'EOF'
+	#include <stddef.h>
+	#include <stdint.h>
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+	{
+		(void)data;
+		(void)size;
+		return 0;
+	}
+	EOF
+	"$CLANG" -fsanitize=fuzzer,address,undefined -o "$tmp/probe" "$tmp/probe.c" \
+	    >"$tmp/probe.log" 2>&1 ||
+		skip "$CLANG cannot build a libFuzzer target: $(head -n 3 "$tmp/probe.log")"
 	pcap_cflags=${PCAP_CFLAGS-$(pkg-config --cflags libpcap 2>/dev/null)}
 	mkdir -p fuzz
 	echo "fuzz-smoke: building $bin with $CLANG"

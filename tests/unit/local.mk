@@ -34,7 +34,7 @@ HSA_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PCAP_CFLAGS)
 # What every test program is built from besides its own test_decode_*.c: the
 # helpers they share (a header, listed so that make dist ships it) and the
 # decoders.
-HSA_UNIT_SOURCES = tests/unit/decode_test.h $(HSA_DECODE_SOURCES)
+HSA_UNIT_SOURCES = tests/unit/decode_test.h src/extract.h $(HSA_DECODE_SOURCES)
 
 tests_unit_test_decode_link_SOURCES = tests/unit/test_decode_link.c \
 	$(HSA_UNIT_SOURCES)
