@@ -34,7 +34,11 @@ Checked for every page:
     light scheme the page is light, in the dark scheme dark, printed (while
     the browser prefers dark) black text on white; and in all three every
     piece of text, HTML or SVG, has a contrast ratio of at least MIN_CONTRAST
-    (WCAG 2's AA level for body text) against its background;
+    (WCAG 2's AA level for body text) against its background.  Every page
+    in the light scheme; the dark scheme and print on the pages
+    html_browser.py looked at that way ("looked"), which must hold every
+    kind of text ("kinds": the elements from <body> down to it, all the
+    style sheet sees) that any page has;
   - a page printed to PDF (--pdf) has at least one page, and its text
     (pdftotext, poppler-utils) holds each finding's message, each diagram's
     caption and the labels of each TIME-WAIT chart.
@@ -297,6 +301,10 @@ class Checker:
         if want:
             self.crafted(name, dom['diagrams'], want)
 
+        want = ['light', 'dark', 'print'] if facts['looked'] else ['light']
+        self.check(sorted(facts['colours']) == sorted(want),
+                   name + ': looked at in the %s scheme%s' % (
+                       ', '.join(want), 's' if len(want) > 1 else ''), repr(sorted(facts['colours'])))
         self.colours(name, facts['colours'])
         if facts.get('pdf'):
             self.pdf(name, facts['pdf'], findings, dom)
@@ -327,12 +335,14 @@ class Checker:
                 for k, rows in schemes.items()}
         self.check(page['light'] is not None and luminance(page['light']) > 0.8,
                    name + ': light scheme, a light page', repr(page['light']))
-        self.check(page['dark'] is not None and luminance(page['dark']) < 0.05,
-                   name + ': dark scheme, a dark page', repr(page['dark']))
-        h1 = next((r for r in schemes['print'] if r[0] == 'h1'), [None] * 3)
-        self.check((rgb(h1[1]), rgb(h1[2])) == ((0, 0, 0), (255, 255, 255)),
-                   name + ': printed, black on white even when the browser prefers dark',
-                   repr(h1))
+        if 'dark' in schemes:
+            self.check(page['dark'] is not None and luminance(page['dark']) < 0.05,
+                       name + ': dark scheme, a dark page', repr(page['dark']))
+        if 'print' in schemes:
+            h1 = next((r for r in schemes['print'] if r[0] == 'h1'), [None] * 3)
+            self.check((rgb(h1[1]), rgb(h1[2])) == ((0, 0, 0), (255, 255, 255)),
+                       name + ': printed, black on white even when the browser prefers dark',
+                       repr(h1))
         for scheme, rows in schemes.items():
             low = []
             for what, fg, bg in rows:
@@ -379,10 +389,25 @@ class Checker:
                    repr(d.get('notes')))
 
 
+    def kinds(self, pages):
+        """The pages looked at in every scheme hold every kind of text of
+        all the pages: what the dark scheme and print were checked on
+        covers what any page shows."""
+        every = set(k for f in pages for k in f['kinds'])
+        looked = [f for f in pages if f['looked']]
+        covered = set(k for f in looked for k in f['kinds'])
+        self.check(every and every <= covered,
+                   '%d pages looked at in the dark scheme and printed hold all %d kinds '
+                   'of text of the %d pages' % (len(looked), len(every), len(pages)),
+                   repr(sorted(every - covered)))
+
+
 def main():
     c = Checker()
-    for line in open(sys.argv[1]):
-        c.page(json.loads(line))
+    pages = [json.loads(line) for line in open(sys.argv[1])]
+    for facts in pages:
+        c.page(facts)
+    c.kinds(pages)
     sys.exit(1 if c.failed else 0)
 
 

@@ -3,12 +3,15 @@
 # capture in tests/pcaps is reported as HTML and JSON in one run; each page
 # must pass `tidy -errors`, load in headless Chromium with no console error
 # and no network request, and show what the JSON report says (check_html.py:
-# the findings with their display filters and their connections' frames);
-# a screenshot of each is kept in tests/html-screenshots/ of the build
-# directory.  Each page is also looked at in the dark scheme and as printed
-# (media emulated in the same browser): every text must keep a 4.5:1
-# contrast; two pages are printed to PDF there too, and pdftotext must find
-# their findings, diagram captions and chart labels in it.  The diagrams
+# the findings with their display filters and their connections' frames),
+# and keep a 4.5:1 contrast for every text.  The pages that, in capture
+# order, show a kind of text (the elements from <body> down to it) that no
+# page before them showed are also looked at in the dark scheme and as
+# printed (media emulated in the same browser), with the same contrast;
+# together they show every kind of text of all the pages (checked).  A
+# screenshot of each of those is kept in tests/html-screenshots/ of the
+# build directory.  Two pages are printed to PDF there too, and pdftotext
+# must find their findings, diagram captions and chart labels in it.  The diagrams
 # are the JSON report's examples of their kinds, the same ids.  On crafted
 # traces the diagrams are checked exactly: the states
 # drawn along a client close and a simultaneous close, and the TIME-WAIT
@@ -120,7 +123,7 @@ mkdir -p "$SHOTS" || exit 99
 # shellcheck disable=SC2086  # one word per page
 if "$PY" "$srcdir/tests/html_browser.py" --pdf "$work/pressure_ports_exhausted.html" \
     --pdf "$work/real_nginx_proxy.html" "$CHROMIUM" "$SHOTS" $pages >"$work/facts.jsonl" 2>"$work/browser.err"; then
-	ok "chromium loaded $n pages, screenshots in $SHOTS"
+	ok "chromium loaded $n pages, $(grep -c '"looked": true' "$work/facts.jsonl") of them looked at in every scheme, screenshots in $SHOTS"
 else
 	bad "chromium driver failed"; show "$work/browser.err" chromium
 	finish

@@ -12,18 +12,26 @@ one JSON line:
     {"page": PATH, "console": [messages of level error or warning, script
      exceptions, log entries of level error], "requests": [every URL the
      page asked for besides itself], "dom": {what the page's DOM holds, see
-     DOM_FACTS}, "screenshot": PNG path}
+     DOM_FACTS}, "screenshot": PNG path or null}
 
-and saves a screenshot of the top of the page as SHOTS_DIR/NAME.png.
+and, for the pages looked at in every scheme (below), saves a screenshot of
+the top of the page as SHOTS_DIR/NAME.png.
 
 Each line also has "colours": for each way the page is shown ("light": as
 loaded, "dark": prefers-color-scheme emulated, "print": print media
 emulated while the browser prefers dark), every distinct [what, text
-colour, background] of the page's text (see COLOUR_FACTS).  Chromium is told through the
-DevTools protocol (Emulation.setEmulatedMedia), in the one browser that
-loads every page: no start per scheme.  For each page given with --pdf, the
-page is also printed (Page.printToPDF, print media as a printer sees it) to
-SHOTS_DIR/NAME.pdf, named in "pdf".  The assertions are in check_html.py.
+colour, background] of the page's text (see COLOUR_FACTS), and "kinds":
+every kind of text the page has, each piece of text named by the elements
+from <body> down to it (tag and classes each; see COLOUR_FACTS).  Every page
+is read in the light scheme; the dark scheme, print and the screenshot,
+which cost a restyle or a paint each, are for the pages that have a kind of
+text no page before them had, and for the --pdf pages ("looked": true):
+together these hold every kind of text of all the pages, which
+check_html.py checks.  Chromium is told through the DevTools protocol
+(Emulation.setEmulatedMedia), in the one browser that loads every page: no
+start per scheme.  For each page given with --pdf, the page is also printed
+(Page.printToPDF, print media as a printer sees it) to SHOTS_DIR/NAME.pdf,
+named in "pdf".  The assertions are in check_html.py.
 """
 import base64
 import json
@@ -92,7 +100,9 @@ DOM_FACTS = r"""
 # Every piece of text on the page: each element with text of its own, and
 # every SVG <text>; its colour (fill for SVG) and the background it is on,
 # the first ancestor's that is not transparent (an SVG's is the page's).
-# One entry per distinct combination.
+# "rows": one entry per distinct combination; "kinds": one entry per
+# distinct path of elements from <body> down to a piece of text (the style
+# sheet's selectors see no more than that: tags and classes).
 COLOUR_FACTS = r"""
 (() => {
   const clear = c => c === 'transparent' || /^rgba\(.*, 0\)$/.test(c);
@@ -106,7 +116,7 @@ COLOUR_FACTS = r"""
   };
   const what = e => e.tagName.toLowerCase() +
     (e.getAttribute('class') ? '.' + e.getAttribute('class').trim().split(/\s+/).join('.') : '');
-  const seen = {}, out = [];
+  const seen = {}, out = [], kinds = {};
   for (const e of document.querySelectorAll('body, body *')) {
     const svg = e instanceof SVGElement;
     if (svg ? e.tagName !== 'text' :
@@ -117,14 +127,19 @@ COLOUR_FACTS = r"""
     const row = [what(e), svg ? cs.fill : cs.color, background(e)];
     const key = row.join('|');
     if (!seen[key]) { seen[key] = true; out.push(row); }
+    const path = [];
+    for (let a = e; a && a !== document.body.parentElement; a = a.parentElement)
+      path.unshift(what(a));
+    kinds[path.join(' > ')] = true;
   }
-  return JSON.stringify(out);
+  return JSON.stringify({rows: out, kinds: Object.keys(kinds)});
 })()
 """
-# How a page is looked at: [name, CSS media type, prefers-color-scheme];
-# None: as loaded, no emulation (headless Chromium prefers light; the
-# check that the page is light says so), which costs no restyle.
-SCHEMES = [('light', None, None), ('dark', '', 'dark'), ('print', 'print', 'dark')]
+# How a page is looked at besides as loaded (the light scheme: no emulation,
+# headless Chromium prefers light, and the check that the page is light
+# says so; it costs no restyle): [name, CSS media type,
+# prefers-color-scheme].
+SCHEMES = [('dark', '', 'dark'), ('print', 'print', 'dark')]
 
 
 class WebSocket:
@@ -255,16 +270,20 @@ def page_target(port):
     raise RuntimeError('no page target')
 
 
+def colour_facts(dt):
+    """COLOUR_FACTS of the page as it is shown now."""
+    return json.loads(dt.call('Runtime.evaluate', expression=COLOUR_FACTS,
+                              returnByValue=True)['result']['value'])
+
+
 def colours(dt):
-    """The page's COLOUR_FACTS in each of SCHEMES; the emulation is then
-    undone."""
+    """The page's COLOUR_FACTS rows in each of SCHEMES; the emulation is
+    then undone."""
     out = {}
     for name, media, scheme in SCHEMES:
-        if media is not None:
-            dt.call('Emulation.setEmulatedMedia', media=media,
-                    features=[{'name': 'prefers-color-scheme', 'value': scheme}])
-        out[name] = json.loads(dt.call('Runtime.evaluate', expression=COLOUR_FACTS,
-                                       returnByValue=True)['result']['value'])
+        dt.call('Emulation.setEmulatedMedia', media=media,
+                features=[{'name': 'prefers-color-scheme', 'value': scheme}])
+        out[name] = colour_facts(dt)['rows']
     dt.call('Emulation.setEmulatedMedia', media='', features=[])
     return out
 
@@ -279,20 +298,30 @@ def print_pdf(dt, path, shots):
     return pdf
 
 
-def load(dt, path, shots, pdf=False):
+def load(dt, path, shots, seen, pdf=False):
+    """The page's line.  SEEN: the kinds of text of the pages before; a
+    page with a kind not among them (added now), or a --pdf page, is also
+    looked at in the dark scheme and printed, and its screenshot taken."""
     url = 'file://' + os.path.abspath(path)
     dt.events = []
     dt.call('Page.navigate', url=url)
     dt.wait_event('Page.loadEventFired', time.time() + LOAD_TIMEOUT)
     facts = json.loads(dt.call('Runtime.evaluate', expression=DOM_FACTS,
                                returnByValue=True)['result']['value'])
-    shot = dt.call('Page.captureScreenshot', format='png', clip={
-        'x': 0, 'y': 0, 'width': SHOT_WIDTH, 'height': SHOT_HEIGHT, 'scale': SHOT_SCALE})
-    png = os.path.join(shots, os.path.splitext(os.path.basename(path))[0] + '.png')
-    with open(png, 'wb') as f:
-        f.write(base64.b64decode(shot['data']))
-    schemes = colours(dt)
-    pdf_path = print_pdf(dt, path, shots) if pdf else None
+    light = colour_facts(dt)
+    new = set(light['kinds']) - seen
+    seen |= new
+    looked = bool(new) or pdf
+    schemes, png, pdf_path = {'light': light['rows']}, None, None
+    if looked:
+        shot = dt.call('Page.captureScreenshot', format='png', clip={
+            'x': 0, 'y': 0, 'width': SHOT_WIDTH, 'height': SHOT_HEIGHT, 'scale': SHOT_SCALE})
+        png = os.path.join(shots, os.path.splitext(os.path.basename(path))[0] + '.png')
+        with open(png, 'wb') as f:
+            f.write(base64.b64decode(shot['data']))
+        schemes.update(colours(dt))
+        if pdf:
+            pdf_path = print_pdf(dt, path, shots)
     # Drain what is still queued: late console messages or requests.
     dt.call('Runtime.evaluate', expression='1')
     console, requests = [], []
@@ -309,7 +338,8 @@ def load(dt, path, shots, pdf=False):
             if p['request']['url'] != url:
                 requests.append(p['request']['url'])
     return {'page': path, 'console': console, 'requests': requests,
-            'dom': facts, 'screenshot': png, 'colours': schemes, 'pdf': pdf_path}
+            'dom': facts, 'screenshot': png, 'colours': schemes,
+            'kinds': light['kinds'], 'looked': looked, 'pdf': pdf_path}
 
 
 def main():
@@ -331,8 +361,9 @@ def main():
         # The window's size is not the page's: fix the viewport itself.
         dt.call('Emulation.setDeviceMetricsOverride', width=SHOT_WIDTH,
                 height=SHOT_HEIGHT, deviceScaleFactor=1, mobile=False)
+        seen = set()
         for path in pages:
-            print(json.dumps(load(dt, path, shots, os.path.abspath(path) in pdfs)),
+            print(json.dumps(load(dt, path, shots, seen, os.path.abspath(path) in pdfs)),
                   flush=True)
     finally:
         if proc:
