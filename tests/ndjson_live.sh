@@ -5,7 +5,8 @@
 # linger (4 s of quiet after the close) has passed, with the flush at most a
 # second later; the line names that connection: its ports, its close and its
 # Community ID, computed here from the specification.  In a network
-# namespace of its own, on lo.
+# namespace of its own, on lo; the two cases at once, each on a server port
+# of its own.
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -18,17 +19,18 @@ test_name=ndjson_live
 netns_enter -- "$@"
 work_dir -k
 
-SERVER_PORT=18080
+FILE_PORT=18080 PIPE_PORT=18081
 # The line is due linger (4 s) + the capture's reorder slack (1 s) + one
 # flush (1 s) after the close, and never before the linger; DUE_S allows a
 # loaded machine 4 s more.  The poll gives up at GIVE_UP_S, so that a late
 # line is told from none.
 LINGER_S=4 DUE_S=10 GIVE_UP_S=20
 
-# connect_and_wait LOG CLIENT_PORT: one connection from CLIENT_PORT, the
-# client closing first, then wait for its line in LOG; prints ok/bad lines.
+# connect_and_wait LOG CLIENT_PORT SERVER_PORT: one connection from
+# CLIENT_PORT, the client closing first, then wait for its line in LOG;
+# prints ok/bad lines.
 connect_and_wait() {
-	"$PY" - "$1" "$2" $SERVER_PORT $LINGER_S $DUE_S $GIVE_UP_S <<'EOF'
+	"$PY" - "$1" "$2" "$3" $LINGER_S $DUE_S $GIVE_UP_S <<'EOF'
 import base64, hashlib, json, socket, struct, sys, time
 log, cport, sport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 linger, due, give_up = (float(a) for a in sys.argv[4:7])
@@ -88,29 +90,44 @@ print(('ok' if got == want else 'bad') +
 EOF
 }
 
-# run_case NAME LOG CLIENT_PORT OUT HSANALYZE-ARGS...: hsanalyze in the
-# background, its standard output to OUT, its log to LOG.
-run_case() {
-	name=$1 log=$2 cport=$3 out=$4
-	shift 4
-	"$H" -i lo "$@" tcp port $SERVER_PORT >"$out" 2>"$work/$name.err" &
-	bg_pid=$!
-	if ! wait_listening $bg_pid "$work/$name.err"; then
+# start_case NAME LOG CLIENT_PORT SERVER_PORT OUT HSANALYZE-ARGS...:
+# hsanalyze in the background on SERVER_PORT's traffic, its standard output
+# to OUT, its log to LOG, and the connection and the wait for its line
+# (connect_and_wait) in the background too; their pids in NAME_h and
+# NAME_py.
+start_case() {
+	name=$1 log=$2 cport=$3 sport=$4 out=$5
+	shift 5
+	"$H" -i lo "$@" tcp port "$sport" >"$out" 2>"$work/$name.err" &
+	eval "${name}_h=$!"
+	if ! wait_listening $! "$work/$name.err"; then
 		bad "$name: hsanalyze did not start"; show "$work/$name.err" stderr
-		bg_pid=''
+		eval "${name}_h=''"
 		return
 	fi
-	connect_and_wait "$log" "$cport" >"$work/$name.out" 2>&1
-	if kill -0 $bg_pid 2>/dev/null; then
+	connect_and_wait "$log" "$cport" "$sport" >"$work/$name.out" 2>&1 &
+	eval "${name}_py=$!"
+}
+
+# end_case NAME: once its wait is over, the case's checks (hsanalyze still
+# running), then SIGINT.
+end_case() {
+	name=$1
+	eval "h=\$${name}_h py=\$${name}_py"
+	[ -n "$h" ] || return
+	wait "$py"
+	if kill -0 "$h" 2>/dev/null; then
 		relay_checks "$work/$name.out" bad "$name: "
 	else
 		bad "$name: hsanalyze had stopped"
 	fi
-	stop_pid $bg_pid INT 5 || bad "$name: hsanalyze did not stop on SIGINT"
-	bg_pid=''
+	stop_pid "$h" INT 5 || bad "$name: hsanalyze did not stop on SIGINT"
+	eval "${name}_h=''"
 }
 
-run_case file "$work/file.ndjson" 41001 /dev/null \
+file_h='' file_py='' pipe_h='' pipe_py='' reader=''
+trap 'kill $file_h $pipe_h $file_py $pipe_py $reader 2>/dev/null; _tl_cleanup' EXIT
+start_case file "$work/file.ndjson" 41001 $FILE_PORT /dev/null \
     --ndjson "$work/file.ndjson" -o "$work/file.txt"
 # The pipe: a reader copies each line to a file as soon as it arrives.
 mkfifo "$work/fifo" || exit 99
@@ -119,6 +136,9 @@ for line in sys.stdin:
     sys.stdout.write(line)
     sys.stdout.flush()' <"$work/fifo" >"$work/pipe.ndjson" &
 reader=$!
-run_case pipe "$work/pipe.ndjson" 41002 "$work/fifo" --ndjson -
+start_case pipe "$work/pipe.ndjson" 41002 $PIPE_PORT "$work/fifo" --ndjson -
+end_case file
+end_case pipe
 wait $reader || bad "pipe: the reader failed"
+reader=''
 finish
