@@ -5,8 +5,9 @@
 # N - 1 (FILE0, FILE1 for -W 2; FILE00, FILE01, ... for -W 100); with -G,
 # FILE is a strftime(3) pattern filled with the local time each file began
 # (without a time format each period replaces the one file); -G with -W
-# and no -C stops after W files, exit 0.  In a network namespace of its
-# own; traffic is a local TCP connection sending 150000 small messages with
+# and no -C stops after W files, exit 0.  The -G cases, which see no traffic
+# (a port of their own), run while the -C cases run.  In a network
+# namespace of its own; traffic is a local TCP connection sending 150000 small messages with
 # Nagle off, captured whole (-s 65535), so that the bytes saved, 6 MB and
 # more, do not depend on how the kernel cuts the stream into segments.
 # Before stopping, the test waits until the --interval status lines show
@@ -18,7 +19,7 @@
 # larger than 1,000,000 bytes and was not without its last 64 records; the
 # records of all the files add up to the packets hsanalyze read (JSON
 # report); no temporary file is left; usage errors exit 2.  Needs root
-# (skipped, 77, without).  About 12 s.
+# (skipped, 77, without).  About 9 s.
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -144,6 +145,51 @@ names() {
 	done | sort
 }
 
+# g_cases: the -G cases, on a port without traffic (-G makes files by
+# time alone), "ok TEXT" and "bad TEXT" lines; they run in the background
+# while the -C cases run.
+g_cases() {
+	# -G: FILE is a strftime pattern, here the Unix time in seconds.
+	mkdir "$work/time"
+	before=$(date +%s)
+	"$H" -i lo -w "$work/time/p-%s.pcap" -G 1 --duration 2.5 "tcp port $I" >/dev/null 2>"$work/time.err"
+	rc=$?
+	after=$(date +%s)
+	ls "$work/time" >"$work/time.ls"
+	# Three names p-T.pcap, T rising, from before to after the run.
+	good=$(sed -n 's/^p-\([0-9]*\)\.pcap$/\1/p' "$work/time.ls" | sort -n |
+	    awk -v lo="$before" -v hi="$after" '$1 >= lo && $1 <= hi && $1 > last { n++; last = $1 } END { print n + 0 }')
+	[ $rc = 0 ] && [ "$(wc -l <"$work/time.ls")" = 3 ] && [ "$good" = 3 ] &&
+		[ "$(cd "$work/time" && pcapcheck * | tail -n 1)" = "records 0" ] &&
+		ok "-G 1 -w 'p-%s.pcap' for 2.5 s: 3 files named by their start, $before..$after: $(tr '\n' ' ' <"$work/time.ls")" ||
+		{ bad "-G: exit $rc"; show "$work/time.ls" file; show "$work/time.err" stderr; }
+
+	# -G without a time format: every period replaces the one file.
+	mkdir "$work/same"
+	"$H" -i lo -w "$work/same/p.pcap" -G 0.5 --duration 1.7 "tcp port $I" >/dev/null 2>"$work/same.err"
+	rc=$?
+	[ $rc = 0 ] && [ "$(ls "$work/same")" = p.pcap ] && [ "$(pcapcheck "$work/same/p.pcap" | tail -n 1)" = "records 0" ] &&
+		ok "-G 0.5 -w p.pcap: one file, p.pcap, each period replacing it" ||
+		{ bad "-G without a time format: exit $rc, $(ls "$work/same" | tr '\n' ' ')"; show "$work/same.err" stderr; }
+
+	# -G -W without -C: W files, then the end, exit 0 (no --duration).
+	mkdir "$work/limit"
+	"$H" -i lo -w "$work/limit/p-%s.pcap" -G 1 -W 2 "tcp port $I" >"$work/limit.out" 2>"$work/limit.err" &
+	limit_pid=$!
+	stop_pid "$limit_pid" - 6
+	[ "$status" = 0 ] && [ "$(ls "$work/limit" | wc -l)" = 2 ] &&
+		grep -q '^hsanalyze: -W 2: the last -w file is written; stopping$' "$work/limit.err" &&
+		grep -q . "$work/limit.out" &&
+		ok "-G 1 -W 2: 2 files ($(ls "$work/limit" | tr '\n' ' ')), then the report and exit 0" ||
+		{ bad "-G -W: exit $status, $(ls "$work/limit" | tr '\n' ' ')"; show "$work/limit.err" stderr; }
+}
+
+I=8090
+limit_pid=''
+( ok() { echo "ok $1"; }; bad() { echo "bad $1"; }; g_cases ) >"$work/g.checks" 2>&1 &
+g_pid=$!
+trap 'kill $g_pid 2>/dev/null; _tl_cleanup' EXIT
+
 if run size -w "$work/size/p.pcap" -C 1; then
 	n=$(wc -l <"$work/size.ls")
 	names p.pcap '' "$n" >"$work/size.want"
@@ -178,38 +224,7 @@ if run wide -w "$work/wide/p.pcap" -C 1 -W 100; then
 		{ bad "-W 100: names"; show "$work/wide.ls" file; }
 fi
 
-# -G: FILE is a strftime pattern, here the Unix time in seconds.
-mkdir "$work/time"
-before=$(date +%s)
-"$H" -i lo -w "$work/time/p-%s.pcap" -G 1 --duration 2.5 "tcp port $T" >/dev/null 2>"$work/time.err"
-rc=$?
-after=$(date +%s)
-ls "$work/time" >"$work/time.ls"
-# Three names p-T.pcap, T rising, from before to after the run.
-good=$(sed -n 's/^p-\([0-9]*\)\.pcap$/\1/p' "$work/time.ls" | sort -n |
-    awk -v lo="$before" -v hi="$after" '$1 >= lo && $1 <= hi && $1 > last { n++; last = $1 } END { print n + 0 }')
-[ $rc = 0 ] && [ "$(wc -l <"$work/time.ls")" = 3 ] && [ "$good" = 3 ] &&
-	[ "$(cd "$work/time" && pcapcheck * | tail -n 1)" = "records 0" ] &&
-	ok "-G 1 -w 'p-%s.pcap' for 2.5 s: 3 files named by their start, $before..$after: $(tr '\n' ' ' <"$work/time.ls")" ||
-	{ bad "-G: exit $rc"; show "$work/time.ls" file; show "$work/time.err" stderr; }
-
-# -G without a time format: every period replaces the one file.
-mkdir "$work/same"
-"$H" -i lo -w "$work/same/p.pcap" -G 0.5 --duration 1.7 "tcp port $T" >/dev/null 2>"$work/same.err"
-rc=$?
-[ $rc = 0 ] && [ "$(ls "$work/same")" = p.pcap ] && [ "$(pcapcheck "$work/same/p.pcap" | tail -n 1)" = "records 0" ] &&
-	ok "-G 0.5 -w p.pcap: one file, p.pcap, each period replacing it" ||
-	{ bad "-G without a time format: exit $rc, $(ls "$work/same" | tr '\n' ' ')"; show "$work/same.err" stderr; }
-
-# -G -W without -C: W files, then the end, exit 0 (no --duration).
-mkdir "$work/limit"
-"$H" -i lo -w "$work/limit/p-%s.pcap" -G 1 -W 2 "tcp port $T" >"$work/limit.out" 2>"$work/limit.err" &
-bg_pid=$!
-stop_pid "$bg_pid" - 6
-bg_pid=''
-[ "$status" = 0 ] && [ "$(ls "$work/limit" | wc -l)" = 2 ] &&
-	grep -q '^hsanalyze: -W 2: the last -w file is written; stopping$' "$work/limit.err" &&
-	grep -q . "$work/limit.out" &&
-	ok "-G 1 -W 2: 2 files ($(ls "$work/limit" | tr '\n' ' ')), then the report and exit 0" ||
-	{ bad "-G -W: exit $status, $(ls "$work/limit" | tr '\n' ' ')"; show "$work/limit.err" stderr; }
+wait $g_pid
+g_pid=''
+relay_checks "$work/g.checks" echo
 finish
