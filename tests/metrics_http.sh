@@ -12,7 +12,8 @@
 # none on the server's port; tcp_tw_reuse 0, so that no new connection
 # takes over a TIME-WAIT before it is counted); one that waits for the
 # server to close is closed after 1 s.  Needs root
-# (skipped, 77, without it).  About 10 s.
+# (skipped, 77, without it).  The SIGHUP case runs, on a port of its own,
+# while the metrics server is tried.  About 8 s.
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -25,7 +26,7 @@ netns_enter net.ipv4.tcp_tw_reuse=0 -- "$@"
 [ -x "$PY" ] || skip "no $PY"
 work_dir -k /tmp/hsa-metrics-http.XXXXXX
 
-M=9813 T=8080
+M=9813 T=8080 U=8081
 
 # Usage errors first (exit 2), and a server that cannot start (exit 1).
 "$H" -r "$srcdir/tests/pcaps/real_nginx_proxy.pcap" --metrics-listen $M >/dev/null 2>"$work/e1"
@@ -39,21 +40,28 @@ M=9813 T=8080
 	ok "a bad listen address: one line, exit 1" || { bad "bad listen address"; show "$work/e3" stderr; }
 
 # SIGHUP: the status line at once, the capture goes on to its report.
-"$H" -i lo --duration 2 tcp port $T >"$work/hup.out" 2>"$work/hup.err" &
-hup_pid=$!
-if wait_listening "$hup_pid" "$work/hup.err"; then
-	kill -HUP "$hup_pid"
-	sleep 0.5
-	lines=$(grep -c 'packets .*, open .*, handshakes/s' "$work/hup.err")
-	kill -0 "$hup_pid" 2>/dev/null && [ "$lines" = 1 ] &&
-		ok "SIGHUP: one status line, still capturing" ||
-		{ bad "SIGHUP: $lines status lines"; show "$work/hup.err" stderr; }
-	stop_pid "$hup_pid" - 5
-	[ "$status" = 0 ] && grep -q . "$work/hup.out" && ok "after SIGHUP: the report at the end, exit 0" ||
-		bad "after SIGHUP: exit $status"
-else
-	bad "hsanalyze for SIGHUP did not start"
-fi
+# hup_case prints "ok TEXT" and "bad TEXT" lines; it runs in the background,
+# on a port without traffic, while the metrics server is tried.
+hup_case() {
+	"$H" -i lo --duration 2 tcp port $U >"$work/hup.out" 2>"$work/hup.err" &
+	hup_pid=$!
+	if wait_listening "$hup_pid" "$work/hup.err"; then
+		kill -HUP "$hup_pid"
+		sleep 0.5
+		lines=$(grep -c 'packets .*, open .*, handshakes/s' "$work/hup.err")
+		kill -0 "$hup_pid" 2>/dev/null && [ "$lines" = 1 ] &&
+			echo "ok SIGHUP: one status line, still capturing" ||
+			{ echo "bad SIGHUP: $lines status lines"; show "$work/hup.err" stderr; }
+		stop_pid "$hup_pid" - 5
+		[ "$status" = 0 ] && grep -q . "$work/hup.out" && echo "ok after SIGHUP: the report at the end, exit 0" ||
+			echo "bad after SIGHUP: exit $status"
+	else
+		echo "bad hsanalyze for SIGHUP did not start"
+	fi
+}
+hup_case >"$work/hup.checks" 2>&1 &
+hup_case_pid=$!
+trap 'kill $hup_case_pid 2>/dev/null; _tl_cleanup' EXIT
 
 "$H" -i lo --metrics-listen $M --metrics-file "$work/m.prom" --interval 0.5 \
     tcp port $T >"$work/run.out" 2>"$work/run.err" &
@@ -227,6 +235,9 @@ grep -q '^hsanalyze_handshakes_completed_total 10$' "$work/m.prom" &&
 	{ bad "metrics file while running"; grep '^hsanalyze_hand' "$work/m.prom"; }
 stop_pid "$bg_pid" TERM 5 && [ "$status" = 0 ] && ok "SIGTERM: exit 0" || bad "exit status $status"
 bg_pid=''
+wait $hup_case_pid
+hup_case_pid=''
+relay_checks "$work/hup.checks" echo
 # The tracker reports connections on the capture's clock; at the end it
 # reports them all, and the file is written once more.
 grep -q '^hsanalyze_connections_total{handshake="complete",close="fin"} 10$' "$work/m.prom" &&
