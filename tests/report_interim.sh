@@ -13,9 +13,10 @@
 # with FINs, 20 TIME-WAITs on the client, "interim": {"open_connections": 1}
 # (the ticker), valid against the schema, and R.html was rewritten too;
 # after SIGTERM the final report replaces it: 21 connections, no "interim".
-# Then --interval 0.3 with a text report -o R.txt: the file appears while
-# capturing, starting with the interim line.  A report to standard output
-# is written once, at the end.  Needs root; else skipped (77).  About 9 s.
+# Meanwhile, on a port without traffic, --interval 0.3 with a text report
+# -o R.txt: the file appears while capturing, starting with the interim
+# line; and a report to standard output is written once, at the end.  Needs
+# root; else skipped (77).  About 7 s.
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -28,7 +29,7 @@ netns_enter -- "$@"
 [ -x "$PY" ] || skip "no $PY"
 work_dir -k /tmp/hsa-report-interim.XXXXXX
 
-T=7100 K=7101
+T=7100 K=7101 U=7102
 "$H" -i lo --json -o "$work/r.json" --html "$work/r.html" "tcp port $T or tcp port $K" \
     >"$work/h.out" 2>"$work/h.err" &
 bg_pid=$!
@@ -44,6 +45,32 @@ for k in sys.argv[2:]:
 print(json.dumps(d) if isinstance(d, dict) else d)
 EOF_PY
 }
+
+# interval_cases: --interval with a text report, and to standard output,
+# on a port without traffic; "ok TEXT" and "bad TEXT" lines.  They run in
+# the background while the SIGHUP cases run.
+interval_cases() {
+	# --interval with a text report: rewritten while capturing.
+	"$H" -i lo --interval 0.3 -o "$work/r.txt" "tcp port $U" >"$work/i.out" 2>"$work/i.err" &
+	i_pid=$!
+	wait_listening "$i_pid" "$work/i.err" || { bad "--interval run did not start"; return; }
+	sleep 1
+	head -n 1 "$work/r.txt" >"$work/first_line" 2>/dev/null
+	[ "$(cat "$work/first_line")" = "Interim report: the capture goes on; 0 connections still open are not in it yet." ] &&
+		kill -0 "$i_pid" 2>/dev/null && ok "--interval 0.3: -o written while capturing, as an interim report" ||
+		{ bad "--interval: first line '$(cat "$work/first_line")'"; }
+	stop_pid "$i_pid" TERM 5
+	[ "$status" = 0 ] && ! grep -q '^Interim' "$work/r.txt" && grep -q '^Capture ' "$work/r.txt" &&
+		ok "--interval: the final text report replaces it" || bad "--interval final: exit $status"
+
+	# To standard output: once, at the end.
+	"$H" -i lo --interval 0.3 --duration 1 "tcp port $U" >"$work/s.out" 2>"$work/s.err"
+	[ "$(grep -c '^Capture ' "$work/s.out")" = 1 ] && ! grep -q '^Interim' "$work/s.out" &&
+		ok "a report to standard output: once, at the end" || bad "standard output: $(grep -c '^Capture ' "$work/s.out") reports"
+}
+( ok() { echo "ok $1"; }; bad() { echo "bad $1"; }; interval_cases ) >"$work/interval.checks" 2>&1 &
+interval_pid=$!
+trap 'kill $interval_pid 2>/dev/null; _tl_cleanup' EXIT
 
 kill -HUP "$bg_pid"
 i=0
@@ -95,22 +122,7 @@ bg_pid=''
 [ ! -s "$work/h.out" ] && ok "nothing on standard output (the report went to -o)" || bad "standard output not empty"
 ls "$work" | grep -E '^r\.(json|html)\.' && bad "temporary files left" || ok "no temporary file left (r.json.XXXXXX, r.html.XXXXXX)"
 
-# --interval with a text report: rewritten while capturing.
-"$H" -i lo --interval 0.3 -o "$work/r.txt" "tcp port $T" >"$work/i.out" 2>"$work/i.err" &
-bg_pid=$!
-wait_listening "$bg_pid" "$work/i.err" || { bad "--interval run did not start"; finish; }
-sleep 1
-head -n 1 "$work/r.txt" >"$work/first_line" 2>/dev/null
-[ "$(cat "$work/first_line")" = "Interim report: the capture goes on; 0 connections still open are not in it yet." ] &&
-	kill -0 "$bg_pid" 2>/dev/null && ok "--interval 0.3: -o written while capturing, as an interim report" ||
-	{ bad "--interval: first line '$(cat "$work/first_line")'"; }
-stop_pid "$bg_pid" TERM 5
-bg_pid=''
-[ "$status" = 0 ] && ! grep -q '^Interim' "$work/r.txt" && grep -q '^Capture ' "$work/r.txt" &&
-	ok "--interval: the final text report replaces it" || bad "--interval final: exit $status"
-
-# To standard output: once, at the end.
-"$H" -i lo --interval 0.3 --duration 1 "tcp port $T" >"$work/s.out" 2>"$work/s.err"
-[ "$(grep -c '^Capture ' "$work/s.out")" = 1 ] && ! grep -q '^Interim' "$work/s.out" &&
-	ok "a report to standard output: once, at the end" || bad "standard output: $(grep -c '^Capture ' "$work/s.out") reports"
+wait $interval_pid
+interval_pid=''
+relay_checks "$work/interval.checks" echo
 finish
