@@ -8,7 +8,9 @@
 # connection closed by the client first (TIME-WAIT on the client), then once
 # to each of 60 more ports (60 more groups of one TIME-WAIT: 61 client-side
 # groups in all, more than the 50 shown).  A ticker connection keeps the
-# capture clock going until the linger time has passed.  Checks, on the
+# capture clock going, and stays open, until the page shows every one of
+# those connections reported (their linger passed); then it closes and the
+# page is read once the kernel's count has its TIME-WAIT.  Checks, on the
 # page, against ss: the group to $T holds 50 TIME-WAITs, its share of the
 # range is 1 and its time to exhaustion 0; 50 groups are shown, the 11 with
 # the highest ports folded into the "other" series, whose value is the rest
@@ -23,7 +25,7 @@
 # HsanalyzePortExhaustionRisk for 127.0.0.1 -> 127.0.0.1:$T; its summary
 # text is printed.  The metrics file written at the end has the finding
 # PORTS_EXHAUSTED (critical).  Needs root, prometheus, curl; else skipped (77).
-# About 15 s.
+# About 13 s.
 set -u
 srcdir=${srcdir:-.}
 H=${HSANALYZE:-./src/hsanalyze}
@@ -44,9 +46,9 @@ T=7000 K=6999 M=9813 P=9090
 bg_pid=$!
 wait_listening "$bg_pid" "$work/h.err" || { bad "hsanalyze did not start"; show "$work/h.err" stderr; finish; }
 
-"$PY" - $T $K >"$work/traffic.log" 2>&1 <<'EOF_PY'
-import errno, socket, sys, threading, time
-T, K = int(sys.argv[1]), int(sys.argv[2])
+"$PY" - $T $K "$work/stop" >"$work/traffic.log" 2>&1 <<'EOF_PY' &
+import errno, os, socket, sys, threading, time
+T, K, stop = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def listen(port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -88,16 +90,42 @@ while True:
 print("to port %d: %d connections, then EADDRNOTAVAIL" % (T, n))
 for port in range(T + 1, T + 61):
     one(port)
-# The ticker: a byte every 100 ms for 6 s keeps the capture clock going.
+# The ticker: a byte every 100 ms keeps the capture clock going, and its
+# connection open, until the test says stop (at most 30 s).
 c = socket.create_connection(("127.0.0.1", K))
-for _ in range(60):
+print("traffic done, ticker open", flush=True)
+end = time.time() + 30
+while not os.path.exists(stop) and time.time() < end:
     c.send(b".")
     time.sleep(0.1)
 EOF_PY
-cat "$work/traffic.log"
+py_pid=$!
+trap 'kill $py_pid 2>/dev/null; _tl_cleanup' EXIT
+# metric NAME: its value in the metrics file (written every --interval;
+# read there, not from the page, since every scrape leaves a TIME-WAIT
+# socket and takes an ephemeral port); empty when absent.
+metric() { grep -F "$1 " "$work/m.prom" 2>/dev/null | grep -v '^#' | awk '{ print $NF }'; }
+i=0
+until grep -q '^traffic done' "$work/traffic.log" || [ $i -ge 150 ]; do sleep 0.2; i=$((i + 1)); done
+# Every connection of the traffic reported (their linger passed on the
+# capture's clock): as many closed with FINs as ss has TIME-WAITs to the
+# 61 ports (at most 20 s).
+made() { ss -tanH state time-wait "( dport >= :$T and dport <= :$((T + 60)) )" | wc -l; }
+i=0
+until [ "$(metric 'hsanalyze_connections_total{handshake="complete",close="fin"}')" = "$(made)" ] || [ $i -ge 100 ]; do
+	sleep 0.2; i=$((i + 1))
+done
 # The ticker's own TIME-WAIT (to $K) appears when the traffic script exits;
-# the kernel is read every second, so wait for a read that has seen it.
-sleep 2
+# the kernel is read every second, so wait for a read that has seen it (at
+# most 2.5 s: the ticker's connection, reported 4 s after its close, must
+# not be on the page).
+touch "$work/stop"
+wait $py_pid
+py_pid=''
+cat "$work/traffic.log"
+all=$(($(made) + $(ss -tanH state time-wait "( dport = :$K or sport = :$K )" | wc -l)))
+i=0
+until [ "$(metric 'hsanalyze_kernel_time_wait_sockets')" = "$all" ] || [ $i -ge 25 ]; do sleep 0.1; i=$((i + 1)); done
 curl -s -m 5 "http://127.0.0.1:$M/metrics" >"$work/page.txt"
 tw_t=$(ss -tanH state time-wait "( dport = :$T )" | wc -l)
 tw_all=$(ss -tanH state time-wait "( dport >= :$((T + 1)) and dport <= :$((T + 60)) )" | wc -l)
