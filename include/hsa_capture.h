@@ -13,7 +13,9 @@
 #ifndef HSA_CAPTURE_H
 #define HSA_CAPTURE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <pcap/pcap.h>
@@ -106,6 +108,29 @@ int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
  * the first record -w could not save (stats.save_failed), and -2
  * when a live capture was interrupted by hsa_capture_break(). */
 int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt);
+
+/* Where hsa_capture_dispatch() puts the segments it decodes: each in the
+ * next free slot, handed to prepare (when set) right after. */
+struct hsa_capture_sink {
+	struct hsa_packet *slot;	/* the next free slot */
+	size_t free;			/* slots left */
+	void (*prepare)(void *ctx, struct hsa_packet *p);
+	void *ctx;
+	const atomic_bool *stop;	/* read no more once it is set */
+};
+
+/* True for a plain pcap file: no pcapng, no filter, no -w, not live.  Only
+ * such a capture may be read with hsa_capture_dispatch(). */
+bool hsa_capture_plain(const struct hsa_capture *cap);
+
+/* Read up to max records (at most sink->free: each gives at most one
+ * segment) with pcap_dispatch(), which costs less per record than
+ * pcap_next_ex(); each is counted, timed and decoded as by
+ * hsa_capture_next().  Returns the number of records read, 0 at the end of
+ * the capture, -1 when it ends on an error (stats.cut_short, as
+ * hsa_capture_next()). */
+int hsa_capture_dispatch(struct hsa_capture *cap, int max,
+    struct hsa_capture_sink *sink);
 
 void hsa_capture_close(struct hsa_capture *cap);
 

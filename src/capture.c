@@ -248,6 +248,11 @@ static int next_record(struct hsa_capture *cap, struct hsa_packet *pkt)
 	return take_record(cap, dlt, h, data, pkt);
 }
 
+bool hsa_capture_plain(const struct hsa_capture *cap)
+{
+	return !cap->ng && !cap->live && !cap->has_filter && !cap->writer;
+}
+
 int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 {
 	struct pcap_pkthdr *h;
@@ -256,13 +261,49 @@ int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt)
 
 	/* A plain pcap file, the common case and the one to be fast: each
 	 * record is read and taken, nothing else. */
-	if (cap->ng || cap->live || cap->has_filter || cap->writer)
+	if (!hsa_capture_plain(cap))
 		return next_record(cap, pkt);
 	rc = pcap_next_ex(cap->pcap, &h, &data);
 	if (rc != 1)
 		return not_a_record(cap, rc);
 	cap->stats.frames++;
 	return take_record(cap, cap->dlt, h, data, pkt);
+}
+
+struct dispatch {
+	struct hsa_capture *cap;
+	struct hsa_capture_sink *sink;
+};
+
+/* pcap_dispatch()'s callback: one record of a plain pcap file. */
+static void dispatch_record(u_char *user, const struct pcap_pkthdr *h,
+    const u_char *data)
+{
+	struct dispatch *d = (struct dispatch *)(void *)user;
+	struct hsa_capture_sink *sink = d->sink;
+
+	d->cap->stats.frames++;
+	if (take_record(d->cap, d->cap->dlt, h, data, sink->slot) == 1) {
+		if (sink->prepare)
+			sink->prepare(sink->ctx, sink->slot);
+		sink->slot++;
+		sink->free--;
+	}
+	if (sink->stop &&
+	    atomic_load_explicit(sink->stop, memory_order_relaxed))
+		pcap_breakloop(d->cap->pcap);
+}
+
+int hsa_capture_dispatch(struct hsa_capture *cap, int max,
+    struct hsa_capture_sink *sink)
+{
+	struct dispatch d = { .cap = cap, .sink = sink };
+	int rc;
+
+	if (max <= 0 || (size_t)max > sink->free)
+		return -1;
+	rc = pcap_dispatch(cap->pcap, max, dispatch_record, (u_char *)&d);
+	return rc >= 0 ? rc : not_a_record(cap, rc);
 }
 
 void hsa_capture_close(struct hsa_capture *cap)

@@ -38,6 +38,43 @@ struct hsa_reader {
 	atomic_bool stop;		/* hsa_reader_stop(): read no more */
 };
 
+/* Fill b from a plain pcap file with hsa_capture_dispatch(): never more
+ * records than free slots, nor past the count.  The segments it holds;
+ * *end set when reading is over. */
+static size_t fill_dispatch(struct hsa_reader *r, struct batch *b, bool *end)
+{
+	struct hsa_capture *cap = r->cap;
+	struct hsa_capture_sink sink = {
+		.slot = b->pkt, .free = BATCH, .prepare = r->prepare,
+		.ctx = r->ctx, .stop = &r->stop,
+	};
+	unsigned long long left;
+	int max, rc;
+
+	while (sink.free > 0) {
+		max = (int)sink.free;
+		if (r->count) {
+			left = r->count > cap->stats.packets ?
+			    r->count - cap->stats.packets : 0;
+			if (left == 0) {
+				*end = true;
+				break;
+			}
+			if (left < (unsigned long long)max)
+				max = (int)left;
+		}
+		rc = hsa_capture_dispatch(cap, max, &sink);
+		if (rc <= 0 ||
+		    atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+			*end = true;
+			break;
+		}
+	}
+	if (r->count && cap->stats.packets >= r->count)
+		*end = true;
+	return (size_t)(sink.slot - b->pkt);
+}
+
 static void *reader_main(void *arg)
 {
 	struct hsa_reader *r = arg;
@@ -48,6 +85,7 @@ static void *reader_main(void *arg)
 	void *const ctx = r->ctx;
 	struct batch *b;
 	struct hsa_packet *p;
+	const bool plain = hsa_capture_plain(cap);
 	size_t slot, n;
 	int rc;
 	bool end = false;
@@ -69,8 +107,8 @@ static void *reader_main(void *arg)
 		/* Each record is decoded straight into the batch's next slot;
 		 * a record that is not a segment leaves the slot to the next. */
 		b = &r->batches[slot];
-		n = 0;
-		while (n < BATCH) {
+		n = plain ? fill_dispatch(r, b, &end) : 0;
+		while (!plain && n < BATCH) {
 			p = &b->pkt[n];
 			rc = hsa_capture_next(cap, p);
 			if (rc < 0) {
