@@ -7,8 +7,11 @@
 #   --start RATE       first request rate of the capacity search (default 1000)
 #   --bisect N         halving steps after the first rate with drops (default 2)
 #   --ab-seconds S     length of each ab run of the cost part (default 20)
-#   --reps N           ab runs per capture mode, alternated (default 5)
-#   --no-capacity      skip part (a);  --no-cost  skip part (b)
+#   --reps N           runs per capture mode in (b) and (c), alternated (default 5)
+#   --cpu-rate RATE    request rate of the CPU part (default 2000)
+#   --cpu-seconds S    length of each CPU run (default 10)
+#   --no-capacity      skip part (a);  --no-cost  skip part (b);
+#   --no-cpu           skip part (c)
 #   --hsanalyze PATH   binary to test (default: ../src/hsanalyze, or $HSANALYZE)
 #   -h, --help
 #
@@ -28,6 +31,11 @@
 # (b) cost: ab -c 16 -t S through the proxy with no capture, with tcpdump
 #     capturing, with hsanalyze capturing, alternated --reps times: requests
 #     per second (median, min, max) and the loss against no capture.
+# (c) CPU: bench/load at --cpu-rate requests/s for --cpu-seconds under each
+#     capture, alternated --reps times: the capture process's CPU time
+#     (/proc/PID/schedstat, user and system, while the load runs) per
+#     10,000 connections, median, min and max.  Unlike (b) this hardly
+#     moves with other load on the machine.
 #
 # Prints a table ready to paste into bench/README.  Needs root, iproute2,
 # nginx-light, apache2-utils (ab), tcpdump (scripts/setup-debian.sh installs
@@ -40,7 +48,8 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$BENCH/.." && pwd)
 HSA=${HSANALYZE:-$TOP/src/hsanalyze}
 SECONDS_STEP=30 START=1000 BISECT=2 AB_SECONDS=20 REPS=5
-DO_CAPACITY=1 DO_COST=1
+CPU_RATE=2000 CPU_SECONDS=10
+DO_CAPACITY=1 DO_COST=1 DO_CPU=1
 FRONT=18180 BACK=18181		# inside the namespace: nothing else there
 AB_CONCURRENCY=16
 # At most this many of bench/load's requests in flight: nginx's one worker
@@ -48,7 +57,7 @@ AB_CONCURRENCY=16
 LOAD_MAX_OPEN=64
 ENOUGH=0.95			# a step whose load reached less is machine-limited
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 posint() { case $2 in ''|*[!0-9]*|0) echo "live.sh: $1 wants a positive integer, got '$2'" >&2; exit 2 ;; esac; }
 
 args=("$@")
@@ -59,8 +68,11 @@ while [ $# -gt 0 ]; do
     --bisect) BISECT=${2:-}; case $BISECT in ''|*[!0-9]*) posint "$1" "$BISECT" ;; esac; shift ;;
     --ab-seconds) AB_SECONDS=${2:-}; posint "$1" "$AB_SECONDS"; shift ;;
     --reps) REPS=${2:-}; posint "$1" "$REPS"; shift ;;
+    --cpu-rate) CPU_RATE=${2:-}; posint "$1" "$CPU_RATE"; shift ;;
+    --cpu-seconds) CPU_SECONDS=${2:-}; posint "$1" "$CPU_SECONDS"; shift ;;
     --no-capacity) DO_CAPACITY=0 ;;
     --no-cost) DO_COST=0 ;;
+    --no-cpu) DO_CPU=0 ;;
     --hsanalyze) HSA=${2:-}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "live.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -106,6 +118,9 @@ trap cleanup EXIT
 
 say() { printf '%s\n' "$*"; }
 cpu_model() { awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo; }
+# cpu_seconds PID: the CPU time the process has had so far (user and
+# system, nanosecond resolution, unlike /proc/PID/stat's clock ticks).
+cpu_seconds() { awk '{ printf "%.6f\n", $1 / 1e9 }' "/proc/$1/schedstat" 2>/dev/null; }
 
 if ! sh "$TOP/tests/live/servers.sh" start "$work/nginx" $FRONT $BACK >"$work/servers.log" 2>&1; then
     cat "$work/servers.log" >&2
@@ -284,6 +299,41 @@ if [ $DO_COST = 1 ]; then
         m=$(median $v)
         out+=("$(printf '%-30s %10s %10s %10s %12s' "$label" "$m" "$(minimum $v)" "$(maximum $v)" \
             "$(awk -v m="$m" -v b="$base" 'BEGIN { if (b > 0) printf "%+.1f%%", (m - b) / b * 100; else print "-" }')")")
+    done
+fi
+
+if [ $DO_CPU = 1 ]; then
+    say ""
+    say "(c) CPU: bench/load -r $CPU_RATE -d $CPU_SECONDS under each capture, $REPS run(s) each, alternated"
+    declare -A CPUS
+    for ((r = 1; r <= REPS; r++)); do
+        for tool in tcpdump hsanalyze; do
+            start_capture $tool || { status=1; continue; }
+            c0=$(cpu_seconds "$cap_pid")
+            line=$("$LOAD" -p $FRONT -r "$CPU_RATE" -d "$CPU_SECONDS" -m $LOAD_MAX_OPEN)
+            c1=$(cpu_seconds "$cap_pid")
+            stop_capture $tool || { status=1; continue; }
+            done_=$(printf '%s\n' "$line" | sed -n 's/.* done \([0-9]*\) .*/\1/p')
+            if [ -z "$done_" ] || [ "$done_" = 0 ] || [ -z "$c0" ] || [ -z "$c1" ]; then
+                echo "live.sh: no CPU figure under $tool: $line" >&2
+                status=1
+                continue
+            fi
+            # Two connections per request (client -> front -> backend).
+            per=$(awk -v a="$c0" -v b="$c1" -v d="$done_" 'BEGIN { printf "%.4f", (b - a) / (2 * d) * 10000 }')
+            say "  run $r, $tool: $per CPU s per 10,000 connections; $line; drops $DROPS" >&2
+            CPUS[$tool]="${CPUS[$tool]:-} $per"
+            [ "$DROPS" = 0 ] || say "  ($tool dropped $DROPS packets in run $r)"
+        done
+    done
+    out+=("" "(c) CPU: the capture's CPU seconds per 10,000 connections under bench/load -r $CPU_RATE -d $CPU_SECONDS, $REPS runs each, alternated")
+    out+=("$(printf '%-30s %10s %10s %10s' capture median min max)")
+    for tool in tcpdump hsanalyze; do
+        label="tcpdump -i lo -w /dev/null"
+        [ $tool = hsanalyze ] && label="hsanalyze -i lo"
+        v=${CPUS[$tool]:-}
+        if [ -z "$v" ]; then out+=("$(printf '%-30s %s' "$label" FAILED)"); continue; fi
+        out+=("$(printf '%-30s %10s %10s %10s' "$label" "$(median $v)" "$(minimum $v)" "$(maximum $v)")")
     done
 fi
 
