@@ -25,6 +25,11 @@
 #include "hsa_pcapng.h"
 #include "hsa_time.h"
 
+/* Live: the longest a packet waits in the kernel's buffer before it is
+ * read (libpcap's buffer timeout, without immediate mode), and how often a
+ * quiet capture's reader wakes up. */
+#define HSA_LIVE_DELIVERY_MS	100
+
 struct hsa_capture_stats {
 	uint64_t packets;			/* records read (that the filter kept) */
 	uint64_t frames;			/* records read, filtered or not: the
@@ -54,6 +59,8 @@ struct hsa_capture {
 	bool nano;		/* the source has nanosecond timestamps */
 	struct hsa_pcapng_writer *writer; /* -w: every record read is also saved here */
 	int live_fd;		/* live: the descriptor to wait on; else -1 */
+	int64_t drain_until_ns;	/* live: hsa_capture_drain_live()'s end
+				 * (CLOCK_MONOTONIC); 0: not draining */
 	bool has_filter;	/* a file's filter, applied here (see capture.c) */
 	struct bpf_program filter;
 	/* pcapng files are read by src/pcapng.c (each interface its own link
@@ -74,9 +81,9 @@ struct hsa_capture {
 int hsa_capture_open_file(struct hsa_capture *cap, const char *path,
     char *err, size_t errlen);
 
-/* Open a network interface ("lo", "any", ...): immediate delivery,
- * snaplen bytes per packet, a kernel buffer of buffer_kib KiB (0: libpcap's
- * default).  -1 with the cause in err. */
+/* Open a network interface ("lo", "any", ...): packets delivered in blocks
+ * within HSA_LIVE_DELIVERY_MS, snaplen bytes per packet, a kernel buffer of
+ * buffer_kib KiB (0: libpcap's default).  -1 with the cause in err. */
 int hsa_capture_open_live(struct hsa_capture *cap, const char *iface,
     int snaplen, int buffer_kib, char *err, size_t errlen);
 
@@ -84,6 +91,13 @@ int hsa_capture_open_live(struct hsa_capture *cap, const char *iface,
  * not available. */
 int hsa_capture_stats_live(struct hsa_capture *cap, unsigned long long *drops,
     unsigned long long *ifdrops);
+
+/* Live, once the capture is to end: from now on hsa_capture_next() reads
+ * on for one delivery delay, so that the packets the kernel still holds in
+ * the block it was filling are analysed too, then until nothing more is
+ * ready (at most HSA_LIVE_DRAIN_MAX_MS in all), and then returns -1. */
+#define HSA_LIVE_DRAIN_MAX_MS	1000
+void hsa_capture_drain_live(struct hsa_capture *cap);
 
 /* Interrupt hsa_capture_next() (safe in a signal handler). */
 void hsa_capture_break(struct hsa_capture *cap);
@@ -103,10 +117,12 @@ int hsa_capture_set_filter(struct hsa_capture *cap, const char *expr,
     char *err, size_t errlen);
 
 /* Read the next record.  Returns 1 with pkt filled when it is a TCP segment,
- * 0 for any other record (counted in stats), -1 at the end of the capture
- * (stats.cut_short tells whether the file was cut inside a record) or at
- * the first record -w could not save (stats.save_failed), and -2
- * when a live capture was interrupted by hsa_capture_break(). */
+ * 0 for any other record (counted in stats) or, live, when nothing came
+ * within HSA_LIVE_DELIVERY_MS, -1 at the end of the capture (stats.cut_short
+ * tells whether the file was cut inside a record; live, the end of
+ * hsa_capture_drain_live()) or at the first record -w could not save
+ * (stats.save_failed), and -2 when a live capture was interrupted by
+ * hsa_capture_break() (not while draining: 0 then). */
 int hsa_capture_next(struct hsa_capture *cap, struct hsa_packet *pkt);
 
 /* Where hsa_capture_dispatch() puts the segments it decodes: each in the

@@ -17,12 +17,16 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hsa_capture.h"
 
 /* How long a live read waits for a packet before returning, so that the
  * caller can look at the clock and at signals. */
-#define LIVE_WAIT_MS 100
+#define LIVE_WAIT_MS		HSA_LIVE_DELIVERY_MS
+/* Draining: beyond the delivery delay, for the kernel's timer to fire. */
+#define LIVE_DRAIN_SLACK_MS	50
+#define NS_PER_MS		1000000LL
 
 /* pcapng: the filter compiled for the interface's link type, once; false
  * when it cannot be compiled for it (the packet is then not analysed). */
@@ -186,14 +190,59 @@ static int not_a_record(struct hsa_capture *cap, int rc)
 
 	if (rc == 0)		/* live: no packet yet */
 		return 0;
+	/* Draining, the capture is ending already: an interruption (one
+	 * that came before, or a second SIGTERM) changes nothing. */
 	if (rc == PCAP_ERROR_BREAK)
-		return cap->live ? -2 : -1;
+		return !cap->live ? -1 : cap->drain_until_ns ? 0 : -2;
 	if (rc == PCAP_ERROR) {
 		st->cut_short = true;
 		snprintf(st->cut_reason, sizeof(st->cut_reason), "%s",
 		    pcap_geterr(cap->pcap));
 	}
 	return -1;
+}
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+void hsa_capture_drain_live(struct hsa_capture *cap)
+{
+	if (cap->live)
+		cap->drain_until_ns = monotonic_ns() +
+		    (HSA_LIVE_DELIVERY_MS + LIVE_DRAIN_SLACK_MS) * NS_PER_MS;
+}
+
+/* Live, when libpcap has nothing ready: wait for the kernel's next block,
+ * at most LIVE_WAIT_MS.  1 when one may be ready, 0 when not (the caller
+ * then looks at the clock and at signals), -1 when a drain is over. */
+static int live_wait(struct hsa_capture *cap)
+{
+	struct pollfd pfd = { .fd = cap->live_fd, .events = POLLIN };
+	int wait_ms = LIVE_WAIT_MS;
+
+	if (cap->drain_until_ns) {
+		int64_t left = cap->drain_until_ns - monotonic_ns();
+
+		if (left <= 0)
+			return -1;	/* waited a delivery delay: all is in */
+		if (left / NS_PER_MS + 1 < wait_ms)
+			wait_ms = (int)(left / NS_PER_MS) + 1;
+	}
+	return poll(&pfd, 1, wait_ms) > 0 ? 1 : 0;
+}
+
+/* Draining for longer than HSA_LIVE_DRAIN_MAX_MS: packets come faster
+ * than they are read, and the end cannot wait for a pause. */
+static bool drain_too_long(const struct hsa_capture *cap)
+{
+	return cap->drain_until_ns && monotonic_ns() - cap->drain_until_ns >
+	    (HSA_LIVE_DRAIN_MAX_MS - HSA_LIVE_DELIVERY_MS - LIVE_DRAIN_SLACK_MS) *
+	    NS_PER_MS;
 }
 
 /* Everything but a plain pcap file: pcapng, a filter, -w, a live capture.
@@ -213,15 +262,19 @@ static int next_record(struct hsa_capture *cap, struct hsa_packet *pkt)
 			return -1;
 		dlt = ifc->dlt;
 		rc = 1;
-	} else
+	} else {
+		if (drain_too_long(cap))
+			return -1;
 		rc = pcap_next_ex(cap->pcap, &h, &data);
+	}
 	if (rc == 0 && cap->live_fd >= 0) {
-		/* Live captures are non-blocking (in immediate mode libpcap's
-		 * own timeout does not fire on Linux): wait here, briefly. */
-		struct pollfd pfd = { .fd = cap->live_fd, .events = POLLIN };
+		/* Live captures are non-blocking (on Linux libpcap's own wait
+		 * for a block has no timeout when no packet comes at all):
+		 * wait here, briefly. */
+		int w = live_wait(cap);
 
-		if (poll(&pfd, 1, LIVE_WAIT_MS) <= 0)
-			return 0;	/* nothing yet, or a signal */
+		if (w <= 0)
+			return w;	/* nothing yet, a signal, or drained */
 		rc = pcap_next_ex(cap->pcap, &h, &data);
 	}
 	if (rc != 1)

@@ -1,9 +1,12 @@
 /*
  * capture_live.c - open a network interface for live capture.
  *
- * Immediate mode delivers each packet as it arrives, so nothing waits in a
- * buffer while traffic is quiet; a short timeout still wakes the reader
- * regularly, so signals, --duration and --interval are handled on time.
+ * Packets are delivered in blocks, as tcpdump -w receives them: the kernel
+ * hands over a block of its buffer when it is full or HSA_LIVE_DELIVERY_MS
+ * after a packet came, so that a busy capture costs one wake-up per block,
+ * not one per packet as in immediate mode.  The reader still
+ * wakes at least every HSA_LIVE_DELIVERY_MS when traffic is quiet (see
+ * capture.c), so signals, --duration and --interval are handled on time.
  * Nanosecond timestamps are used where the interface offers them.
  */
 #include "config.h"
@@ -15,8 +18,6 @@
 #include <unistd.h>
 
 #include "hsa_capture.h"
-
-#define READ_TIMEOUT_MS	100
 
 int hsa_capture_open_live(struct hsa_capture *cap, const char *iface,
     int snaplen, int buffer_kib, char *err, size_t errlen)
@@ -33,8 +34,8 @@ int hsa_capture_open_live(struct hsa_capture *cap, const char *iface,
 		return -1;
 	}
 	pcap_set_snaplen(cap->pcap, snaplen);
-	pcap_set_timeout(cap->pcap, READ_TIMEOUT_MS);
-	pcap_set_immediate_mode(cap->pcap, 1);
+	/* Not immediate: this timeout is then how long a block may wait. */
+	pcap_set_timeout(cap->pcap, HSA_LIVE_DELIVERY_MS);
 	if (buffer_kib > 0)
 		pcap_set_buffer_size(cap->pcap, buffer_kib * 1024);
 	pcap_set_tstamp_precision(cap->pcap, PCAP_TSTAMP_PRECISION_NANO);

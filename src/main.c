@@ -39,7 +39,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SIGNAL_BASE = 128 };
 
 /* Enough for link, IPv6 with some extension headers and TCP with options. */
 #define DEFAULT_SNAPLEN		256
-/* A busy loopback fills libpcap's 2 MiB default in immediate mode. */
+/* Room for the bursts that come while the analysis waits for a core
+ * (libpcap's default is 2 MiB). */
 #define DEFAULT_BUFFER_KIB	32768
 /* --metrics-listen: how often a busy capture stops to answer scrapes. */
 #define HTTP_SERVICE_S		0.02
@@ -1305,7 +1306,8 @@ int main(int argc, char **argv)
 	uint64_t last_handshakes = 0;
 	FILE *out;
 	int64_t started_ns;
-	int status, r;
+	int status, r = 0;
+	bool stopped = false;	/* live: --duration is over */
 
 	status = parse_options(argc, argv, &opt);
 	if (status >= 0)
@@ -1516,7 +1518,24 @@ int main(int argc, char **argv)
 				write_interim_reports(&rc, &outs.report, &outs.html);
 				next_status += opt.interval;
 			}
-			if (opt.duration && elapsed >= opt.duration)
+			if (opt.duration && elapsed >= opt.duration) {
+				stopped = true;
+				break;
+			}
+		}
+	}
+	/* Stopped by a signal or --duration: the packets still in the
+	 * kernel's buffer are part of the capture. */
+	if (cap.live && (stopped || stop_requested || r == -2)) {
+		hsa_capture_drain_live(&cap);
+		while ((r = hsa_capture_next(&cap, &pkt)) >= 0) {
+			if (r == 1) {
+				hsa_tracker_hash(tracker, &pkt);
+				hsa_tracker_segment(tracker, &pkt);
+			}
+			if ((opt.count && cap.stats.packets >= (unsigned long long)opt.count) ||
+			    hsa_output_failed(&outs.report) ||
+			    hsa_output_failed(&outs.log))
 				break;
 		}
 	}

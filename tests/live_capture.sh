@@ -2,7 +2,7 @@
 # live_capture.sh - hsanalyze -i lo on real nginx traffic (tests/live/README):
 # the live report against the kernel's own TIME-WAIT list (ss), against the
 # traffic that was made, and against hsanalyze -r of the packets it saved
-# with -w; then the ways a live capture ends (-c, --duration, SIGTERM) and a
+# with -w; then the ways a live capture ends (-c, --duration, SIGTERM, SIGINT at once) and a
 # device that does not exist.  Needs root, /usr/sbin/nginx, ss and
 # /usr/bin/python3, else it is skipped (exit 77).  About 5 s.
 #
@@ -304,15 +304,16 @@ main_capture
 
 # one_request NAME SIGNAL|- SECONDS WHAT PASS_TEXT FIELDS EXPR WANT [OPTION...]:
 # hsanalyze -i lo OPTION... --json on the front port while one HTTP/1.0
-# request goes through it, then stop_capture NAME SIGNAL SECONDS; passes when
-# it exits 0 and EXPR (jget) over its report is WANT.  WHAT names the case
-# in a FAIL line, FIELDS what EXPR lists.
+# request goes through it, then (after $settle seconds) stop_capture NAME
+# SIGNAL SECONDS; passes when it exits 0 and EXPR (jget) over its report is
+# WANT.  WHAT names the case in a FAIL line, FIELDS what EXPR lists.
+settle=0.2
 one_request() {
     n=$1 sig=$2 secs=$3 what=$4 pass_text=$5 fields=$6 expr=$7 want=$8
     shift 8
     start_capture "$n" -i lo "$@" --json --all-connections -o "$work/$n.json" "tcp port $F" || return 1
     traffic "$n" --http10 1 --keepalive 0 --halfclose 0 --rst 0 --sim 0 "$F" "$B"
-    [ "$sig" = - ] || sleep 0.2
+    [ "$sig" = - ] || sleep "$settle"
     stop_capture "$n" "$sig" "$secs" || return 1
     got=$(jget "$work/$n.json" "$expr")
     if [ "$status" -eq 0 ] && [ "$got" = "$want" ]; then
@@ -334,6 +335,16 @@ one_request term TERM 10 SIGTERM "SIGTERM ends the capture, exit 0, report of th
     '[live, connections, time_wait]' \
     '[r["capture"]["live"], r["summary"]["connections"], [c["close"]["time_wait"] for c in r["connections"]]]' \
     '[true, 1, ["server"]]'
+
+# --- 3b. SIGINT as soon as the traffic is over: the packets the kernel
+# still holds in the block it is filling (delivered every 100 ms when not
+# full) are read before the report is written.
+settle=0
+one_request at_once INT 10 "SIGINT at once" "SIGINT right after the traffic: exit 0, the connection whole, its 10 packets" \
+    '[connections, packets, time_wait]' \
+    '[r["summary"]["connections"], r["capture"]["packets"], [c["close"]["time_wait"] for c in r["connections"]]]' \
+    '[1, 10, ["server"]]'
+settle=0.2
 
 # --- 4. --duration 1 with a filter that matches nothing.  Timed from
 # "listening on" (the capture's start, not the program's: under ASan on a
