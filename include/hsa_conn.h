@@ -40,30 +40,47 @@ enum hsa_tcp_state {
 #undef HSA_X
 };
 
+/* Handshake outcomes, closes and sides, with the names reports give them. */
+#define HSA_HANDSHAKE_STATUSES(X)			\
+	X(HSA_HS_COMPLETE,	"complete")		\
+	X(HSA_HS_REFUSED,	"refused")		\
+	X(HSA_HS_UNANSWERED,	"unanswered")		\
+	X(HSA_HS_INCOMPLETE,	"incomplete")		\
+	X(HSA_HS_NOT_SEEN,	"not_seen")
+
 enum hsa_handshake_status {
-	HSA_HS_COMPLETE,
-	HSA_HS_REFUSED,
-	HSA_HS_UNANSWERED,
-	HSA_HS_INCOMPLETE,
-	HSA_HS_NOT_SEEN,
+#define HSA_X(name, text) name,
+	HSA_HANDSHAKE_STATUSES(HSA_X)
+#undef HSA_X
 	HSA_HS_COUNT
 };
 
+#define HSA_CLOSE_KINDS(X)				\
+	X(HSA_CLOSE_FIN,	"fin")			\
+	X(HSA_CLOSE_HALF_CLOSED, "half_closed")		\
+	X(HSA_CLOSE_RST,	"rst")			\
+	X(HSA_CLOSE_OPEN,	"open")
+
 enum hsa_close_kind {
-	HSA_CLOSE_FIN,
-	HSA_CLOSE_HALF_CLOSED,
-	HSA_CLOSE_RST,
-	HSA_CLOSE_OPEN,
+#define HSA_X(name, text) name,
+	HSA_CLOSE_KINDS(HSA_X)
+#undef HSA_X
 	HSA_CLOSE_COUNT
 };
 
-/* Who: used for the active closer and for TIME-WAIT. */
+/* Who: used for the active closer and for TIME-WAIT.  PENDING is for
+ * TIME-WAIT only: one FIN so far. */
+#define HSA_WHOS(X)					\
+	X(HSA_WHO_NONE,		"none")			\
+	X(HSA_WHO_CLIENT,	"client")		\
+	X(HSA_WHO_SERVER,	"server")		\
+	X(HSA_WHO_BOTH,		"both")			\
+	X(HSA_WHO_PENDING,	"pending")
+
 enum hsa_who {
-	HSA_WHO_NONE,
-	HSA_WHO_CLIENT,
-	HSA_WHO_SERVER,
-	HSA_WHO_BOTH,
-	HSA_WHO_PENDING,	/* TIME-WAIT only: one FIN so far */
+#define HSA_X(name, text) name,
+	HSA_WHOS(HSA_X)
+#undef HSA_X
 	HSA_WHO_COUNT
 };
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 struct hsa_jw {
 	char *buf;
@@ -40,5 +41,61 @@ void hsa_jw_bool(struct hsa_jw *w, const char *key, bool v);
 void hsa_jw_null(struct hsa_jw *w, const char *key);
 /* Nanoseconds written as milliseconds, exactly: 20375000 -> 20.375. */
 void hsa_jw_ms(struct hsa_jw *w, const char *key, int64_t ns);
+
+/*
+ * Writing at a cursor, for objects whose size has a known bound (a
+ * connection, one per line of the log): room is made once, each piece is
+ * then written where the previous one ended, without a check, and the end
+ * is handed back.  Keys and punctuation are string constants, whose length
+ * the compiler knows: they cost a few stores, not a call.
+ */
+
+/* Room for n more bytes; where they start, or NULL when out of memory. */
+char *hsa_jw_room(struct hsa_jw *w, size_t n);
+/* What was written from hsa_jw_room() up to end is part of the buffer; the
+ * next value at this level needs a comma. */
+static inline void hsa_jw_advance(struct hsa_jw *w, char *end)
+{
+	w->len = (size_t)(end - w->buf);
+	w->need_comma = true;
+}
+
+/* The string constant s at p (no escaping); returns the end. */
+#define HSA_JW_LIT(p, s) \
+	((char *)memcpy((p), "" s, sizeof(s) - 1) + (sizeof(s) - 1))
+
+#define HSA_JW_UINT_MAX	20	/* bytes: 18446744073709551615 */
+#define HSA_JW_MS_MAX	28	/* -9223372036854.775808 */
+
+char *hsa_jw_put_uint_long(char *p, uint64_t v);
+/* v in decimal at p (at most HSA_JW_UINT_MAX bytes); returns the end. */
+static inline char *hsa_jw_put_uint(char *p, uint64_t v)
+{
+	if (v < 10) {		/* most counters of a connection */
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return hsa_jw_put_uint_long(p, v);
+}
+/* Nanoseconds as milliseconds, as hsa_jw_ms() writes them (at most
+ * HSA_JW_MS_MAX bytes); returns the end. */
+char *hsa_jw_put_ms(char *p, int64_t ns);
+
+/* A short string that needs no escaping, quoted, padded to a fixed size so
+ * that it is copied with one move: the names of states and verdicts. */
+#define HSA_JW_TOKEN_SIZE 16
+struct hsa_jw_token {
+	char text[HSA_JW_TOKEN_SIZE];	/* "name" (the quotes included) */
+	uint8_t len;
+};
+/* The token of the string constant s (at most HSA_JW_TOKEN_SIZE - 2 bytes). */
+#define HSA_JW_TOKEN(s) { "\"" s "\"", sizeof(s) + 1 }
+
+/* The token t at p (HSA_JW_TOKEN_SIZE bytes of room); returns the end. */
+static inline char *hsa_jw_put_token(char *p, const struct hsa_jw_token *t)
+{
+	memcpy(p, t->text, sizeof(t->text));
+	return p + t->len;
+}
 
 #endif

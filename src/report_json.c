@@ -43,184 +43,22 @@ int hsa_json_begin(bool all_connections)
 	return 0;
 }
 
-static void endpoint(struct hsa_jw *w, const char *name, uint8_t ipv,
-    const struct hsa_endpoint *e)
-{
-	char buf[HSA_ADDR_STRLEN];
-
-	hsa_jw_open(w, name);
-	hsa_jw_string(w, "ip", hsa_format_addr(ipv, &e->addr, buf, sizeof(buf)));
-	hsa_jw_uint(w, "port", e->port);
-	hsa_jw_close(w);
-}
-
-static void pair(struct hsa_jw *w, const char *name, uint64_t c2s, uint64_t s2c)
-{
-	hsa_jw_open(w, name);
-	hsa_jw_uint(w, "client_to_server", c2s);
-	hsa_jw_uint(w, "server_to_client", s2c);
-	hsa_jw_close(w);
-}
-
-static void options(struct hsa_jw *w, const char *name,
-    const struct hsa_endpoint *e)
-{
-	if (!e->isn_seen) {
-		hsa_jw_null(w, name);
-		return;
-	}
-	hsa_jw_open(w, name);
-	if (e->opt.has_mss)
-		hsa_jw_uint(w, "mss", e->opt.mss);
-	else
-		hsa_jw_null(w, "mss");
-	if (e->opt.has_wscale)
-		hsa_jw_uint(w, "window_scale", e->opt.wscale);
-	else
-		hsa_jw_null(w, "window_scale");
-	hsa_jw_bool(w, "sack_permitted", e->opt.sack_permitted);
-	hsa_jw_bool(w, "timestamps", e->opt.has_timestamps);
-	if (e->opt.truncated)
-		hsa_jw_bool(w, "truncated", true);
-	hsa_jw_close(w);
-}
-
-static void ms_or_null(struct hsa_jw *w, const char *name, bool valid,
-    int64_t ns)
-{
-	if (valid)
-		hsa_jw_ms(w, name, ns);
-	else
-		hsa_jw_null(w, name);
-}
-
-static void frame_or_null(struct hsa_jw *w, const char *name, uint64_t frame)
-{
-	if (frame)
-		hsa_jw_uint(w, name, frame);
-	else
-		hsa_jw_null(w, name);
-}
-
-static void frame_list(struct hsa_jw *w, const char *name,
-    const uint64_t *frames, int n)
-{
-	int i;
-
-	hsa_jw_array(w, name);
-	for (i = 0; i < n; i++)
-		hsa_jw_uint(w, NULL, frames[i]);
-	hsa_jw_array_end(w);
-}
-
-/* The evidence: frame numbers of the segments the verdict rests on. */
-static void frames(struct hsa_jw *w, const struct hsa_evidence *e)
-{
-	hsa_jw_open(w, "frames");
-	frame_list(w, "syn", e->syn, e->n_syn);
-	frame_list(w, "synack", e->synack, e->n_synack);
-	frame_or_null(w, "handshake_ack", e->handshake_ack);
-	frame_or_null(w, "first_fin", e->first_fin);
-	frame_or_null(w, "first_fin_ack", e->first_fin_ack);
-	frame_or_null(w, "peer_fin", e->peer_fin);
-	frame_or_null(w, "final_ack", e->final_ack);
-	frame_or_null(w, "rst", e->rst);
-	hsa_jw_close(w);
-}
-
 static struct hsa_jw writer;
-
-void hsa_json_conn_members(struct hsa_jw *w, const struct hsa_conn *c,
-    const struct hsa_verdict *v, bool nano)
-{
-	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
-	char tbuf[HSA_TIME_STRLEN];
-
-	endpoint(w, "client", c->ip_version, cl);
-	endpoint(w, "server", c->ip_version, sv);
-	hsa_jw_bool(w, "roles_guessed", c->roles_guessed);
-	hsa_jw_string(w, "first_packet",
-	    hsa_format_time(c->first_ts, nano, tbuf, sizeof(tbuf)));
-	hsa_jw_string(w, "last_packet",
-	    hsa_format_time(c->last_ts, nano, tbuf, sizeof(tbuf)));
-	hsa_jw_ms(w, "duration_ms", c->last_ts - c->first_ts);
-	pair(w, "packets", cl->packets, sv->packets);
-	pair(w, "payload_bytes", cl->bytes, sv->bytes);
-	hsa_jw_uint(w, "exchanges", c->exchanges);
-
-	hsa_jw_open(w, "options");
-	options(w, "client", cl);
-	options(w, "server", sv);
-	hsa_jw_close(w);
-
-	hsa_jw_open(w, "handshake");
-	hsa_jw_string(w, "status", hsa_handshake_name(v->handshake));
-	hsa_jw_uint(w, "syn_retransmits", c->syn_retransmits);
-	hsa_jw_uint(w, "synack_retransmits", c->synack_retransmits);
-	hsa_jw_bool(w, "simultaneous_open", c->simultaneous_open);
-	hsa_jw_bool(w, "fast_open", c->fast_open);
-	hsa_jw_open(w, "rtt_ms");
-	ms_or_null(w, "syn_to_synack", v->syn_to_synack_valid, v->syn_to_synack_ns);
-	ms_or_null(w, "synack_to_ack", v->synack_to_ack_valid, v->synack_to_ack_ns);
-	ms_or_null(w, "total", v->syn_to_synack_valid && v->synack_to_ack_valid,
-	    v->syn_to_synack_ns + v->synack_to_ack_ns);
-	hsa_jw_close(w);
-	hsa_jw_close(w);
-
-	hsa_jw_open(w, "close");
-	hsa_jw_string(w, "kind", hsa_close_name(v->close));
-	if (v->active_closer == HSA_WHO_NONE)
-		hsa_jw_null(w, "active_closer");
-	else
-		hsa_jw_string(w, "active_closer", hsa_who_name(v->active_closer));
-	hsa_jw_string(w, "time_wait", hsa_who_name(v->time_wait));
-	hsa_jw_uint(w, "fin_retransmits", c->fin_retransmits);
-	if (c->rst_seen)
-		hsa_jw_string(w, "rst_from",
-		    c->rst_from == HSA_CLIENT ? "client" : "server");
-	else
-		hsa_jw_null(w, "rst_from");
-	hsa_jw_open(w, "rsts");
-	hsa_jw_uint(w, "accepted", c->rst_accepted);
-	hsa_jw_uint(w, "challenged", c->rst_challenged);
-	hsa_jw_uint(w, "ignored", c->rst_ignored);
-	hsa_jw_close(w);
-	if (v->time_wait_ended_by_rst == HSA_WHO_NONE)
-		hsa_jw_null(w, "time_wait_ended_by_rst");
-	else
-		hsa_jw_string(w, "time_wait_ended_by_rst",
-		    hsa_who_name(v->time_wait_ended_by_rst));
-	hsa_jw_close(w);
-
-	hsa_jw_open(w, "state");
-	hsa_jw_string(w, "client", hsa_state_name(v->state[HSA_CLIENT]));
-	hsa_jw_string(w, "server", hsa_state_name(v->state[HSA_SERVER]));
-	hsa_jw_close(w);
-
-	if (c->has_previous) {
-		hsa_jw_open(w, "reuse");
-		hsa_jw_uint(w, "previous_id", c->previous_id);
-		hsa_jw_ms(w, "gap_ms", c->reuse_gap_ns);
-		hsa_jw_close(w);
-	} else
-		hsa_jw_null(w, "reuse");
-	hsa_jw_bool(w, "evicted", c->evicted);
-	frames(w, &v->evidence);
-}
 
 int hsa_json_connection(const struct hsa_conn *c, const struct hsa_verdict *v,
     bool nano)
 {
 	struct hsa_jw *w = &writer;
 	FILE *out = spool;
+	char *p;
 
 	hsa_jw_reset(w);
-	hsa_jw_open(w, NULL);
-	hsa_jw_uint(w, "id", c->id);
-	hsa_json_conn_members(w, c, v, nano);
-	hsa_jw_close(w);
-	if (w->failed)
+	if (!(p = hsa_jw_room(w, HSA_JSON_CONN_MAX)))
 		return -1;
+	p = HSA_JW_LIT(p, "{\"id\":");
+	p = hsa_jw_put_uint(p, c->id);
+	p = hsa_json_put_conn_members(p, c, v, nano);
+	hsa_jw_advance(w, HSA_JW_LIT(p, "}"));
 	if (!first_connection)
 		fputc(',', out);
 	fputc('\n', out);

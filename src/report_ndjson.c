@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "hsa_community_id.h"
 #include "hsa_format.h"
@@ -42,35 +43,47 @@ struct hsa_ndjson *hsa_ndjson_new(FILE *fp, bool nano)
 	return n;
 }
 
-/* Write the line built in n->w, with its newline. */
-static int put_line(struct hsa_ndjson *n)
+/* The most bytes of a connection line: its first members (type, ts, id,
+ * community_id: 132 bytes at most), the members of the report's
+ * connection object, the closing brace and the newline. */
+#define LINE_MAX_BYTES (160 + HSA_JSON_CONN_MEMBERS_MAX)
+
+/* A string that needs no escaping, quoted. */
+static char *put_plain(char *p, const char *s)
 {
-	if (n->w.failed)
-		return -1;
-	fwrite(n->w.buf, 1, n->w.len, n->fp);
-	fputc('\n', n->fp);
-	return 0;
+	size_t n = strlen(s);
+
+	*p++ = '"';
+	memcpy(p, s, n);
+	p += n;
+	*p++ = '"';
+	return p;
 }
 
 int hsa_ndjson_connection(struct hsa_ndjson *n, const struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
 	struct hsa_jw *w = &n->w;
-	char tbuf[HSA_TIME_STRLEN], cid[HSA_COMMUNITY_ID_STRLEN];
+	char tbuf[HSA_TIME_STRLEN], cid[HSA_COMMUNITY_ID_STRLEN], *p;
 
 	hsa_jw_reset(w);
-	hsa_jw_open(w, NULL);
-	hsa_jw_string(w, "type", "connection");
-	hsa_jw_string(w, "ts", hsa_format_time(c->first_ts, n->nano, tbuf,
+	if (!(p = hsa_jw_room(w, LINE_MAX_BYTES)))
+		return -1;
+	p = HSA_JW_LIT(p, "{\"type\":\"connection\",\"ts\":");
+	p = put_plain(p, hsa_format_time(c->first_ts, n->nano, tbuf,
 	    sizeof(tbuf)));
-	hsa_jw_uint(w, "id", c->id);
-	hsa_jw_string(w, "community_id", hsa_community_id(c->ip_version,
+	p = HSA_JW_LIT(p, ",\"id\":");
+	p = hsa_jw_put_uint(p, c->id);
+	p = HSA_JW_LIT(p, ",\"community_id\":");
+	p = put_plain(p, hsa_community_id(c->ip_version,
 	    &c->ep[HSA_CLIENT].addr, c->ep[HSA_CLIENT].port,
 	    &c->ep[HSA_SERVER].addr, c->ep[HSA_SERVER].port,
 	    COMMUNITY_ID_SEED, cid));
-	hsa_json_conn_members(w, c, v, n->nano);
-	hsa_jw_close(w);
-	return put_line(n);
+	p = hsa_json_put_conn_members(p, c, v, n->nano);
+	p = HSA_JW_LIT(p, "}\n");
+	hsa_jw_advance(w, p);
+	fwrite(w->buf, 1, w->len, n->fp);
+	return 0;
 }
 
 int hsa_ndjson_summary(struct hsa_ndjson *n, const struct hsa_run *run)

@@ -110,21 +110,29 @@ const char *hsa_role_name(enum hsa_segment_role r)
 const char *hsa_handshake_name(enum hsa_handshake_status s)
 {
 	static const char *const names[] = {
-		"complete", "refused", "unanswered", "incomplete", "not_seen"
+#define HSA_X(name, text) text,
+		HSA_HANDSHAKE_STATUSES(HSA_X)
+#undef HSA_X
 	};
 	return names[s];
 }
 
 const char *hsa_close_name(enum hsa_close_kind k)
 {
-	static const char *const names[] = { "fin", "half_closed", "rst", "open" };
+	static const char *const names[] = {
+#define HSA_X(name, text) text,
+		HSA_CLOSE_KINDS(HSA_X)
+#undef HSA_X
+	};
 	return names[k];
 }
 
 const char *hsa_who_name(enum hsa_who w)
 {
 	static const char *const names[] = {
-		"none", "client", "server", "both", "pending"
+#define HSA_X(name, text) text,
+		HSA_WHOS(HSA_X)
+#undef HSA_X
 	};
 	return names[w];
 }

@@ -23,6 +23,7 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_pressure \
 	tests/unit/test_live_groups \
 	tests/unit/test_community_id \
+	tests/unit/test_json_writer \
 	tests/unit/test_flow_hash \
 	tests/unit/test_tw_series \
 	tests/unit/test_pool
@@ -120,6 +121,14 @@ tests_unit_test_flow_hash_SOURCES = tests/unit/test_flow_hash.c \
 	src/flow_hash.h src/flow_hash.c
 tests_unit_test_flow_hash_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_flow_hash_LDADD = $(CMOCKA_LIBS)
+
+# The connection object of the JSON report and the log, and the cursor
+# writers it is built from.
+tests_unit_test_json_writer_SOURCES = tests/unit/test_json_writer.c \
+	src/json_writer.c src/json_writer.h src/json_conn.c src/report_json.h \
+	src/format.c
+tests_unit_test_json_writer_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_json_writer_LDADD = $(CMOCKA_LIBS)
 
 tests_unit_test_tw_series_SOURCES = tests/unit/test_tw_series.c \
 	src/time_wait_series.c include/hsa_tw_series.h
