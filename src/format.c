@@ -1,10 +1,14 @@
 /*
- * format.c - addresses, times and durations as reports write them.
+ * format.c - numbers, addresses, times and durations as reports write them.
  *
- * IPv4 addresses and the fraction of timestamps are written digit by digit
- * rather than through inet_ntop() and snprintf(): the connection log
- * writes four addresses and three times per connection, and printf's
- * machinery cost more than the rest of its line (bench/README).
+ * Numbers, IPv4 addresses and times are written digit by digit, two at a
+ * time from a table, rather than through inet_ntop(), gmtime_r(),
+ * strftime() and snprintf(): the connection log writes two addresses,
+ * three times and some thirty numbers per connection on the tracker's
+ * thread, and the C library's machinery cost more than the rest of the
+ * line (bench/README).  The cursor writers (hsa_put_*) write at p and
+ * return the end, for the JSON writers; the hsa_format_* functions fill
+ * a string.
  */
 #include "config.h"
 
@@ -12,31 +16,125 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <string.h>
-#include <time.h>
 
 #include "hsa_format.h"
+
+/* "00" to "99": two digits per division, half as many divisions. */
+static const char digit_pairs[] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* The two digits of v (below 100) at p. */
+static char *put_pair(char *p, unsigned v)
+{
+	memcpy(p, digit_pairs + 2 * v, 2);
+	return p + 2;
+}
+
+/* The n lowest decimal digits of w, zeros first, at p; returns the end.
+ * Inlined where n is a constant, the loop unrolled. */
+static inline char *put_digits32(char *p, uint32_t w, int n)
+{
+	char *end = p + n;
+
+	p = end;
+	for (; n >= 2; n -= 2) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (w % 100), 2);
+		w /= 100;
+	}
+	if (n)
+		p[-1] = (char)('0' + w % 10);
+	return end;
+}
+
+/* The four digits of v (below 10000), zeros first. */
+static char *put_four(char *p, uint32_t v)
+{
+	p = put_pair(p, v / 100);
+	return put_pair(p, v % 100);
+}
+
+/* v in decimal, without leading zeros: the number of digits is found by
+ * comparisons and the digits written in pairs, without a loop (most
+ * numbers of a connection have two to six digits). */
+static char *put_u32(char *p, uint32_t v)
+{
+	uint32_t hi;
+
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100)
+		return put_pair(p, v);
+	if (v < 10000) {
+		if (v < 1000)
+			*p++ = (char)('0' + v / 100);
+		else
+			p = put_pair(p, v / 100);
+		return put_pair(p, v % 100);
+	}
+	if (v < 100000000) {
+		hi = v / 10000;		/* 1 to 9999 */
+		p = put_u32(p, hi);
+		return put_four(p, v - hi * 10000);
+	}
+	hi = v / 100000000;		/* 1 to 42 */
+	p = put_u32(p, hi);
+	return put_digits32(p, v - hi * 100000000, 8);
+}
+
+char *hsa_put_uint_long(char *p, uint64_t v)
+{
+	uint64_t hi;
+
+	if (v <= UINT32_MAX)
+		return put_u32(p, (uint32_t)v);
+	/* Eight digits at a time from the right, in 32 bits. */
+	hi = v / 100000000;
+	if (hi <= UINT32_MAX)
+		p = put_u32(p, (uint32_t)hi);
+	else {
+		p = put_u32(p, (uint32_t)(hi / 100000000));	/* below 1845 */
+		p = put_digits32(p, (uint32_t)(hi % 100000000), 8);
+	}
+	return put_digits32(p, (uint32_t)(v % 100000000), 8);
+}
+
+char *hsa_put_ms(char *p, int64_t ns)
+{
+	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	uint32_t frac = (uint32_t)(u % 1000000);
+
+	if (ns < 0)
+		*p++ = '-';
+	p = hsa_put_uint(p, u / 1000000);
+	if (!frac)
+		return p;
+	/* Six digits of milliseconds, trailing zeros dropped. */
+	*p++ = '.';
+	p = put_digits32(p, frac, 6);
+	while (p[-1] == '0')
+		p--;
+	return p;
+}
 
 /* The decimal digits of v (below 1000) at p; returns the end. */
 static char *put_byte(char *p, unsigned v)
 {
-	if (v >= 100)
-		*p++ = (char)('0' + v / 100);
-	if (v >= 10)
-		*p++ = (char)('0' + v / 10 % 10);
-	*p++ = (char)('0' + v % 10);
-	return p;
-}
-
-/* v as exactly `digits` decimal digits, zeros first, at p; returns the end. */
-static char *put_fixed(char *p, uint64_t v, int digits)
-{
-	int i;
-
-	for (i = digits - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
 	}
-	return p + digits;
+	if (v >= 100) {
+		*p++ = (char)('0' + v / 100);
+		v %= 100;
+	}
+	return put_pair(p, v);
 }
 
 const char *hsa_format_addr(uint8_t ip_version, const struct hsa_addr *a,
@@ -72,43 +170,83 @@ const char *hsa_format_endpoint(uint8_t ip_version, const struct hsa_addr *a,
 	return buf;
 }
 
-static int64_t cached_sec;
-static char cached_base[32];
+/* The civil (proleptic Gregorian) date of a day number, days since
+ * 1970-01-01: March-based years of 400-year eras, after Howard Hinnant's
+ * "chrono-Compatible Low-Level Date Algorithms".  Every day an int64_t of
+ * nanoseconds can name (years 1677 to 2262) has a four-digit year. */
+static void civil_date(int64_t days, unsigned *year, unsigned *month,
+    unsigned *day)
+{
+	int64_t z = days + 719468;	/* days since 0000-03-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);	/* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* from March 1 */
+	unsigned mp = (5 * doy + 2) / 153;		/* March is 0 */
 
-const char *hsa_format_time(int64_t ts_ns, bool nano, char *buf, size_t len)
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (unsigned)(era * 400 + yoe) + (*month <= 2);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of the last second written, per thread:
+ * timestamps come in runs within the same second. */
+#define SECOND_LEN 19
+static _Thread_local int64_t cached_sec = INT64_MIN;
+static _Thread_local char cached_second[SECOND_LEN];
+
+/* The date and time of second sec (since the epoch) at p. */
+static void put_second(char *p, int64_t sec)
+{
+	int64_t days = sec / 86400, sod = sec % 86400;
+	unsigned year, month, day;
+
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	civil_date(days, &year, &month, &day);
+	p = put_pair(p, year / 100);
+	p = put_pair(p, year % 100);
+	*p++ = '-';
+	p = put_pair(p, month);
+	*p++ = '-';
+	p = put_pair(p, day);
+	*p++ = 'T';
+	p = put_pair(p, (unsigned)sod / 3600);
+	*p++ = ':';
+	p = put_pair(p, (unsigned)sod / 60 % 60);
+	*p++ = ':';
+	put_pair(p, (unsigned)sod % 60);
+}
+
+char *hsa_put_time(char *p, int64_t ts_ns, bool nano)
 {
 	int64_t sec = ts_ns / 1000000000LL, frac = ts_ns % 1000000000LL;
-	time_t t;
-	struct tm tm;
-	char out[sizeof(cached_base) + 12], *p;
-	size_t n;
 
 	if (frac < 0) {
 		frac += 1000000000LL;
 		sec--;
 	}
-	/* Timestamps come in runs within the same second: format the date
-	 * and time once per second. */
-	if (sec != cached_sec || !*cached_base) {
-		t = (time_t)sec;
-		if (!gmtime_r(&t, &tm) ||
-		    strftime(cached_base, sizeof(cached_base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-			*cached_base = '\0';
-			snprintf(buf, len, "?");
-			return buf;
-		}
+	if (sec != cached_sec) {
+		put_second(cached_second, sec);
 		cached_sec = sec;
 	}
-	/* The date and time, '.', 9 or 6 digits, 'Z', cut to fit len as
-	 * snprintf() would. */
-	n = strlen(cached_base);
-	memcpy(out, cached_base, n);
-	p = out + n;
+	memcpy(p, cached_second, SECOND_LEN);
+	p += SECOND_LEN;
 	*p++ = '.';
-	p = nano ? put_fixed(p, (uint64_t)frac, 9) :
-	    put_fixed(p, (uint64_t)frac / 1000, 6);
+	p = nano ? put_digits32(p, (uint32_t)frac, 9) :
+	    put_digits32(p, (uint32_t)frac / 1000, 6);
 	*p++ = 'Z';
-	n = (size_t)(p - out);
+	return p;
+}
+
+const char *hsa_format_time(int64_t ts_ns, bool nano, char *buf, size_t len)
+{
+	char out[HSA_TIME_MAXLEN];
+	size_t n = (size_t)(hsa_put_time(out, ts_ns, nano) - out);
+
+	/* Cut to fit len, as snprintf() would. */
 	if (len == 0)
 		return buf;
 	if (n >= len)

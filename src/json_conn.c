@@ -36,11 +36,13 @@ static char *put_plain(char *p, const char *s)
 	return p;
 }
 
+/* A time, quoted. */
 static char *put_time(char *p, int64_t ts, bool nano)
 {
-	char buf[HSA_TIME_STRLEN];
-
-	return put_plain(p, hsa_format_time(ts, nano, buf, sizeof(buf)));
+	*p++ = '"';
+	p = hsa_put_time(p, ts, nano);
+	*p++ = '"';
+	return p;
 }
 
 /* true or false: five bytes copied either way, the end after four when
@@ -58,16 +60,16 @@ static char *put_endpoint(char *p, uint8_t ipv, const struct hsa_endpoint *e)
 	p = HSA_JW_LIT(p, "{\"ip\":");
 	p = put_plain(p, hsa_format_addr(ipv, &e->addr, buf, sizeof(buf)));
 	p = HSA_JW_LIT(p, ",\"port\":");
-	p = hsa_jw_put_uint(p, e->port);
+	p = hsa_put_uint(p, e->port);
 	return HSA_JW_LIT(p, "}");
 }
 
 static char *put_pair(char *p, uint64_t c2s, uint64_t s2c)
 {
 	p = HSA_JW_LIT(p, "{\"client_to_server\":");
-	p = hsa_jw_put_uint(p, c2s);
+	p = hsa_put_uint(p, c2s);
 	p = HSA_JW_LIT(p, ",\"server_to_client\":");
-	p = hsa_jw_put_uint(p, s2c);
+	p = hsa_put_uint(p, s2c);
 	return HSA_JW_LIT(p, "}");
 }
 
@@ -77,12 +79,12 @@ static char *put_options(char *p, const struct hsa_endpoint *e)
 		return HSA_JW_LIT(p, "null");
 	p = HSA_JW_LIT(p, "{\"mss\":");
 	if (e->opt.has_mss)
-		p = hsa_jw_put_uint(p, e->opt.mss);
+		p = hsa_put_uint(p, e->opt.mss);
 	else
 		p = HSA_JW_LIT(p, "null");
 	p = HSA_JW_LIT(p, ",\"window_scale\":");
 	if (e->opt.has_wscale)
-		p = hsa_jw_put_uint(p, e->opt.wscale);
+		p = hsa_put_uint(p, e->opt.wscale);
 	else
 		p = HSA_JW_LIT(p, "null");
 	p = HSA_JW_LIT(p, ",\"sack_permitted\":");
@@ -96,12 +98,12 @@ static char *put_options(char *p, const struct hsa_endpoint *e)
 
 static char *put_ms_or_null(char *p, bool valid, int64_t ns)
 {
-	return valid ? hsa_jw_put_ms(p, ns) : HSA_JW_LIT(p, "null");
+	return valid ? hsa_put_ms(p, ns) : HSA_JW_LIT(p, "null");
 }
 
 static char *put_frame_or_null(char *p, uint64_t frame)
 {
-	return frame ? hsa_jw_put_uint(p, frame) : HSA_JW_LIT(p, "null");
+	return frame ? hsa_put_uint(p, frame) : HSA_JW_LIT(p, "null");
 }
 
 static char *put_frame_list(char *p, const uint64_t *frames, int n)
@@ -112,7 +114,7 @@ static char *put_frame_list(char *p, const uint64_t *frames, int n)
 	for (i = 0; i < n; i++) {
 		if (i)
 			*p++ = ',';
-		p = hsa_jw_put_uint(p, frames[i]);
+		p = hsa_put_uint(p, frames[i]);
 	}
 	*p++ = ']';
 	return p;
@@ -146,9 +148,9 @@ static char *put_handshake(char *p, const struct hsa_conn *c,
 	p = HSA_JW_LIT(p, "{\"status\":");
 	p = hsa_jw_put_token(p, &handshake_tokens[v->handshake]);
 	p = HSA_JW_LIT(p, ",\"syn_retransmits\":");
-	p = hsa_jw_put_uint(p, c->syn_retransmits);
+	p = hsa_put_uint(p, c->syn_retransmits);
 	p = HSA_JW_LIT(p, ",\"synack_retransmits\":");
-	p = hsa_jw_put_uint(p, c->synack_retransmits);
+	p = hsa_put_uint(p, c->synack_retransmits);
 	p = HSA_JW_LIT(p, ",\"simultaneous_open\":");
 	p = put_bool(p, c->simultaneous_open);
 	p = HSA_JW_LIT(p, ",\"fast_open\":");
@@ -180,7 +182,7 @@ static char *put_close(char *p, const struct hsa_conn *c,
 	p = HSA_JW_LIT(p, ",\"time_wait\":");
 	p = hsa_jw_put_token(p, &who_tokens[v->time_wait]);
 	p = HSA_JW_LIT(p, ",\"fin_retransmits\":");
-	p = hsa_jw_put_uint(p, c->fin_retransmits);
+	p = hsa_put_uint(p, c->fin_retransmits);
 	p = HSA_JW_LIT(p, ",\"rst_from\":");
 	if (c->rst_seen)
 		p = hsa_jw_put_token(p, &who_tokens[c->rst_from == HSA_CLIENT ?
@@ -188,11 +190,11 @@ static char *put_close(char *p, const struct hsa_conn *c,
 	else
 		p = HSA_JW_LIT(p, "null");
 	p = HSA_JW_LIT(p, ",\"rsts\":{\"accepted\":");
-	p = hsa_jw_put_uint(p, c->rst_accepted);
+	p = hsa_put_uint(p, c->rst_accepted);
 	p = HSA_JW_LIT(p, ",\"challenged\":");
-	p = hsa_jw_put_uint(p, c->rst_challenged);
+	p = hsa_put_uint(p, c->rst_challenged);
 	p = HSA_JW_LIT(p, ",\"ignored\":");
-	p = hsa_jw_put_uint(p, c->rst_ignored);
+	p = hsa_put_uint(p, c->rst_ignored);
 	p = HSA_JW_LIT(p, "},\"time_wait_ended_by_rst\":");
 	p = put_who_or_null(p, v->time_wait_ended_by_rst);
 	return HSA_JW_LIT(p, "}");
@@ -214,13 +216,13 @@ char *hsa_json_put_conn_members(char *p, const struct hsa_conn *c,
 	p = HSA_JW_LIT(p, ",\"last_packet\":");
 	p = put_time(p, c->last_ts, nano);
 	p = HSA_JW_LIT(p, ",\"duration_ms\":");
-	p = hsa_jw_put_ms(p, c->last_ts - c->first_ts);
+	p = hsa_put_ms(p, c->last_ts - c->first_ts);
 	p = HSA_JW_LIT(p, ",\"packets\":");
 	p = put_pair(p, cl->packets, sv->packets);
 	p = HSA_JW_LIT(p, ",\"payload_bytes\":");
 	p = put_pair(p, cl->bytes, sv->bytes);
 	p = HSA_JW_LIT(p, ",\"exchanges\":");
-	p = hsa_jw_put_uint(p, c->exchanges);
+	p = hsa_put_uint(p, c->exchanges);
 	p = HSA_JW_LIT(p, ",\"options\":{\"client\":");
 	p = put_options(p, cl);
 	p = HSA_JW_LIT(p, ",\"server\":");
@@ -236,9 +238,9 @@ char *hsa_json_put_conn_members(char *p, const struct hsa_conn *c,
 	p = HSA_JW_LIT(p, "},\"reuse\":");
 	if (c->has_previous) {
 		p = HSA_JW_LIT(p, "{\"previous_id\":");
-		p = hsa_jw_put_uint(p, c->previous_id);
+		p = hsa_put_uint(p, c->previous_id);
 		p = HSA_JW_LIT(p, ",\"gap_ms\":");
-		p = hsa_jw_put_ms(p, c->reuse_gap_ns);
+		p = hsa_put_ms(p, c->reuse_gap_ns);
 		p = HSA_JW_LIT(p, "}");
 	} else
 		p = HSA_JW_LIT(p, "null");

@@ -195,10 +195,10 @@ void hsa_jw_string(struct hsa_jw *w, const char *k, const char *v)
 
 void hsa_jw_uint(struct hsa_jw *w, const char *k, uint64_t v)
 {
-	char *b = key_room(w, k, HSA_JW_UINT_MAX);
+	char *b = key_room(w, k, HSA_UINT_MAXLEN);
 
 	if (b)
-		w->len = (size_t)(hsa_jw_put_uint(b, v) - w->buf);
+		w->len = (size_t)(hsa_put_uint(b, v) - w->buf);
 }
 
 void hsa_jw_bool(struct hsa_jw *w, const char *k, bool v)
@@ -213,10 +213,10 @@ void hsa_jw_null(struct hsa_jw *w, const char *k)
 
 void hsa_jw_ms(struct hsa_jw *w, const char *k, int64_t ns)
 {
-	char *b = key_room(w, k, HSA_JW_MS_MAX);
+	char *b = key_room(w, k, HSA_MS_MAXLEN);
 
 	if (b)
-		w->len = (size_t)(hsa_jw_put_ms(b, ns) - w->buf);
+		w->len = (size_t)(hsa_put_ms(b, ns) - w->buf);
 }
 
 char *hsa_jw_room(struct hsa_jw *w, size_t n)
@@ -224,70 +224,4 @@ char *hsa_jw_room(struct hsa_jw *w, size_t n)
 	if (w->failed || (w->len + n > w->cap && !reserve(w, n)))
 		return NULL;
 	return w->buf + w->len;
-}
-
-/* "00" to "99": two digits per division, half as many divisions. */
-static const char digit_pairs[] =
-    "0001020304050607080910111213141516171819"
-    "2021222324252627282930313233343536373839"
-    "4041424344454647484950515253545556575859"
-    "6061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-static const uint64_t powers_of_10[HSA_JW_UINT_MAX] = {
-	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
-	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
-	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-	100000000000000000ULL, 1000000000000000000ULL,
-	10000000000000000000ULL
-};
-
-/* The number of decimal digits of v (at least 1).  log10(v) is about
- * log2(v) * 1233 / 4096; the table corrects the estimate by one. */
-static int decimal_digits(uint64_t v)
-{
-	int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
-
-	return t + 1 - (v < powers_of_10[t]);
-}
-
-/* The n lowest decimal digits of v at p, zeros first; returns the end. */
-static char *put_digits(char *p, uint64_t v, int n)
-{
-	char *end = p + n;
-
-	p = end;
-	while (n >= 2) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-		n -= 2;
-	}
-	if (n)
-		p[-1] = (char)('0' + v % 10);
-	return end;
-}
-
-char *hsa_jw_put_uint_long(char *p, uint64_t v)
-{
-	return put_digits(p, v, decimal_digits(v));
-}
-
-char *hsa_jw_put_ms(char *p, int64_t ns)
-{
-	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-	uint64_t frac = u % 1000000;
-
-	if (ns < 0)
-		*p++ = '-';
-	p = hsa_jw_put_uint(p, u / 1000000);
-	if (!frac)
-		return p;
-	/* Six digits of milliseconds, trailing zeros dropped. */
-	*p++ = '.';
-	p = put_digits(p, frac, 6);
-	while (p[-1] == '0')
-		p--;
-	return p;
 }

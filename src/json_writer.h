@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hsa_format.h"
+
 struct hsa_jw {
 	char *buf;
 	size_t len;
@@ -64,23 +66,7 @@ static inline void hsa_jw_advance(struct hsa_jw *w, char *end)
 #define HSA_JW_LIT(p, s) \
 	((char *)memcpy((p), "" s, sizeof(s) - 1) + (sizeof(s) - 1))
 
-#define HSA_JW_UINT_MAX	20	/* bytes: 18446744073709551615 */
-#define HSA_JW_MS_MAX	28	/* -9223372036854.775808 */
-
-char *hsa_jw_put_uint_long(char *p, uint64_t v);
-/* v in decimal at p (at most HSA_JW_UINT_MAX bytes); returns the end. */
-static inline char *hsa_jw_put_uint(char *p, uint64_t v)
-{
-	if (v < 10) {		/* most counters of a connection */
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	return hsa_jw_put_uint_long(p, v);
-}
-/* Nanoseconds as milliseconds, as hsa_jw_ms() writes them (at most
- * HSA_JW_MS_MAX bytes); returns the end. */
-char *hsa_jw_put_ms(char *p, int64_t ns);
-
+/* Numbers are written with hsa_put_uint() and hsa_put_ms() (hsa_format.h). */
 /* A short string that needs no escaping, quoted, padded to a fixed size so
  * that it is copied with one move: the names of states and verdicts. */
 #define HSA_JW_TOKEN_SIZE 16

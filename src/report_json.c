@@ -56,7 +56,7 @@ int hsa_json_connection(const struct hsa_conn *c, const struct hsa_verdict *v,
 	if (!(p = hsa_jw_room(w, HSA_JSON_CONN_MAX)))
 		return -1;
 	p = HSA_JW_LIT(p, "{\"id\":");
-	p = hsa_jw_put_uint(p, c->id);
+	p = hsa_put_uint(p, c->id);
 	p = hsa_json_put_conn_members(p, c, v, nano);
 	hsa_jw_advance(w, HSA_JW_LIT(p, "}"));
 	if (!first_connection)

@@ -64,16 +64,17 @@ int hsa_ndjson_connection(struct hsa_ndjson *n, const struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
 	struct hsa_jw *w = &n->w;
-	char tbuf[HSA_TIME_STRLEN], cid[HSA_COMMUNITY_ID_STRLEN], *p;
+	char cid[HSA_COMMUNITY_ID_STRLEN], *p;
 
 	hsa_jw_reset(w);
 	if (!(p = hsa_jw_room(w, LINE_MAX_BYTES)))
 		return -1;
 	p = HSA_JW_LIT(p, "{\"type\":\"connection\",\"ts\":");
-	p = put_plain(p, hsa_format_time(c->first_ts, n->nano, tbuf,
-	    sizeof(tbuf)));
+	*p++ = '"';
+	p = hsa_put_time(p, c->first_ts, n->nano);
+	*p++ = '"';
 	p = HSA_JW_LIT(p, ",\"id\":");
-	p = hsa_jw_put_uint(p, c->id);
+	p = hsa_put_uint(p, c->id);
 	p = HSA_JW_LIT(p, ",\"community_id\":");
 	p = put_plain(p, hsa_community_id(c->ip_version,
 	    &c->ep[HSA_CLIENT].addr, c->ep[HSA_CLIENT].port,

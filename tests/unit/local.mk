@@ -24,6 +24,7 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_live_groups \
 	tests/unit/test_community_id \
 	tests/unit/test_json_writer \
+	tests/unit/test_format \
 	tests/unit/test_flow_hash \
 	tests/unit/test_tw_series \
 	tests/unit/test_pool
@@ -129,6 +130,12 @@ tests_unit_test_json_writer_SOURCES = tests/unit/test_json_writer.c \
 	src/format.c
 tests_unit_test_json_writer_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CJSON_CFLAGS)
 tests_unit_test_json_writer_LDADD = $(CMOCKA_LIBS)
+
+# Numbers and times as reports write them.
+tests_unit_test_format_SOURCES = tests/unit/test_format.c src/format.c \
+	include/hsa_format.h
+tests_unit_test_format_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_format_LDADD = $(CMOCKA_LIBS)
 
 tests_unit_test_tw_series_SOURCES = tests/unit/test_tw_series.c \
 	src/time_wait_series.c include/hsa_tw_series.h
