@@ -16,7 +16,6 @@
 #include "config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "hsa_community_id.h"
 #include "hsa_format.h"
@@ -48,23 +47,11 @@ struct hsa_ndjson *hsa_ndjson_new(FILE *fp, bool nano)
  * connection object, the closing brace and the newline. */
 #define LINE_MAX_BYTES (160 + HSA_JSON_CONN_MEMBERS_MAX)
 
-/* A string that needs no escaping, quoted. */
-static char *put_plain(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	*p++ = '"';
-	memcpy(p, s, n);
-	p += n;
-	*p++ = '"';
-	return p;
-}
-
 int hsa_ndjson_connection(struct hsa_ndjson *n, const struct hsa_conn *c,
     const struct hsa_verdict *v)
 {
 	struct hsa_jw *w = &n->w;
-	char cid[HSA_COMMUNITY_ID_STRLEN], *p;
+	char *p;
 
 	hsa_jw_reset(w);
 	if (!(p = hsa_jw_room(w, LINE_MAX_BYTES)))
@@ -75,11 +62,12 @@ int hsa_ndjson_connection(struct hsa_ndjson *n, const struct hsa_conn *c,
 	*p++ = '"';
 	p = HSA_JW_LIT(p, ",\"id\":");
 	p = hsa_put_uint(p, c->id);
-	p = HSA_JW_LIT(p, ",\"community_id\":");
-	p = put_plain(p, hsa_community_id(c->ip_version,
+	p = HSA_JW_LIT(p, ",\"community_id\":\"");
+	p = hsa_put_community_id(p, c->ip_version,
 	    &c->ep[HSA_CLIENT].addr, c->ep[HSA_CLIENT].port,
 	    &c->ep[HSA_SERVER].addr, c->ep[HSA_SERVER].port,
-	    COMMUNITY_ID_SEED, cid));
+	    COMMUNITY_ID_SEED);
+	*p++ = '"';
 	p = hsa_json_put_conn_members(p, c, v, n->nano);
 	p = HSA_JW_LIT(p, "}\n");
 	hsa_jw_advance(w, p);
