@@ -192,7 +192,10 @@ struct hsa_conn_track {
 	struct hsa_packet *held_syn;
 	int64_t held_gap_ns;		/* since this connection's last segment,
 					 * on the tracker's clock */
-	uint32_t pending_slot;	/* the horizon heap: index + 1, 0 none */
+	/* Its entry in the horizon heap: the generation of the live one (0:
+	 * none) and its time. */
+	uint64_t pending_gen;
+	int64_t pending_ts;
 	uint8_t list;
 };
 

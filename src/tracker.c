@@ -68,6 +68,7 @@ struct slot {
  * may still bring to the analysis stage (see pending_ts()). */
 struct pending {
 	int64_t ts;
+	uint64_t gen;		/* live while c->pending_gen is this */
 	struct hsa_conn_track *c;
 };
 
@@ -110,6 +111,8 @@ struct hsa_tracker {
 	struct pending *pending;
 	size_t npending;
 	size_t pending_cap;
+	size_t pending_stale;	/* entries no longer live */
+	uint64_t pending_gens;	/* generations given so far */
 	bool pending_lost;
 	struct hsa_tracker_stats stats;
 };
@@ -377,92 +380,110 @@ static int64_t pending_ts(const struct hsa_conn_track *e)
 	return h;
 }
 
-static void pending_set(struct hsa_tracker *t, size_t i, struct pending e)
+/* The heap's entries are not moved when their entry's time changes or it
+ * is reported: a new entry is pushed and the old one left behind, stale
+ * (its generation no longer the entry's), to be dropped when it reaches
+ * the top.  Moving them kept an index in every entry up to date, a write
+ * into a cold connection record at every level of every sift.  Stale
+ * entries are dropped all at once when they outnumber the live ones, so
+ * the heap stays within twice the live entries (plus COMPACT_SLACK). */
+#define COMPACT_SLACK 1024
+
+static bool pending_live(const struct pending *e)
 {
-	t->pending[i] = e;
-	e.c->pending_slot = (uint32_t)i + 1;
+	return e->c->pending_gen == e->gen;
 }
 
-static void pending_up(struct hsa_tracker *t, size_t i)
+static void pending_down(struct pending *h, size_t n, size_t i)
 {
-	struct pending e = t->pending[i];
-	size_t parent;
-
-	for (; i > 0; i = parent) {
-		parent = (i - 1) / 2;
-		if (t->pending[parent].ts <= e.ts)
-			break;
-		pending_set(t, i, t->pending[parent]);
-	}
-	pending_set(t, i, e);
-}
-
-static void pending_down(struct hsa_tracker *t, size_t i)
-{
-	struct pending e = t->pending[i];
+	struct pending e = h[i];
 	size_t child;
 
 	for (;;) {
 		child = 2 * i + 1;
-		if (child >= t->npending)
+		if (child >= n)
 			break;
-		if (child + 1 < t->npending &&
-		    t->pending[child + 1].ts < t->pending[child].ts)
+		if (child + 1 < n && h[child + 1].ts < h[child].ts)
 			child++;
-		if (e.ts <= t->pending[child].ts)
+		if (e.ts <= h[child].ts)
 			break;
-		pending_set(t, i, t->pending[child]);
+		h[i] = h[child];
 		i = child;
 	}
-	pending_set(t, i, e);
+	h[i] = e;
 }
 
-static void pending_remove(struct hsa_tracker *t, struct hsa_conn_track *c)
+/* Drop every stale entry and make a heap of the rest (Floyd's). */
+static void pending_compact(struct hsa_tracker *t)
 {
-	size_t i = c->pending_slot - 1;
+	size_t i, n = 0;
 
-	c->pending_slot = 0;
-	if (i == --t->npending)
-		return;
-	pending_set(t, i, t->pending[t->npending]);
-	pending_up(t, i);
-	pending_down(t, t->pending[i].c->pending_slot - 1);
+	for (i = 0; i < t->npending; i++)
+		if (pending_live(&t->pending[i]))
+			t->pending[n++] = t->pending[i];
+	t->npending = n;
+	t->pending_stale = 0;
+	for (i = n / 2; i-- > 0;)
+		pending_down(t->pending, n, i);
 }
 
-/* Put c where its pending_ts() says, after anything that may change it:
+/* The live entry with the earliest time, or NULL: stale entries on top
+ * are dropped on the way. */
+static const struct pending *pending_top(struct hsa_tracker *t)
+{
+	while (t->npending && !pending_live(&t->pending[0])) {
+		t->pending[0] = t->pending[--t->npending];
+		pending_down(t->pending, t->npending, 0);
+		t->pending_stale--;
+	}
+	return t->npending ? &t->pending[0] : NULL;
+}
+
+/* c's entry, if it has one, is stale from now on. */
+static void pending_drop(struct hsa_tracker *t, struct hsa_conn_track *c)
+{
+	if (c->pending_gen) {
+		c->pending_gen = 0;
+		t->pending_stale++;
+	}
+}
+
+/* Give c an entry at its pending_ts(), after anything that may change it:
  * a segment, a held SYN, its report. */
 static void pending_update(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	int64_t ts = pending_ts(c);
-	size_t i;
+	struct pending *h;
+	size_t i, parent;
 
-	if (!c->pending_slot) {
-		if (ts == INT64_MAX || t->pending_lost)
-			return;
-		if (t->npending == t->pending_cap) {
-			size_t n = t->pending_cap ? t->pending_cap * 2 : 1024;
-			struct pending *np = realloc(t->pending, n * sizeof(*np));
-
-			if (!np) {
-				t->pending_lost = true;
-				return;
-			}
-			t->pending = np;
-			t->pending_cap = n;
-		}
-		i = t->npending++;
-		t->pending[i] = (struct pending){ ts, c };
-		pending_up(t, i);
+	if (t->pending_lost || (c->pending_gen && ts == c->pending_ts))
 		return;
-	}
-	i = c->pending_slot - 1;
+	pending_drop(t, c);
 	if (ts == INT64_MAX)
-		pending_remove(t, c);
-	else if (ts != t->pending[i].ts) {
-		t->pending[i].ts = ts;
-		pending_up(t, i);
-		pending_down(t, c->pending_slot - 1);
+		return;
+	if (t->pending_stale > t->npending / 2 + COMPACT_SLACK)
+		pending_compact(t);
+	if (t->npending == t->pending_cap) {
+		size_t n = t->pending_cap ? t->pending_cap * 2 : 1024;
+		struct pending *np = realloc(t->pending, n * sizeof(*np));
+
+		if (!np) {
+			t->pending_lost = true;
+			return;
+		}
+		t->pending = np;
+		t->pending_cap = n;
 	}
+	c->pending_gen = ++t->pending_gens;
+	c->pending_ts = ts;
+	h = t->pending;
+	for (i = t->npending++; i > 0; i = parent) {
+		parent = (i - 1) / 2;
+		if (h[parent].ts <= ts)
+			break;
+		h[i] = h[parent];
+	}
+	h[i] = (struct pending){ ts, c->pending_gen, c };
 }
 
 /* --- life cycle ------------------------------------------------------- */
@@ -471,8 +492,7 @@ static void release(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	list_remove(t, c);
 	table_remove(t, c);
-	if (c->pending_slot)
-		pending_remove(t, c);
+	pending_drop(t, c);
 	if (c->held_syn)
 		t->held--;
 	free(c->held_syn);
@@ -513,8 +533,8 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	hsa_conn_tw_memo(c, v.state[HSA_SERVER], &h->tw);
 	if ((i = table_slot(t, &c->tk)) != SIZE_MAX)
 		t->slots[i].c = &h->tk;
-	if (h->tk.pending_slot)
-		t->pending[h->tk.pending_slot - 1].c = &h->tk;
+	pending_drop(t, &c->tk);	/* h gets its own entry, if any */
+	h->tk.pending_gen = 0;
 	list_remove(t, &c->tk);
 	hsa_pool_put(&t->conns, c);
 	list_append(t, &h->tk, L_HISTORY);
@@ -656,15 +676,16 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
  * analysis stage (see pending_ts()), and anything from now on.  The heap
  * of pending connections has it at its top; without the heap (out of
  * memory once) every open connection, and every held SYN, is looked at. */
-static int64_t horizon(const struct hsa_tracker *t, int64_t capture_now)
+static int64_t horizon(struct hsa_tracker *t, int64_t capture_now)
 {
 	const struct hsa_conn_track *c;
+	const struct pending *top;
 	int64_t h = capture_now - REORDER_SLACK_NS, ts;
 	int l;
 
 	if (!t->pending_lost) {
-		if (t->npending && t->pending[0].ts < h)
-			h = t->pending[0].ts;
+		if ((top = pending_top(t)) && top->ts < h)
+			h = top->ts;
 		return h;
 	}
 	for (l = 0; l < L_COUNT; l++)

@@ -408,6 +408,37 @@ static void history_forgotten(void **state)
 	assert_int_equal(stats(r)->late_segments, 1);
 }
 
+/* A connection reusing a 4-tuple stays open and holds the horizon at its
+ * SYN while 3000 others close and are reported behind it: the heap drops
+ * their entries (several compactions) and the horizon stays right. */
+static void many_reported_behind_a_reuse(void **state)
+{
+	struct run *r = *state;
+	int64_t ms = 6000;
+	int i;
+
+	closed_conn(r, false);
+	seg(r, 5000, 40000, FROM_CLIENT, CISN + 100000, 0, SYN);
+	for (i = 0; i < 3000; i++, ms += 10) {
+		uint16_t port = (uint16_t)(41000 + i);
+
+		seg(r, ms, port, FROM_CLIENT, CISN, 0, SYN);
+		seg(r, ms, port, FROM_SERVER, SISN, CISN + 1, SYN | ACK);
+		seg(r, ms, port, FROM_CLIENT, CISN + 1, SISN + 1, ACK);
+		client_fin(r, ms + 1, port);
+		server_fin(r, ms + 2, port);
+		final_ack(r, ms + 3, port);
+		if (i == 1500)
+			assert_int_equal(r->last, 5000);
+	}
+	for (; ms < 6000 + 30000 + 6000; ms += 100)
+		tick(r, ms);
+	assert_int_equal(r->last, 5000);
+	for (i = 0; i < 3000; i++)
+		assert_true(r->reported[41000 + i]);
+	assert_false(r->conn[2].reported);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +450,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(history_reuse_after_time_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(history_reuse_client_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(history_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_reported_behind_a_reuse, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
