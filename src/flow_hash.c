@@ -120,11 +120,10 @@ static inline uint32_t load_be32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-/* A port as its two network-order bytes read little-endian: the 16 bits
- * it adds to a SipHash block. */
-static inline uint64_t port_le(uint16_t port)
+/* The 32 bits of x in the other byte order (compilers emit one bswap). */
+static inline uint32_t swap32(uint32_t x)
 {
-	return (uint64_t)(port >> 8) | (uint64_t)(port & 0xff) << 8;
+	return x >> 24 | (x >> 8 & 0xff00u) | (x << 8 & 0xff0000u) | x << 24;
 }
 
 /* SipHash-1-3 of the len bytes at in, any len. */
@@ -157,12 +156,14 @@ static uint64_t hash_ipv4(const struct hsa_flow_key_secret *s,
 	uint64_t m0, m1;
 	struct sip_state v;
 
+	/* The ports' four network-order bytes, read little-endian, are the
+	 * two ports as one big-endian 32-bit value byte-swapped. */
 	if (ka > kb) {
 		m0 = lb | la << 32;
-		m1 = port_le(bport) | port_le(aport) << 16;
+		m1 = swap32((uint32_t)bport << 16 | aport);
 	} else {
 		m0 = la | lb << 32;
-		m1 = port_le(aport) | port_le(bport) << 16;
+		m1 = swap32((uint32_t)aport << 16 | bport);
 	}
 	m1 |= (uint64_t)4 << 32 | (uint64_t)IPV4_KEY_LEN << 56;
 	sip_init(&v, s);
