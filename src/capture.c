@@ -136,7 +136,7 @@ static int usable_timestamp(const struct pcap_pkthdr *h, int64_t *ts)
 }
 
 /* First and last times, and steps back of the capture's clock. */
-static void note_time(struct hsa_capture_stats *st, int64_t ts)
+static void note_time_any(struct hsa_capture_stats *st, int64_t ts)
 {
 	if (!st->have_ts) {
 		st->first_ts = st->last_ts = st->clock_ts = ts;
@@ -154,6 +154,20 @@ static void note_time(struct hsa_capture_stats *st, int64_t ts)
 		st->clock_ts = ts;	/* the clock goes on from here */
 	} else if (ts > st->clock_ts)
 		st->clock_ts = ts;
+}
+
+/* The same, with the usual case first: a record no earlier than the clock
+ * moves only the clock and the latest time (the first time is never later
+ * than the clock, which is a time seen). */
+static inline void note_time(struct hsa_capture_stats *st, int64_t ts)
+{
+	if (st->have_ts && ts >= st->clock_ts) {
+		st->clock_ts = ts;
+		if (ts > st->last_ts)
+			st->last_ts = ts;
+		return;
+	}
+	note_time_any(st, ts);
 }
 
 /* A record read and kept (the filter passed it, -w saved it): counted,
