@@ -31,7 +31,7 @@ void hsa_event_queue_free(struct hsa_event_queue *q)
 
 static struct hsa_event *ring_at(const struct hsa_event_queue *q, size_t i)
 {
-	return &q->ring[(q->head + i) & (q->ring_cap - 1)];
+	return hsa_event_queue_ring_at(q, i);
 }
 
 /* Twice the ring, the wrapped part moved after the rest so that the order
@@ -52,7 +52,8 @@ static int ring_grow(struct hsa_event_queue *q)
 	return 0;
 }
 
-int hsa_event_queue_reserve(struct hsa_event_queue *q, size_t more)
+/* hsa_event_queue_reserve() without the room. */
+int hsa_event_queue_grow(struct hsa_event_queue *q, size_t more)
 {
 	while (q->ring_cap - q->n < more)
 		if (ring_grow(q) != 0)
@@ -84,7 +85,8 @@ static int heap_push(struct hsa_event_queue *q, const struct hsa_event *e)
 	return 0;
 }
 
-static void heap_pop(struct hsa_event_queue *q)
+/* hsa_event_queue_pop() of the heap's top. */
+void hsa_event_queue_pop_heap(struct hsa_event_queue *q)
 {
 	struct hsa_event last = q->heap[--q->nheap];
 	size_t i = 0, child;
@@ -104,7 +106,8 @@ static void heap_pop(struct hsa_event_queue *q)
 		q->heap[i] = last;
 }
 
-int hsa_event_queue_push(struct hsa_event_queue *q, const struct hsa_event *e)
+/* hsa_event_queue_push() of an event out of order, or without room. */
+int hsa_event_queue_insert(struct hsa_event_queue *q, const struct hsa_event *e)
 {
 	size_t k;
 
@@ -124,27 +127,4 @@ int hsa_event_queue_push(struct hsa_event_queue *q, const struct hsa_event *e)
 		return 0;
 	}
 	return heap_push(q, e);
-}
-
-/* The ring's head is the earliest (and not the heap's top). */
-static bool ring_first(const struct hsa_event_queue *q)
-{
-	return q->n && (!q->nheap || ring_at(q, 0)->t <= q->heap[0].t);
-}
-
-const struct hsa_event *hsa_event_queue_peek(const struct hsa_event_queue *q)
-{
-	if (ring_first(q))
-		return ring_at(q, 0);
-	return q->nheap ? &q->heap[0] : NULL;
-}
-
-void hsa_event_queue_pop(struct hsa_event_queue *q)
-{
-	if (ring_first(q)) {
-		q->head = (q->head + 1) & (q->ring_cap - 1);
-		q->n--;
-	} else {
-		heap_pop(q);
-	}
 }

@@ -12,6 +12,7 @@
 #ifndef HSA_EVENT_QUEUE_H
 #define HSA_EVENT_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,19 +39,64 @@ struct hsa_event_queue {
 void hsa_event_queue_init(struct hsa_event_queue *q);
 void hsa_event_queue_free(struct hsa_event_queue *q);
 
+/* The slow paths of the inline functions below. */
+int hsa_event_queue_insert(struct hsa_event_queue *q, const struct hsa_event *e);
+int hsa_event_queue_grow(struct hsa_event_queue *q, size_t more);
+void hsa_event_queue_pop_heap(struct hsa_event_queue *q);
+
+static inline struct hsa_event *hsa_event_queue_ring_at(
+    const struct hsa_event_queue *q, size_t i)
+{
+	return &q->ring[(q->head + i) & (q->ring_cap - 1)];
+}
+
 /* Queue e.  Returns 0, or -ENOMEM with the queue as it was. */
-int hsa_event_queue_push(struct hsa_event_queue *q, const struct hsa_event *e);
+static inline int hsa_event_queue_push(struct hsa_event_queue *q,
+    const struct hsa_event *e)
+{
+	/* The common case: in order, with room. */
+	if (q->n && q->n < q->ring_cap &&
+	    hsa_event_queue_ring_at(q, q->n - 1)->t <= e->t) {
+		*hsa_event_queue_ring_at(q, q->n++) = *e;
+		return 0;
+	}
+	return hsa_event_queue_insert(q, e);
+}
 
 /* Make room in the ring for more events, so that pushing that many, each
  * no earlier than the latest in the ring, cannot fail.  Returns 0, or
  * -ENOMEM with the queue as it was (perhaps with some more room). */
-int hsa_event_queue_reserve(struct hsa_event_queue *q, size_t more);
+static inline int hsa_event_queue_reserve(struct hsa_event_queue *q,
+    size_t more)
+{
+	return q->ring_cap - q->n >= more ? 0 : hsa_event_queue_grow(q, more);
+}
+
+/* The ring's head is the earliest (and not the heap's top). */
+static inline bool hsa_event_queue_ring_first(const struct hsa_event_queue *q)
+{
+	return q->n && (!q->nheap || q->ring[q->head].t <= q->heap[0].t);
+}
 
 /* The earliest event (of equal times, any one), NULL when empty. */
-const struct hsa_event *hsa_event_queue_peek(const struct hsa_event_queue *q);
+static inline const struct hsa_event *hsa_event_queue_peek(
+    const struct hsa_event_queue *q)
+{
+	if (hsa_event_queue_ring_first(q))
+		return &q->ring[q->head];
+	return q->nheap ? &q->heap[0] : NULL;
+}
 
 /* Remove the event hsa_event_queue_peek() returned; q is not empty. */
-void hsa_event_queue_pop(struct hsa_event_queue *q);
+static inline void hsa_event_queue_pop(struct hsa_event_queue *q)
+{
+	if (hsa_event_queue_ring_first(q)) {
+		q->head = (q->head + 1) & (q->ring_cap - 1);
+		q->n--;
+	} else {
+		hsa_event_queue_pop_heap(q);
+	}
+}
 
 static inline size_t hsa_event_queue_len(const struct hsa_event_queue *q)
 {

@@ -51,6 +51,10 @@
 /* A TIME-WAIT starting this much before what was already counted means the
  * capture's clock stepped back; less is reordering, counted as late. */
 #define CLOCK_STEP_NS	1000000000LL
+/* The pairs looked up lately, by a cheap unkeyed hash: most connections
+ * belong to one of a few pairs, found there without the keyed hash of the
+ * index.  Crafted addresses can only make it miss. */
+#define RECENT_PAIRS	256
 
 struct side_stats {
 	int n_examples;
@@ -124,6 +128,7 @@ struct hsa_pressure {
 	size_t pairs_cap;
 	uint32_t *index;	/* open addressing: pair number + 1, 0 empty */
 	size_t index_cap;
+	uint32_t recent[RECENT_PAIRS];	/* pair number + 1 by recent_slot() */
 	struct interval *ivs;
 	size_t nivs;
 	size_t ivs_cap;
@@ -454,20 +459,39 @@ static int index_grow(struct hsa_pressure *p)
 
 /* The pair of c, created when create is set: its index, -ENOENT when there
  * is none (or no room: counted), -ENOMEM. */
+/* The slot of k in recent[]: its words folded, then a multiplicative
+ * hash's top bits. */
+static size_t recent_slot(const struct pair_key *k)
+{
+	uint64_t c[2], s[2], x;
+
+	memcpy(c, k->client->bytes, sizeof(c));
+	memcpy(s, k->server->bytes, sizeof(s));
+	x = (c[0] ^ c[1]) ^ (s[0] ^ s[1] ^ k->server_port) * 0xC2B2AE3D27D4EB4FULL;
+	return (size_t)((x * 0x9E3779B97F4A7C15ULL) >> 56) % RECENT_PAIRS;
+}
+
 static long find_pair(struct hsa_pressure *p, const struct pair_key *k,
     bool create)
 {
-	uint64_t h = hsa_flow_hash(&p->secret, k->ip_version, k->client, 0,
-	    k->server, k->server_port);
+	size_t slot = recent_slot(k);
+	uint32_t r = p->recent[slot];
+	uint64_t h;
 	struct pair *pr;
 	size_t j;
 
+	if (r && pair_is(&p->pairs[r - 1], k))
+		return (long)r - 1;
+	h = hsa_flow_hash(&p->secret, k->ip_version, k->client, 0, k->server,
+	    k->server_port);
 	if (p->index_cap)
 		for (j = h & (p->index_cap - 1); p->index[j];
 		    j = (j + 1) & (p->index_cap - 1))
 			if (p->pairs[p->index[j] - 1].hash == h &&
-			    pair_is(&p->pairs[p->index[j] - 1], k))
+			    pair_is(&p->pairs[p->index[j] - 1], k)) {
+				p->recent[slot] = p->index[j];
 				return (long)p->index[j] - 1;
+			}
 	if (!create)
 		return -ENOENT;
 	if (p->npairs == HSA_PRESSURE_MAX_PAIRS) {
@@ -495,6 +519,7 @@ static long find_pair(struct hsa_pressure *p, const struct pair_key *k,
 	for (j = h & (p->index_cap - 1); p->index[j]; j = (j + 1) & (p->index_cap - 1))
 		;
 	p->index[j] = (uint32_t)++p->npairs;
+	p->recent[slot] = p->index[j];
 	return (long)p->npairs - 1;
 }
 

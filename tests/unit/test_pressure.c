@@ -338,6 +338,41 @@ static void a_snapshot_builds_the_groups_without_ending_anything(void **state)
 	hsa_pressure_free(p);
 }
 
+/* 600 pairs (more than the recent pairs' 256 slots, so that pairs share
+ * a slot and push each other out), their connections in turns: round r
+ * gives each pair one connection, 1 ms after the last.  Each pair counts
+ * its own 3: 600 groups of 3 entries, 3 connections, peak 3. */
+static void pairs_sharing_a_recent_slot_are_told_apart(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	size_t n, i;
+	int r, k, id = 0;
+
+	(void)state;
+	assert_non_null(p);
+	for (r = 0; r < 3; r++)
+		for (k = 0; k < 600; k++) {
+			id++;
+			conn(&c, (uint64_t)id, (uint8_t)(k % 200), (uint16_t)(40000 + id),
+			    T0 + id * SEC / 1000, T0 + id * SEC / 1000, &v);
+			c.ep[HSA_SERVER].port = (uint16_t)(80 + k / 200);
+			assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+		}
+	assert_int_equal(hsa_pressure_finish(p, T0 + 3 * SEC), 0);
+	n = hsa_pressure_groups(p, &g);
+	assert_int_equal(n, 600);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(g[i].entries, 3);
+		assert_int_equal(g[i].connections, 3);
+		assert_int_equal(g[i].peak, 3);
+	}
+	hsa_pressure_free(p);
+}
+
 /* 1025 TIME-WAITs of one pair, 1 ms apart, none counted yet: the 1025th
  * needs the queues to grow, and one growth fails (skip: 0 the room for
  * the ends, 1 the queue of the starts).  That TIME-WAIT is lost, counted
@@ -428,6 +463,7 @@ int main(void)
 		cmocka_unit_test(a_late_start_saturates),
 		cmocka_unit_test(pairs_past_the_limit_are_counted_as_lost),
 		cmocka_unit_test(a_full_range_is_exhausted_at_its_time),
+		cmocka_unit_test(pairs_sharing_a_recent_slot_are_told_apart),
 		cmocka_unit_test(no_room_for_the_ends_loses_one_time_wait),
 		cmocka_unit_test(no_room_for_the_starts_loses_one_time_wait),
 		cmocka_unit_test(a_cut_without_memory_is_counted_as_lost),
