@@ -37,7 +37,8 @@ if [ $# -eq 0 ]; then
     # The cases run at once, each in a namespace of its own (they mostly
     # wait on timers), then their results are told in order.  A case whose
     # traffic did not come out as the case needs (exit status 3:
-    # fin_cross's FINs did not cross) is made again, in a new namespace, at
+    # fin_cross's FINs did not cross, syn_tw's SYN was past the TIME-WAIT
+    # socket's RCV.NXT) is made again, in a new namespace, at
     # most $ATTEMPTS times in all.
     run_case() {
         attempt=1
