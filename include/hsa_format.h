@@ -28,6 +28,7 @@ const char *hsa_format_time(int64_t ts_ns, bool nano, char *buf, size_t len);
  */
 #define HSA_UINT_MAXLEN 20	/* 18446744073709551615 */
 #define HSA_TIME_MAXLEN 30	/* 2262-04-11T23:47:16.854775807Z */
+#define HSA_ADDR_MAXLEN 45	/* INET6_ADDRSTRLEN - 1 */
 
 char *hsa_put_uint_long(char *p, uint64_t v);
 /* v in decimal (at most HSA_UINT_MAXLEN bytes). */
@@ -43,6 +44,8 @@ static inline char *hsa_put_uint(char *p, uint64_t v)
  * 20375000 -> 20.375, -1 -> -0.000001 (at most HSA_MS_MAXLEN bytes). */
 #define HSA_MS_MAXLEN 21	/* -9223372036854.775808 */
 char *hsa_put_ms(char *p, int64_t ns);
+/* As hsa_format_addr() (at most HSA_ADDR_MAXLEN bytes). */
+char *hsa_put_addr(char *p, uint8_t ip_version, const struct hsa_addr *a);
 /* As hsa_format_time() (at most HSA_TIME_MAXLEN bytes). */
 char *hsa_put_time(char *p, int64_t ts_ns, bool nano);
 

@@ -1,9 +1,9 @@
 /*
  * format.c - numbers, addresses, times and durations as reports write them.
  *
- * Numbers, IPv4 addresses and times are written digit by digit, two at a
- * time from a table, rather than through inet_ntop(), gmtime_r(),
- * strftime() and snprintf(): the connection log writes two addresses,
+ * Numbers, addresses and times are written digit by digit, two at a time
+ * from a table, rather than through inet_ntop(), gmtime_r(), strftime()
+ * and snprintf(): the connection log writes two addresses,
  * three times and some thirty numbers per connection on the tracker's
  * thread, and the C library's machinery cost more than the rest of the
  * line (bench/README).  The cursor writers (hsa_put_*) write at p and
@@ -12,9 +12,7 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <string.h>
 
 #include "hsa_format.h"
@@ -137,25 +135,90 @@ static char *put_byte(char *p, unsigned v)
 	return put_pair(p, v);
 }
 
+/* An IPv4 address, dotted quad, from its four bytes. */
+static char *put_ipv4(char *p, const uint8_t *b)
+{
+	p = put_byte(p, b[0]);
+	*p++ = '.';
+	p = put_byte(p, b[1]);
+	*p++ = '.';
+	p = put_byte(p, b[2]);
+	*p++ = '.';
+	return put_byte(p, b[3]);
+}
+
+/* A 16-bit group in lower-case hexadecimal, without leading zeros. */
+static char *put_group(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+
+	for (; shift >= 0; shift -= 4)
+		*p++ = hex[(v >> shift) & 15];
+	return p;
+}
+
+/* An IPv6 address as glibc's inet_ntop() writes it (RFC 5952): groups in
+ * lower case without leading zeros; the longest run of two or more zero
+ * groups (the first of equal runs) as "::"; an address whose first 96
+ * bits are zero (IPv4-compatible) or ::ffff:0:0/96 (IPv4-mapped) with its
+ * last 32 bits as a dotted quad, unless that leaves fewer than two groups
+ * ("::1", "::"). */
+static char *put_ipv6(char *p, const uint8_t *b)
+{
+	unsigned g[8];
+	int i, run = -1, run_len = 0, best = -1, best_len = 0;
+
+	for (i = 0; i < 8; i++) {
+		g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (g[i] == 0) {
+			if (run < 0)
+				run = i;
+			if (++run_len > best_len) {
+				best = run;
+				best_len = run_len;
+			}
+		} else {
+			run = -1;
+			run_len = 0;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			i += best_len - 1;
+			if (i == 7)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && g[5] == 0xffff)))
+			return put_ipv4(p, b + 12);
+		p = put_group(p, g[i]);
+	}
+	return p;
+}
+
+char *hsa_put_addr(char *p, uint8_t ip_version, const struct hsa_addr *a)
+{
+	return ip_version == 6 ? put_ipv6(p, a->bytes) : put_ipv4(p, a->bytes);
+}
+
 const char *hsa_format_addr(uint8_t ip_version, const struct hsa_addr *a,
     char *buf, size_t len)
 {
-	if (ip_version != 6 && len >= sizeof("255.255.255.255")) {
-		char *p = buf;
-		int i;
+	char text[HSA_ADDR_MAXLEN];
+	size_t n = (size_t)(hsa_put_addr(text, ip_version, a) - text);
 
-		for (i = 0; i < 4; i++) {
-			if (i)
-				*p++ = '.';
-			p = put_byte(p, a->bytes[i]);
-		}
-		*p = '\0';
-		return buf;
-	}
-	/* glibc's inet_ntop follows RFC 5952: lower case, the longest run of
-	 * zero groups (the first on a tie, never a single group) as "::". */
-	if (!inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, a->bytes, buf,
-	    (socklen_t)len))
+	/* As inet_ntop(): all of it, or nothing ("?" then). */
+	if (n < len) {
+		memcpy(buf, text, n);
+		buf[n] = '\0';
+	} else if (len)
 		snprintf(buf, len, "?");
 	return buf;
 }

@@ -24,18 +24,6 @@ static const struct hsa_jw_token close_tokens[] = { HSA_CLOSE_KINDS(HSA_X) };
 static const struct hsa_jw_token who_tokens[] = { HSA_WHOS(HSA_X) };
 #undef HSA_X
 
-/* A string that needs no escaping (an address, a time), quoted. */
-static char *put_plain(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	*p++ = '"';
-	memcpy(p, s, n);
-	p += n;
-	*p++ = '"';
-	return p;
-}
-
 /* A time, quoted. */
 static char *put_time(char *p, int64_t ts, bool nano)
 {
@@ -55,11 +43,9 @@ static char *put_bool(char *p, bool b)
 
 static char *put_endpoint(char *p, uint8_t ipv, const struct hsa_endpoint *e)
 {
-	char buf[HSA_ADDR_STRLEN];
-
-	p = HSA_JW_LIT(p, "{\"ip\":");
-	p = put_plain(p, hsa_format_addr(ipv, &e->addr, buf, sizeof(buf)));
-	p = HSA_JW_LIT(p, ",\"port\":");
+	p = HSA_JW_LIT(p, "{\"ip\":\"");
+	p = hsa_put_addr(p, ipv, &e->addr);
+	p = HSA_JW_LIT(p, "\",\"port\":");
 	p = hsa_put_uint(p, e->port);
 	return HSA_JW_LIT(p, "}");
 }

@@ -1,9 +1,10 @@
 /*
- * test_format.c - times, numbers and durations as reports write them
- * (format.c): exact strings at the edges (the epoch, leap days, year
+ * test_format.c - times, numbers, durations and addresses as reports write
+ * them (format.c): exact strings at the edges (the epoch, leap days, year
  * boundaries, before 1970, the ends of the int64_t nanosecond range, 0 and
- * UINT64_MAX, negative durations), and agreement with the C library
- * (gmtime_r(), strftime(), printf()) over the whole range.
+ * UINT64_MAX, negative durations, IPv6 addresses of every shape), and
+ * agreement with the C library (gmtime_r(), strftime(), printf(),
+ * inet_ntop()) over the whole range.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "hsa_format.h"
@@ -214,6 +216,110 @@ static void test_ms(void **state)
 	check_ms(INT64_MIN, "-9223372036854.775808");
 }
 
+/* hsa_put_addr() and hsa_format_addr() against inet_ntop(). */
+static void check_addr(uint8_t version, const uint8_t *bytes)
+{
+	struct hsa_addr a;
+	char want[INET6_ADDRSTRLEN], got[HSA_ADDR_MAXLEN + 1], *end;
+	char small[HSA_ADDR_STRLEN];
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.bytes, bytes, version == 6 ? 16 : 4);
+	assert_non_null(inet_ntop(version == 6 ? AF_INET6 : AF_INET, a.bytes,
+	    want, sizeof(want)));
+	end = hsa_put_addr(got, version, &a);
+	assert_true(end - got <= HSA_ADDR_MAXLEN);
+	*end = '\0';
+	assert_string_equal(got, want);
+	assert_string_equal(hsa_format_addr(version, &a, small, sizeof(small)),
+	    want);
+}
+
+static void check_addr_text(const char *text)
+{
+	uint8_t b[16];
+
+	if (inet_pton(AF_INET, text, b) == 1)
+		check_addr(4, b);
+	else {
+		assert_int_equal(inet_pton(AF_INET6, text, b), 1);
+		check_addr(6, b);
+	}
+}
+
+static void test_addr_exact(void **state)
+{
+	static const char *const shapes[] = {
+		"0.0.0.0", "255.255.255.255", "10.0.0.1", "192.168.100.200",
+		"::", "::1", "1::", "::2:3", "2001:db8::1", "2001:db8::1:0:0:1",
+		"2001:db8:0:0:1::1", "2001:db8::a:b", "fe80::1:2:3:4",
+		"2001:db8:1:2:3:4:5:6", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		"0:1:0:1:0:1:0:1", "1:0:1:0:1:0:1:0", "1:0:0:1:0:0:1:1",
+		"0:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:0", "1:2:3::", "1:2:3:4:5:6::",
+		"::ffff:192.0.2.1", "::ffff:0.0.0.0", "::192.0.2.1",
+		"::0.0.1.0", "::ffff:1:2", "0:0:0:0:0:1:1.2.3.4",
+		"64:ff9b::c000:201", "abcd:ef01:2345:6789:abcd:ef01:2345:6789",
+		"a:bc:def:1000:100:10:1:0",
+	};
+	struct hsa_addr a;
+	char buf[HSA_ADDR_STRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		check_addr_text(shapes[i]);
+	/* Exact strings, as RFC 5952 and glibc write them. */
+	memset(&a, 0, sizeof(a));
+	assert_string_equal(hsa_format_addr(6, &a, buf, sizeof(buf)), "::");
+	a.bytes[15] = 1;
+	assert_string_equal(hsa_format_addr(6, &a, buf, sizeof(buf)), "::1");
+	a.bytes[10] = a.bytes[11] = 0xff;
+	assert_string_equal(hsa_format_addr(6, &a, buf, sizeof(buf)),
+	    "::ffff:0.0.0.1");
+	memcpy(a.bytes, "\x20\x01\x0d\xb8\0\0\0\0\0\x01\0\0\0\0\0\x01", 16);
+	assert_string_equal(hsa_format_addr(6, &a, buf, sizeof(buf)),
+	    "2001:db8::1:0:0:1");
+	/* Too small a buffer: "?", as when inet_ntop() fails. */
+	assert_string_equal(hsa_format_addr(6, &a, buf, 8), "?");
+	memcpy(a.bytes, "\xc0\x00\x02\x01", 4);
+	assert_string_equal(hsa_format_addr(4, &a, buf, sizeof(buf)), "192.0.2.1");
+	assert_string_equal(hsa_format_addr(4, &a, buf, 9), "?");
+}
+
+/* Every arrangement of zero and non-zero groups (where the runs of zeros
+ * are and which is longest), with 0xffff and small values among them, and
+ * random addresses. */
+static void test_addr_matches_libc(void **state)
+{
+	static const unsigned values[] = { 1, 0xffff, 0xa, 0x1234 };
+	uint8_t b[16];
+	uint64_t seed = 3, r;
+	int mask, i, v;
+
+	(void)state;
+	for (mask = 0; mask < 256; mask++)
+		for (v = 0; v < 4; v++) {
+			for (i = 0; i < 8; i++) {
+				unsigned g = mask & (1 << i) ?
+				    values[(v + i) % 4] : 0;
+
+				b[2 * i] = (uint8_t)(g >> 8);
+				b[2 * i + 1] = (uint8_t)g;
+			}
+			check_addr(6, b);
+		}
+	for (i = 0; i < 100000; i++) {
+		r = next_random(&seed);
+		memcpy(b, &r, 8);
+		r = next_random(&seed);
+		memcpy(b + 8, &r, 8);
+		/* Some zero groups, often. */
+		if (i & 1)
+			memset(b + 2 * (i % 6), 0, 2 * (1 + i % 3));
+		check_addr(i % 4 ? 6 : 4, b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +328,8 @@ int main(void)
 		cmocka_unit_test(test_time_matches_libc),
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_ms),
+		cmocka_unit_test(test_addr_exact),
+		cmocka_unit_test(test_addr_matches_libc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
