@@ -560,7 +560,8 @@ static int id_insert(struct hsa_pressure *p, uint64_t id, uint32_t iv)
 	return 0;
 }
 
-static long id_find(const struct hsa_pressure *p, uint64_t id)
+/* The slot holding id, -1 when none does. */
+static long id_slot(const struct hsa_pressure *p, uint64_t id)
 {
 	size_t i;
 
@@ -568,20 +569,22 @@ static long id_find(const struct hsa_pressure *p, uint64_t id)
 		return -1;
 	for (i = id_home(p, id); p->ids[i].id; i = (i + 1) & (p->ids_cap - 1))
 		if (p->ids[i].id == id)
-			return p->ids[i].iv;
+			return (long)i;
 	return -1;
 }
 
-/* Remove id, shifting the rest of its probe run back (no tombstones). */
-static void id_remove(struct hsa_pressure *p, uint64_t id)
+static long id_find(const struct hsa_pressure *p, uint64_t id)
 {
-	size_t mask = p->ids_cap - 1, i, j, home;
+	long i = id_slot(p, id);
 
-	if (!p->ids_cap)
-		return;
-	for (i = id_home(p, id); p->ids[i].id != id; i = (i + 1) & mask)
-		if (!p->ids[i].id)
-			return;
+	return i < 0 ? -1 : (long)p->ids[i].iv;
+}
+
+/* Empty slot i, shifting the rest of its probe run back (no tombstones). */
+static void id_remove_at(struct hsa_pressure *p, size_t i)
+{
+	size_t mask = p->ids_cap - 1, j, home;
+
 	for (j = i;;) {
 		j = (j + 1) & mask;
 		if (!p->ids[j].id)
@@ -625,16 +628,20 @@ static long iv_new(struct hsa_pressure *p)
 static void iv_release(struct hsa_pressure *p, uint32_t i)
 {
 	struct interval *iv = &p->ivs[i];
-	long first = iv->conn_id ? id_find(p, iv->conn_id) : -1;
+	long slot = iv->conn_id ? id_slot(p, iv->conn_id) : -1;
+	uint32_t first;
 
 	/* The id leads to the connection's first interval, and that one to
 	 * the second (BOTH): unlink i from whichever of them it is. */
-	if (first == (long)i) {
-		id_remove(p, iv->conn_id);
-		if (iv->next && id_insert(p, iv->conn_id, iv->next - 1) != 0)
-			p->losses.out_of_memory++;
-	} else if (first >= 0 && p->ivs[first].next == i + 1)
-		p->ivs[first].next = 0;
+	if (slot >= 0) {
+		first = p->ids[slot].iv;
+		if (first == i && iv->next)
+			p->ids[slot].iv = iv->next - 1;	/* the second leads now */
+		else if (first == i)
+			id_remove_at(p, (size_t)slot);
+		else if (p->ivs[first].next == i + 1)
+			p->ivs[first].next = 0;
+	}
 	if (iv->state == IV_PENDING)
 		p->npending--;
 	iv->state = IV_FREE;

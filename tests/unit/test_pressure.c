@@ -190,6 +190,46 @@ static void a_reusing_syn_cuts_the_time_wait(void **state)
 	hsa_pressure_free(p);
 }
 
+/* A simultaneous close: both sides hold TIME-WAIT from T0 + 1 ms (60 s).
+ * A SYN 5 s in cuts both: one reuse on each side.  Both are gone then, so
+ * a later connection naming the same predecessor, at T0 + 200 s, cuts
+ * nothing: still one reuse each, peak 1 each. */
+static void a_reuse_cuts_both_sides_once(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	int64_t tw1 = T0 + SEC / 1000;
+	size_t i;
+
+	(void)state;
+	conn(&c, 1, 20, 45000, T0 - SEC, T0, &v);
+	v.active_closer = HSA_WHO_BOTH;
+	v.time_wait = HSA_WHO_BOTH;
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	conn(&c, 2, 20, 45000, tw1 + 5 * SEC, T0 + 7 * SEC, &v);
+	c.has_previous = true;
+	c.previous_id = 1;
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	hsa_pressure_progress(p, T0 + 100 * SEC);
+	conn(&c, 3, 20, 45000, T0 + 200 * SEC, T0 + 201 * SEC, &v);
+	c.has_previous = true;
+	c.previous_id = 1;
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	assert_int_equal(hsa_pressure_finish(p, T0 + 300 * SEC), 0);
+	assert_int_equal(hsa_pressure_groups(p, &g), 2);
+	for (i = 0; i < 2; i++) {
+		/* the client's: connections 1 to 3; the server's: 1 only */
+		assert_int_equal(g[i].entries, g[i].holder == HSA_CLIENT ? 3 : 1);
+		assert_int_equal(g[i].reuse_count, 1);
+		assert_int_equal(g[i].reuse_min_gap, 5 * SEC);
+		assert_int_equal(g[i].peak, 1);
+	}
+	hsa_pressure_free(p);
+}
+
 /* The clock steps back 3 h after the first connection; then 99 more, 10 s
  * apart.  Counted in one timeline they would pile up; the model restarts
  * at the step: peak 6, no reuse with a negative gap. */
@@ -459,6 +499,7 @@ int main(void)
 		cmocka_unit_test(an_end_comes_before_a_start),
 		cmocka_unit_test(a_snapshot_builds_the_groups_without_ending_anything),
 		cmocka_unit_test(a_reusing_syn_cuts_the_time_wait),
+		cmocka_unit_test(a_reuse_cuts_both_sides_once),
 		cmocka_unit_test(a_clock_step_back_restarts_the_count),
 		cmocka_unit_test(a_late_start_saturates),
 		cmocka_unit_test(pairs_past_the_limit_are_counted_as_lost),
