@@ -25,41 +25,39 @@
 FUZZ_DECODE_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 
-# Each source is compiled once with clang and FUZZ_DECODE_CFLAGS into NAME.fo
-# next to where its NAME.o would be, so that make -j compiles them side by
-# side and the three targets share them: fuzz_pipeline is every source of
-# the program but main.c, fuzz_decode the decoders, fuzz_http the metrics
-# server.  Every .fo depends on every header (a header changed, all are
-# compiled again).
-SUFFIXES = .fo
-.c.fo:
-	@$(MKDIR_P) $(@D)
-	$(AM_V_CC)$(CLANG) $(FUZZ_DECODE_CFLAGS) -pthread $(WARN_CFLAGS) \
-	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) $(CJSON_CFLAGS) $(NETTLE_CFLAGS) \
-	    -c -o $@ $<
+FUZZ_DECODE_DEPS = fuzz/fuzz_decode.c $(HSA_DECODE_SOURCES) src/extract.h \
+	include/hsa_decode.h include/hsa_packet.h
+FUZZ_HTTP_DEPS = fuzz/fuzz_http.c src/http_server.c include/hsa_http.h
 
-FUZZ_CORE_OBJS = $(HSA_CORE_SOURCES:.c=.fo)
-FUZZ_DECODE_OBJS = $(HSA_DECODE_SOURCES:.c=.fo)
-FUZZ_OBJS = fuzz/fuzz_pipeline.fo fuzz/fuzz_decode.fo fuzz/fuzz_http.fo \
-	$(FUZZ_CORE_OBJS)
-$(FUZZ_OBJS): $(noinst_HEADERS) $(HSA_PRIVATE_HDRS) config.h
-FUZZ_LINK = $(CLANG) $(FUZZ_DECODE_CFLAGS) -pthread -o $@
-
+# Each target is one clang run over its sources: make -j2 check compiles
+# fuzz_pipeline, the longest, while its other job builds everything else
+# (compiled one object per source, the same sources took more time in all).
 if HAVE_CLANG
 fuzz: fuzz/fuzz_decode fuzz/fuzz_http fuzz/fuzz_pipeline
 
-# (Only the .fo of the list: a header listed among the C files is left out.)
-fuzz/fuzz_pipeline: fuzz/fuzz_pipeline.fo $(FUZZ_CORE_OBJS)
-	$(AM_V_CCLD)objs=; for f in $(FUZZ_CORE_OBJS); do \
-	    case $$f in *.fo) objs="$$objs $$f" ;; esac; done; \
-	$(FUZZ_LINK) fuzz/fuzz_pipeline.fo $$objs \
+# The whole pipeline: every source of the program but main.c.
+fuzz/fuzz_pipeline: fuzz/fuzz_pipeline.c $(HSA_CORE_SOURCES) $(HSA_PRIVATE_HDRS) $(noinst_HEADERS) config.h
+	@$(MKDIR_P) fuzz
+	$(AM_V_CCLD)srcs=; for f in $(HSA_CORE_SOURCES); do \
+	    case $$f in *.c) srcs="$$srcs $(srcdir)/$$f" ;; esac; done; \
+	    $(CLANG) $(FUZZ_DECODE_CFLAGS) -pthread $(WARN_CFLAGS) \
+	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) $(CJSON_CFLAGS) $(NETTLE_CFLAGS) \
+	    -o $@ $(srcdir)/fuzz/fuzz_pipeline.c $$srcs \
 	    $(PCAP_LIBS) $(CJSON_LIBS) $(NETTLE_LIBS) -lm
 
-fuzz/fuzz_decode: fuzz/fuzz_decode.fo $(FUZZ_DECODE_OBJS)
-	$(AM_V_CCLD)$(FUZZ_LINK) fuzz/fuzz_decode.fo $(FUZZ_DECODE_OBJS)
+fuzz/fuzz_http: $(FUZZ_HTTP_DEPS) config.h
+	@$(MKDIR_P) fuzz
+	$(AM_V_CCLD)$(CLANG) $(FUZZ_DECODE_CFLAGS) $(WARN_CFLAGS) \
+	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) -o $@ \
+	    $(srcdir)/fuzz/fuzz_http.c $(srcdir)/src/http_server.c
 
-fuzz/fuzz_http: fuzz/fuzz_http.fo src/http_server.fo
-	$(AM_V_CCLD)$(FUZZ_LINK) fuzz/fuzz_http.fo src/http_server.fo
+fuzz/fuzz_decode: $(FUZZ_DECODE_DEPS) config.h
+	@$(MKDIR_P) fuzz
+	$(AM_V_CCLD)$(CLANG) $(FUZZ_DECODE_CFLAGS) $(WARN_CFLAGS) \
+	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) -o $@ \
+	    $(srcdir)/fuzz/fuzz_decode.c $(srcdir)/src/decode_link.c \
+	    $(srcdir)/src/decode_ipv4.c $(srcdir)/src/decode_ipv6.c \
+	    $(srcdir)/src/decode_tcp.c
 
 # make check builds the three: their replays (tests/fuzz-*.sh) then run
 # them as they are.
@@ -80,9 +78,7 @@ FUZZ_RUN_LIST = tests/fuzz-smoke.sh tests/fuzz-http.sh tests/fuzz-pipeline.sh
 
 # make check runs their replays: tests/local.mk lists them in TESTS, where
 # their length puts them.
-# The objects by pattern, not by $(FUZZ_OBJS): a header put by mistake in
-# HSA_CORE_SOURCES must not be removed by make clean.
-CLEANFILES += fuzz/fuzz_decode fuzz/fuzz_http fuzz/fuzz_pipeline fuzz/*.fo src/*.fo
+CLEANFILES += fuzz/fuzz_decode fuzz/fuzz_http fuzz/fuzz_pipeline
 EXTRA_DIST += fuzz/fuzz_decode.c fuzz/corpus tests/fuzz-smoke.sh \
 	fuzz/fuzz_http.c fuzz/corpus-http tests/fuzz-http.sh \
 	fuzz/fuzz_pipeline.c tests/fuzz-pipeline.sh
