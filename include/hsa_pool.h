@@ -15,8 +15,13 @@
 
 #include <stddef.h>
 
-/* A chunk: one huge page on x86-64 and arm64 (4 KiB base pages). */
-#define HSA_POOL_CHUNK	((size_t)2 << 20)
+/* The largest chunk: one huge page on x86-64 and arm64 (4 KiB base
+ * pages).  The first chunk is HSA_POOL_FIRST_CHUNK and each next one
+ * twice the last, up to this, so a small capture (or a fuzz input) does
+ * not pay for a huge page it does not fill.  A chunk is aligned to its
+ * size. */
+#define HSA_POOL_CHUNK		((size_t)2 << 20)
+#define HSA_POOL_FIRST_CHUNK	((size_t)64 << 10)
 
 struct hsa_pool_chunk;
 
@@ -27,6 +32,7 @@ struct hsa_pool {
 	char *next;		/* the newest chunk's unused part */
 	char *end;
 	size_t available;	/* records that can be had without a chunk */
+	size_t chunk;		/* the size of the next chunk */
 	struct hsa_pool_chunk *chunks;
 };
 

@@ -2,9 +2,9 @@
  * pool.c - fixed-size records from 2 MiB chunks in transparent huge pages
  * where the kernel gives them on request (see hsa_pool.h).
  *
- * A chunk is allocated aligned to its size, so that it can be one huge
- * page, and advised with madvise(MADV_HUGEPAGE); the advice is only that,
- * and its failure changes nothing.  Chunks are allocated with
+ * A chunk is allocated aligned to its size; the 2 MiB ones, so that each
+ * can be one huge page, are advised with madvise(MADV_HUGEPAGE); the
+ * advice is only that, and its failure changes nothing.  Chunks are allocated with
  * posix_memalign(), so that the sanitizers and the tests' allocation
  * failures (tests/fault_inject.c) see them.
  */
@@ -31,6 +31,7 @@ void hsa_pool_init(struct hsa_pool *p, size_t size)
 	p->next = p->end = NULL;
 	p->available = 0;
 	p->chunks = NULL;
+	p->chunk = HSA_POOL_FIRST_CHUNK;
 }
 
 static int add_chunk(struct hsa_pool *p)
@@ -38,10 +39,11 @@ static int add_chunk(struct hsa_pool *p)
 	void *m;
 	struct hsa_pool_chunk *c;
 
-	if (posix_memalign(&m, HSA_POOL_CHUNK, HSA_POOL_CHUNK) != 0)
+	if (posix_memalign(&m, p->chunk, p->chunk) != 0)
 		return -1;
 #ifdef MADV_HUGEPAGE
-	(void)madvise(m, HSA_POOL_CHUNK, MADV_HUGEPAGE);
+	if (p->chunk == HSA_POOL_CHUNK)
+		(void)madvise(m, HSA_POOL_CHUNK, MADV_HUGEPAGE);
 #endif
 	c = m;
 	c->next = p->chunks;
@@ -54,8 +56,10 @@ static int add_chunk(struct hsa_pool *p)
 		p->next += p->size;
 	}
 	p->next = (char *)m + HEADER;
-	p->end = (char *)m + HSA_POOL_CHUNK;
+	p->end = (char *)m + p->chunk;
 	p->available += (size_t)(p->end - p->next) / p->size;
+	if (p->chunk < HSA_POOL_CHUNK)
+		p->chunk *= 2;
 	return 0;
 }
 

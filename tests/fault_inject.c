@@ -6,7 +6,8 @@
  *
  *   HSA_FAIL_CONN_ALLOC="FIRST COUNT"
  *	the allocations of the tracker's record chunks (posix_memalign() of
- *	HSA_POOL_CHUNK bytes, pool.c: connections and history entries, the
+ *	a chunk aligned to its size, at least HSA_POOL_FIRST_CHUNK bytes,
+ *	pool.c: connections and history entries, the
  *	memory a new connection needs) number FIRST to FIRST + COUNT - 1,
  *	counted from 1, fail with ENOMEM.  Every other allocation is left
  *	alone.
@@ -53,7 +54,7 @@ int posix_memalign(void **m, size_t align, size_t n)
 	if (!real_posix_memalign)
 		real_posix_memalign = (int (*)(void **, size_t, size_t))dlsym(
 		    RTLD_NEXT, "posix_memalign");
-	if (n == HSA_POOL_CHUNK && fail_count) {
+	if (align == n && n >= HSA_POOL_FIRST_CHUNK && fail_count) {
 		unsigned long i = atomic_fetch_add(&conn_allocs, 1) + 1;
 
 		if (i >= fail_first && i - fail_first < fail_count)

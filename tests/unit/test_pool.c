@@ -2,7 +2,7 @@
  * test_pool.c - unit tests of the record pool (hsa_pool.h): records are
  * distinct, aligned and reused last-in first-out; a reservation of n
  * records means the next n records come without a new chunk, whatever is
- * left of the current one.  (A failed chunk allocation: tests/losses.sh,
+ * left of the current one; chunks double from 64 KiB to 2 MiB.  (A failed chunk allocation: tests/losses.sh,
  * through tests/fault_inject.c.)
  */
 #include "config.h"
@@ -19,7 +19,9 @@
 #include "hsa_pool.h"
 
 #define SIZE	100		/* rounded up to 112 */
-#define PER_CHUNK	((HSA_POOL_CHUNK - 16) / 112)
+/* Records in the first chunk and in the second (twice as large). */
+#define PER_CHUNK	((HSA_POOL_FIRST_CHUNK - 16) / 112)
+#define PER_CHUNK2	((2 * HSA_POOL_FIRST_CHUNK - 16) / 112)
 
 static size_t chunks(const struct hsa_pool *p)
 {
@@ -55,13 +57,13 @@ static void records_distinct_and_aligned(void **state)
 	r[PER_CHUNK] = hsa_pool_get(&p);	/* the second chunk */
 	assert_non_null(r[PER_CHUNK]);
 	assert_int_equal(chunks(&p), 2);
-	assert_int_equal(p.available, PER_CHUNK - 1);
+	assert_int_equal(p.available, PER_CHUNK2 - 1);
 	for (i = 0; i < PER_CHUNK; i++)
 		assert_int_equal((unsigned char)r[i][SIZE - 1], (unsigned char)i);
 	/* Last in, first out. */
 	hsa_pool_put(&p, r[7]);
 	hsa_pool_put(&p, r[3]);
-	assert_int_equal(p.available, PER_CHUNK + 1);
+	assert_int_equal(p.available, PER_CHUNK2 + 1);
 	assert_ptr_equal(hsa_pool_get(&p), r[3]);
 	assert_ptr_equal(hsa_pool_get(&p), r[7]);
 	hsa_pool_destroy(&p);
@@ -85,14 +87,36 @@ static void reserve_keeps_the_rest(void **state)
 	assert_int_equal(p.available, PER_CHUNK - 100);
 	assert_int_equal(hsa_pool_reserve(&p, want), 0);
 	assert_int_equal(chunks(&p), 2);
-	assert_int_equal(p.available, 2 * PER_CHUNK - 100);
+	assert_int_equal(p.available, PER_CHUNK + PER_CHUNK2 - 100);
 	for (i = 0; i < want; i++)
 		assert_non_null(hsa_pool_get(&p));
 	assert_int_equal(chunks(&p), 2);
-	assert_int_equal(p.available, 2 * PER_CHUNK - 100 - want);
+	assert_int_equal(p.available, PER_CHUNK + PER_CHUNK2 - 100 - want);
 	/* Reserving what is there already adds nothing. */
 	assert_int_equal(hsa_pool_reserve(&p, p.available), 0);
 	assert_int_equal(chunks(&p), 2);
+	hsa_pool_destroy(&p);
+}
+
+/* Chunks double from 64 KiB up to 2 MiB (one huge page), then stay. */
+static void chunks_grow_to_a_huge_page(void **state)
+{
+	struct hsa_pool p;
+	size_t want = 0, size = HSA_POOL_FIRST_CHUNK, n;
+
+	(void)state;
+	hsa_pool_init(&p, SIZE);
+	for (n = 1; n <= 8; n++) {
+		assert_int_equal(p.chunk, size);
+		want += (size - 16) / 112;
+		assert_int_equal(hsa_pool_reserve(&p, want), 0);
+		assert_int_equal(chunks(&p), n);
+		assert_int_equal(p.available, want);
+		if (size < HSA_POOL_CHUNK)
+			size *= 2;
+	}
+	assert_int_equal(p.chunk, HSA_POOL_CHUNK);
+	assert_int_equal(size, (size_t)2 << 20);
 	hsa_pool_destroy(&p);
 }
 
@@ -101,6 +125,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(records_distinct_and_aligned),
 		cmocka_unit_test(reserve_keeps_the_rest),
+		cmocka_unit_test(chunks_grow_to_a_huge_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
