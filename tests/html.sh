@@ -30,6 +30,11 @@ test_name=html
 command -v "$CHROMIUM" >/dev/null 2>&1 || skip "no $CHROMIUM (scripts/setup-debian.sh installs it)"
 command -v tidy >/dev/null 2>&1 || skip "no tidy (scripts/setup-debian.sh installs it)"
 command -v pdftotext >/dev/null 2>&1 || skip "no pdftotext (poppler-utils: scripts/setup-debian.sh installs it)"
+# Chromium's DevTools endpoint is a real socket on 127.0.0.1: in a
+# namespace of its own, nothing else on the machine can reach or disturb it.
+# shellcheck source=tests/live/netns.sh
+. "$srcdir/tests/live/netns.sh"
+netns_enter -- "$@"
 work_dir
 # The page of a 2M-packet trace must stay under this (it does not grow with
 # the capture: the same bound holds for the small trace made here).
