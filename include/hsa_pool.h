@@ -1,6 +1,7 @@
 /*
  * hsa_pool.h - records of one size (connections, history entries) carved
- * out of 2 MiB chunks that ask the kernel for transparent huge pages.
+ * out of chunks that grow to 2 MiB and then ask the kernel for
+ * transparent huge pages.
  *
  * hsanalyze's tables fill tens of megabytes within the first seconds of a
  * busy capture.  In 4 KiB pages that is a page fault per page, which cost
@@ -36,7 +37,8 @@ struct hsa_pool {
 	struct hsa_pool_chunk *chunks;
 };
 
-/* A pool of records of size bytes (at most a chunk, less its header). */
+/* A pool of records of size bytes (at most the first chunk,
+ * HSA_POOL_FIRST_CHUNK, less its 16-byte header). */
 void hsa_pool_init(struct hsa_pool *p, size_t size);
 
 /* A record (its contents undefined), or NULL when no chunk can be had. */

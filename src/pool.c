@@ -1,11 +1,13 @@
 /*
- * pool.c - fixed-size records from 2 MiB chunks in transparent huge pages
- * where the kernel gives them on request (see hsa_pool.h).
+ * pool.c - fixed-size records from chunks of 64 KiB growing to 2 MiB, those
+ * in transparent huge pages where the kernel gives them on request (see
+ * hsa_pool.h).
  *
  * A chunk is allocated aligned to its size; the 2 MiB ones, so that each
  * can be one huge page, are advised with madvise(MADV_HUGEPAGE); the
- * advice is only that, and its failure changes nothing.  Chunks are allocated with
- * posix_memalign(), so that the sanitizers and the tests' allocation
+ * advice is only that, and its failure changes nothing.  Chunks are
+ * allocated with posix_memalign(), so that the sanitizers and the tests'
+ * allocation
  * failures (tests/fault_inject.c) see them.
  */
 #include "config.h"
