@@ -7,8 +7,7 @@
  * can be one huge page, are advised with madvise(MADV_HUGEPAGE); the
  * advice is only that, and its failure changes nothing.  Chunks are
  * allocated with posix_memalign(), so that the sanitizers and the tests'
- * allocation
- * failures (tests/fault_inject.c) see them.
+ * allocation failures (tests/fault_inject.c) see them.
  */
 #include "config.h"
 
