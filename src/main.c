@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "hsa_capture.h"
+#include "hsa_handoff.h"
 #include "hsa_kernel.h"
 #include "hsa_http.h"
 #include "hsa_ladder.h"
@@ -97,6 +98,10 @@ struct run_ctx {
 	double start_time;
 	struct hsa_ndjson *ndjson;
 	bool ndjson_summary_wanted;
+	/* Reading a file: the analysis thread, or NULL (all on one). */
+	struct hsa_handoff *handoff;
+	const struct hsa_output *report_out;	/* what it writes to */
+	const struct hsa_output *log_out;
 	/* What every report says of the run. */
 	int argc;
 	char **argv;
@@ -527,21 +532,47 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-static void on_connection(void *ctx, struct hsa_conn *c,
-    const struct hsa_verdict *v)
+/* The analysis and the reports of one connection the tracker reported,
+ * with the tracker's capture time then: on the tracker's thread, or on the
+ * analysis thread (hsa_handoff.h).  Returns what the bounded report took
+ * it as an example of. */
+static uint32_t analyse_connection(struct run_ctx *r, const struct hsa_conn *c,
+    const struct hsa_verdict *v, int64_t now)
 {
-	struct run_ctx *r = ctx;
 	uint32_t kinds;
 
 	hsa_summary_add(&r->summary, c, v);
 	hsa_metrics_connection(&r->metrics, v);
 	/* A loss here is counted by the model and shown in the report. */
-	(void)hsa_pressure_connection(r->pressure, c, v, hsa_tracker_capture_time(r->tracker));
+	(void)hsa_pressure_connection(r->pressure, c, v, now);
 	kinds = hsa_examples_add(&r->examples, c, v);
 	if (r->json_all && hsa_json_connection(c, v, r->nano) != 0)
 		r->out_of_memory = true;
 	if (r->ndjson && hsa_ndjson_connection(r->ndjson, c, v) != 0)
 		r->out_of_memory = true;
+	return kinds;
+}
+
+static void analyse_progress(void *ctx, int64_t horizon)
+{
+	struct run_ctx *r = ctx;
+
+	hsa_pressure_progress(r->pressure, horizon);
+}
+
+/* The tracker's sink. */
+static void on_connection(void *ctx, struct hsa_conn *c,
+    const struct hsa_verdict *v)
+{
+	struct run_ctx *r = ctx;
+	int64_t now = hsa_tracker_capture_time(r->tracker);
+	uint32_t kinds;
+
+	if (r->handoff) {
+		hsa_handoff_connection(r->handoff, c, v, now);
+		return;
+	}
+	kinds = analyse_connection(r, c, v, now);
 	/* The ladder and the HTML report draw the bounded report's examples. */
 	if (r->ladder) {
 		hsa_ladder_connection(r->ladder, c, v, kinds);
@@ -554,7 +585,29 @@ static void on_progress(void *ctx, int64_t horizon)
 {
 	struct run_ctx *r = ctx;
 
-	hsa_pressure_progress(r->pressure, horizon);
+	if (r->handoff)
+		hsa_handoff_progress(r->handoff, horizon);
+	else
+		analyse_progress(r, horizon);
+}
+
+/* The analysis thread's side of the handoff. */
+static void analysed_connection(void *ctx, const struct hsa_conn *c,
+    const struct hsa_verdict *v, int64_t now)
+{
+	(void)analyse_connection(ctx, c, v, now);
+}
+
+/* After each batch the analysis thread took: the log handed to its reader
+ * when asked, and whether the outputs it writes still work. */
+static bool analysed_batch(void *ctx, bool flush)
+{
+	struct run_ctx *r = ctx;
+
+	if (flush && r->ndjson)
+		hsa_ndjson_flush(r->ndjson);
+	return !hsa_output_failed(r->report_out) &&
+	    !hsa_output_failed(r->log_out);
 }
 
 static void prepare_segment(void *ctx, struct hsa_packet *p)
@@ -1431,28 +1484,47 @@ int main(int argc, char **argv)
 		rc.host[sizeof(rc.host) - 1] = '\0';
 		rc.have_host = true;
 	}
-	/* A file is read on a second thread while this one tracks. */
+	/* A file is read on a second thread while this one tracks, and the
+	 * analysis and reports run on a third (not for the ladder: it logs
+	 * segments as the tracker applies them). */
 	if (!cap.live && (reader = hsa_reader_start(&cap,
 	    (unsigned long long)opt.count, prepare_segment, tracker))) {
+		const struct hsa_handoff_ops ops = {
+			.connection = analysed_connection,
+			.progress = analyse_progress,
+			.after_batch = analysed_batch,
+			.ctx = &rc,
+		};
 		const struct hsa_packet *batch;
 		size_t n, i;
 
+		rc.report_out = &outs.report;
+		rc.log_out = &outs.log;
+		if (!rc.ladder)
+			rc.handoff = hsa_handoff_start(&ops);
 		while ((batch = hsa_reader_next(reader, &n))) {
 			for (i = 0; i < n; i++)
 				hsa_tracker_segment(tracker, &batch[i]);
 			/* A report nobody will receive is not worth finishing. */
-			if (hsa_output_failed(&outs.report) ||
+			if (rc.handoff ? hsa_handoff_failed(rc.handoff) :
+			    hsa_output_failed(&outs.report) ||
 			    hsa_output_failed(&outs.log)) {
 				hsa_reader_stop(reader);
 				break;
 			}
 			/* A pipe may be a live capture: keep the log flowing. */
 			if (rc.ndjson && now_seconds() >= next_flush) {
-				hsa_ndjson_flush(rc.ndjson);
+				if (rc.handoff)
+					hsa_handoff_flush(rc.handoff);
+				else
+					hsa_ndjson_flush(rc.ndjson);
 				next_flush = now_seconds() + flush_every;
 			}
 		}
 		hsa_reader_finish(reader);
+		/* The outputs are looked at below, on this thread. */
+		if (rc.handoff)
+			hsa_handoff_drain(rc.handoff);
 	}
 	while (!reader && !stop_requested && (r = hsa_capture_next(&cap, &pkt)) >= 0) {
 		if (r == 1) {
@@ -1555,6 +1627,8 @@ int main(int argc, char **argv)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
+	hsa_handoff_finish(rc.handoff);
+	rc.handoff = NULL;
 	lost = tracking_losses(tracker, opt.max_flows);
 	/* Analyse: the pressure figures, then the findings drawn from them. */
 	/* "Now", for the time to exhaustion, is the last packet's time; live,
@@ -1624,6 +1698,7 @@ int main(int argc, char **argv)
 
 failed:
 	live_capture = NULL;
+	hsa_handoff_finish(rc.handoff);	/* it writes no more */
 	abort_outputs(&cap, &outs);
 	hsa_http_close(&http);
 	hsa_tracker_free(tracker);

@@ -11,6 +11,12 @@
  *	memory a new connection needs) number FIRST to FIRST + COUNT - 1,
  *	counted from 1, fail with ENOMEM.  Every other allocation is left
  *	alone.
+ *   HSA_FAIL_THREAD=N
+ *	the Nth pthread_create() (from 1; reading a file, the reader thread
+ *	is the first, the analysis thread the second) fails with EAGAIN:
+ *	that stage then runs on the thread that asked for it.  With
+ *	HSA_FAULT_LOG=FILE, the failure is written to FILE as the line
+ *	"pthread_create N: EAGAIN", so a test knows it happened.
  *   HSA_SIGINT_AFTER_RENAME=NAME
  *	once rename() has put a file named NAME (the last component of its
  *	new path) in place, raise SIGINT: a Ctrl-C just after the report was
@@ -23,6 +29,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,6 +43,10 @@ static int (*real_rename)(const char *, const char *);
 static atomic_ulong conn_allocs;
 static unsigned long fail_first, fail_count;
 static const char *rename_signal;
+static int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
+    void *(*)(void *), void *);
+static atomic_ulong thread_creates;
+static unsigned long fail_thread;
 
 __attribute__((constructor)) static void fault_inject_init(void)
 {
@@ -47,6 +58,9 @@ __attribute__((constructor)) static void fault_inject_init(void)
 	if (s && sscanf(s, "%lu %lu", &fail_first, &fail_count) != 2)
 		fail_first = fail_count = 0;
 	rename_signal = getenv("HSA_SIGINT_AFTER_RENAME");
+	s = getenv("HSA_FAIL_THREAD");
+	if (s && sscanf(s, "%lu", &fail_thread) != 1)
+		fail_thread = 0;
 }
 
 int posix_memalign(void **m, size_t align, size_t n)
@@ -76,4 +90,24 @@ int rename(const char *from, const char *to)
 	if (r == 0 && rename_signal && !strcmp(base, rename_signal))
 		raise(SIGINT);
 	return r;
+}
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr,
+    void *(*start)(void *), void *arg)
+{
+	if (!real_pthread_create)
+		real_pthread_create = (int (*)(pthread_t *,
+		    const pthread_attr_t *, void *(*)(void *), void *))dlsym(
+		    RTLD_NEXT, "pthread_create");
+	if (fail_thread && atomic_fetch_add(&thread_creates, 1) + 1 == fail_thread) {
+		const char *log = getenv("HSA_FAULT_LOG");
+		FILE *f = log ? fopen(log, "a") : NULL;
+
+		if (f) {
+			fprintf(f, "pthread_create %lu: EAGAIN\n", fail_thread);
+			fclose(f);
+		}
+		return EAGAIN;
+	}
+	return real_pthread_create(t, attr, start, arg);
 }

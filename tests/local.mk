@@ -29,7 +29,8 @@ TESTS += \
 	tests/frames.sh \
 	tests/mutated_captures.sh \
 	tests/bounded.sh \
-	tests/losses.sh
+	tests/losses.sh \
+	tests/threads.sh
 if LIVE_TESTS
 TESTS += \
 	tests/live_capture.sh \
@@ -118,6 +119,7 @@ EXTRA_DIST += \
 	tests/ndjson_live.sh \
 	tests/ladder_agrees.sh \
 	tests/losses.sh \
+	tests/threads.sh \
 	tests/live_signals.sh \
 	doc/hsanalyze.rules.test.yml \
 	tests/slow \

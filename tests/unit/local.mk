@@ -1,7 +1,8 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
 # layer; the metrics writer, the HTTP request parser, the tracker's
 # horizon and history, the TIME-WAIT pressure queue and its event queue,
-# the flow hash, the Community ID hash and the record pool.  Included by the top
+# the flow hash, the Community ID hash, the record pool and the analysis
+# thread's handoff.  Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Each program links all the decoders: the layers below the one under test are
@@ -27,7 +28,8 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_format \
 	tests/unit/test_flow_hash \
 	tests/unit/test_tw_series \
-	tests/unit/test_pool
+	tests/unit/test_pool \
+	tests/unit/test_handoff
 
 check_PROGRAMS += $(HSA_UNIT_TESTS)
 TESTS += $(HSA_UNIT_TESTS)
@@ -145,4 +147,11 @@ tests_unit_test_tw_series_LDADD = $(CMOCKA_LIBS)
 tests_unit_test_pool_SOURCES = tests/unit/test_pool.c src/pool.c
 tests_unit_test_pool_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_pool_LDADD = $(CMOCKA_LIBS)
+
+# The analysis thread and its batch queue.
+tests_unit_test_handoff_SOURCES = tests/unit/test_handoff.c src/handoff.c \
+	src/batch_queue.c src/batch_queue.h include/hsa_handoff.h
+tests_unit_test_handoff_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
+tests_unit_test_handoff_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_handoff_LDFLAGS = $(AM_LDFLAGS) -pthread
 endif

@@ -1,0 +1,66 @@
+/*
+ * hsa_handoff.h - the analysis and report stages on a thread of their own.
+ *
+ * Reading a file, three stages overlap: the reader thread decodes
+ * (hsa_reader.h), the tracker follows connections, and this thread takes
+ * each connection the tracker reports, with the tracker's progress, in
+ * the tracker's order, and hands them to the analysis and the reports.
+ * The tracker reuses a reported record at once (hsa_tracker.h), so each
+ * one is copied, with its verdict, into the batch: a record holds no
+ * pointer that a sink follows.  Only files use this: a live capture serves
+ * scrapes and interim reports from the analysis as it stands, so there it
+ * all stays on one thread.
+ */
+#ifndef HSA_HANDOFF_H
+#define HSA_HANDOFF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hsa_conn.h"
+
+/* What the analysis thread calls, in the order the tracker reported. */
+struct hsa_handoff_ops {
+	/* A connection, with the tracker's capture time when it was
+	 * reported. */
+	void (*connection)(void *ctx, const struct hsa_conn *c,
+	    const struct hsa_verdict *v, int64_t now);
+	void (*progress)(void *ctx, int64_t horizon);
+	/* After each batch; flush is set when hsa_handoff_flush() asked
+	 * for it.  false: stop (an output failed); the rest is not
+	 * analysed, and hsa_handoff_failed() says so. */
+	bool (*after_batch)(void *ctx, bool flush);
+	void *ctx;
+};
+
+/* Messages (connections and progress) per batch handed over. */
+#define HSA_HANDOFF_BATCH	64
+
+struct hsa_handoff;
+
+/* Start the analysis thread.  NULL when it cannot be started: the caller
+ * then analyses on its own thread. */
+struct hsa_handoff *hsa_handoff_start(const struct hsa_handoff_ops *ops);
+
+/* The tracker's thread: queue a reported connection, or the tracker's
+ * progress.  They are handed over a batch at a time. */
+void hsa_handoff_connection(struct hsa_handoff *h, const struct hsa_conn *c,
+    const struct hsa_verdict *v, int64_t now);
+void hsa_handoff_progress(struct hsa_handoff *h, int64_t horizon);
+
+/* Hand over what is queued now, and have after_batch() flush after it
+ * (the connection log of a pipe keeps flowing). */
+void hsa_handoff_flush(struct hsa_handoff *h);
+
+/* Hand over what is queued and wait until it has all been analysed: the
+ * analysis state and the outputs may then be read on this thread, until
+ * the next connection is queued. */
+void hsa_handoff_drain(struct hsa_handoff *h);
+
+/* after_batch() asked to stop. */
+bool hsa_handoff_failed(const struct hsa_handoff *h);
+
+/* Hand over the rest, wait for the thread, free everything. */
+void hsa_handoff_finish(struct hsa_handoff *h);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * handoff.c - the analysis thread of hsa_handoff.h: the tracker's reported
+ * connections and progress, copied into batches of a batch queue
+ * (batch_queue.h) and replayed in order on the analysis thread.
+ *
+ * A connection costs a copy of its record and verdict, about a kilobyte,
+ * while it is still in the tracker's cache; the analysis and the reports
+ * then run beside the tracker instead of after it.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "batch_queue.h"
+#include "hsa_handoff.h"
+
+#define BATCH	HSA_HANDOFF_BATCH
+#define NBATCH	4		/* batches in flight */
+
+enum msg_kind { MSG_CONNECTION, MSG_PROGRESS };
+
+struct msg {
+	uint8_t kind;
+	int64_t t;		/* capture time: now, or the horizon */
+	struct hsa_verdict v;
+	struct hsa_conn c;
+};
+
+struct batch {
+	size_t n;
+	bool flush;
+	struct msg m[BATCH];
+};
+
+struct hsa_handoff {
+	struct hsa_handoff_ops ops;
+	struct hsa_batch_queue q;
+	pthread_t thread;
+	struct batch *cur;	/* the tracker's: being filled, or NULL */
+	atomic_bool failed;
+};
+
+static void *analysis_main(void *arg)
+{
+	struct hsa_handoff *h = arg;
+	const struct hsa_handoff_ops *ops = &h->ops;
+	struct batch *b;
+	size_t i;
+
+	while ((b = hsa_batch_queue_take(&h->q))) {
+		/* After a failure the batches are only given back, so
+		 * that the tracker never waits for room. */
+		if (atomic_load_explicit(&h->failed, memory_order_relaxed))
+			continue;
+		for (i = 0; i < b->n; i++) {
+			const struct msg *m = &b->m[i];
+
+			if (m->kind == MSG_CONNECTION)
+				ops->connection(ops->ctx, &m->c, &m->v, m->t);
+			else
+				ops->progress(ops->ctx, m->t);
+		}
+		if (!ops->after_batch(ops->ctx, b->flush))
+			atomic_store(&h->failed, true);
+	}
+	return NULL;
+}
+
+struct hsa_handoff *hsa_handoff_start(const struct hsa_handoff_ops *ops)
+{
+	struct hsa_handoff *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->ops = *ops;
+	atomic_init(&h->failed, false);
+	if (hsa_batch_queue_init(&h->q, NBATCH, sizeof(struct batch)) != 0) {
+		free(h);
+		return NULL;
+	}
+	if (pthread_create(&h->thread, NULL, analysis_main, h) != 0) {
+		hsa_batch_queue_destroy(&h->q);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* The tracker's side: hand the batch being filled over. */
+static void hand_over(struct hsa_handoff *h, bool flush)
+{
+	struct batch *b = h->cur;
+
+	if (!b && !flush)
+		return;
+	if (!b) {		/* an empty batch carries the flush */
+		b = hsa_batch_queue_claim(&h->q);
+		b->n = 0;
+	}
+	b->flush = flush;
+	h->cur = NULL;
+	hsa_batch_queue_publish(&h->q, true, false);
+}
+
+/* The slot of the next message, in the batch being filled (claimed when
+ * there is none; this queue is never stopped, so a claim only waits). */
+static struct msg *next_msg(struct hsa_handoff *h)
+{
+	if (!h->cur) {
+		h->cur = hsa_batch_queue_claim(&h->q);
+		h->cur->n = 0;
+	}
+	return &h->cur->m[h->cur->n];
+}
+
+/* The message in the next slot is written: a full batch goes. */
+static void sent(struct hsa_handoff *h)
+{
+	if (++h->cur->n == BATCH)
+		hand_over(h, false);
+}
+
+void hsa_handoff_connection(struct hsa_handoff *h, const struct hsa_conn *c,
+    const struct hsa_verdict *v, int64_t now)
+{
+	struct msg *m = next_msg(h);
+
+	m->kind = MSG_CONNECTION;
+	m->t = now;
+	m->v = *v;
+	m->c = *c;
+	sent(h);
+}
+
+void hsa_handoff_progress(struct hsa_handoff *h, int64_t horizon)
+{
+	struct msg *m = next_msg(h);
+
+	m->kind = MSG_PROGRESS;
+	m->t = horizon;
+	sent(h);
+}
+
+void hsa_handoff_flush(struct hsa_handoff *h)
+{
+	hand_over(h, true);
+}
+
+void hsa_handoff_drain(struct hsa_handoff *h)
+{
+	hand_over(h, false);
+	hsa_batch_queue_wait_empty(&h->q);
+}
+
+bool hsa_handoff_failed(const struct hsa_handoff *h)
+{
+	return atomic_load_explicit(&h->failed, memory_order_relaxed);
+}
+
+void hsa_handoff_finish(struct hsa_handoff *h)
+{
+	if (!h)
+		return;
+	hand_over(h, false);
+	hsa_batch_queue_publish(&h->q, false, true);
+	pthread_join(h->thread, NULL);
+	hsa_batch_queue_destroy(&h->q);
+	free(h);
+}
