@@ -16,13 +16,16 @@
  * one whose final ACK was lost only when idle), so their start events are
  * queued (event_queue.h: nearly in order, as most are, they cost little),
  * and the events are counted in time order up to the tracker's horizon:
- * the time before which nothing more will be reported.  An interval's end
- * is queued when its start is counted: all TIME-WAITs last time_wait, so
- * the ends come in the order of the starts, and only the ends that a reuse
- * brought forward need sorting.  Per client/server pair and holder side
- * the number alive is counted, and its peak kept.  Memory holds the
- * intervals alive or not yet counted, and the pairs, which are bounded
- * (HSA_PRESSURE_MAX_PAIRS; connections past it are counted as lost).
+ * the time before which nothing more will be reported.  All TIME-WAITs
+ * last time_wait, so the ends come in the order of the starts: a counted
+ * interval joins a list of ends, and only the ends that a reuse brought
+ * forward need sorting.  Per client/server pair and holder side the number
+ * alive is counted, and its peak kept.  Memory holds the intervals alive
+ * or not yet counted (32 bytes each, and an 8-byte slot in the index by
+ * connection id, at most 3/4 full), reused as they end, so it stops
+ * growing once the capture is a TIME-WAIT period long; and the pairs,
+ * which are bounded (HSA_PRESSURE_MAX_PAIRS; connections past it are
+ * counted as lost).
  *
  * A clock that steps back (NTP, merged files) would put new intervals
  * before ones already counted.  The model then restarts: it counts
@@ -101,24 +104,57 @@ struct pair {
 
 enum iv_state { IV_FREE, IV_PENDING, IV_ACTIVE };
 
-/* One TIME-WAIT of one side. */
-struct interval {
-	int64_t start;
-	int64_t end;
-	uint64_t conn_id;
-	uint32_t pair;
-	uint32_t gen;		/* bumped when the slot is reused */
-	uint32_t next;		/* free list, or the other side's (BOTH) + 1 */
-	uint8_t side;
-	uint8_t state;
-	bool cut;		/* its end was queued by a reuse */
+/* Interval numbers in links: the number + 1, 0 for none. */
+struct iv_link {
+	uint32_t prev;
+	uint32_t next;
 };
 
-/* conn id -> its first interval, open addressing, 0: empty */
-struct id_slot {
-	uint64_t id;
-	uint32_t iv;
+/* One TIME-WAIT of one side, 32 bytes.  Its end is start + time_wait
+ * (every TIME-WAIT lasts as long) unless a reuse cut it short, so only a
+ * cut one keeps its end; an uncut one counted is on the list of ends in
+ * its place. */
+struct interval {
+	int64_t start;
+	uint64_t conn_id;	/* 0: read from the kernel's table */
+	union {
+		struct iv_link link;	/* on the list of ends; the free
+					 * list's next when free */
+		int64_t cut_end;	/* cut: when it ends */
+	} u;
+	uint32_t gen;		/* bumped when the slot is reused */
+	uint16_t pair;		/* HSA_PRESSURE_MAX_PAIRS fit */
+	uint8_t side : 1;
+	uint8_t state : 2;	/* enum iv_state */
+	uint8_t cut : 1;	/* a reuse cut it short, at u.cut_end */
+	uint8_t listed : 1;	/* on the list of ends */
 };
+
+_Static_assert(HSA_PRESSURE_MAX_PAIRS - 1 <= UINT16_MAX,
+    "an interval's pair number fits in 16 bits");
+
+/* The intervals sit in chunks of IV_CHUNK, found by number: growing adds a
+ * chunk and never moves one (no copy, no doubling of what is held), and a
+ * freed interval is reused first, so memory follows the most alive at
+ * once. */
+#define IV_CHUNK_SHIFT	10
+#define IV_CHUNK	(1u << IV_CHUNK_SHIFT)
+#define IV_CHUNKS_FIRST	16	/* chunk pointers first held */
+#define IV_MAX		(UINT32_MAX - 1)	/* numbers + 1 fit in 32 bits */
+
+/* Connection id -> its intervals (two when both sides hold TIME-WAIT: two
+ * slots with the same key), open addressing with linear probing.  A slot
+ * keeps the id's low 32 bits, and the interval holds the whole id, which a
+ * lookup compares when the low bits match: 8 bytes a slot. */
+struct id_slot {
+	uint32_t key;		/* (uint32_t)conn_id */
+	uint32_t iv;		/* interval number + 1, 0: empty */
+};
+
+#define IDS_FIRST	1024
+/* Grown past 3/4 full: a short probe still, with 8-byte slots. */
+#define IDS_LOAD_NUM	3
+#define IDS_LOAD_DEN	4
 
 struct hsa_pressure {
 	struct hsa_pressure_config cfg;
@@ -129,21 +165,25 @@ struct hsa_pressure {
 	uint32_t *index;	/* open addressing: pair number + 1, 0 empty */
 	size_t index_cap;
 	uint32_t recent[RECENT_PAIRS];	/* pair number + 1 by recent_slot() */
-	struct interval *ivs;
-	size_t nivs;
-	size_t ivs_cap;
+	struct interval **iv_chunks;
+	size_t iv_nchunks;
+	size_t iv_chunks_cap;
+	uint32_t nivs;		/* numbers handed out: the chunks' use */
 	uint32_t free_iv;	/* + 1, 0: none */
 	/* The events not counted yet.  Starts come nearly in time order, as
-	 * the connections are reported.  An interval's end is queued when
-	 * its start is counted: with one TIME-WAIT duration, in time order,
-	 * into room reserved when the interval was registered (so counting
-	 * never fails).  A reuse cutting one short queues its end apart. */
+	 * the connections are reported.  Ends need no queue: every TIME-WAIT
+	 * lasts time_wait and the starts are counted in time order, so the
+	 * ends come in the order of the counted starts, kept as a list
+	 * through the intervals (ends_head the earliest; counting a start
+	 * never needs memory).  A reuse cutting one short takes it off the
+	 * list and queues its end apart, in cuts. */
 	struct hsa_event_queue starts;
-	struct hsa_event_queue ends;
 	struct hsa_event_queue cuts;
-	size_t npending;	/* intervals whose end is not queued yet */
+	uint32_t ends_head;	/* interval number + 1, 0: none */
+	uint32_t ends_tail;
 	struct id_slot *ids;
 	size_t ids_cap;		/* a power of two */
+	unsigned ids_shift;	/* 64 - log2(ids_cap) */
 	size_t nids;
 	int64_t swept;		/* every event before this has been counted */
 	int64_t series_until;	/* series record changes up to this time */
@@ -208,9 +248,10 @@ void hsa_pressure_free(struct hsa_pressure *p)
 	if (!p)
 		return;
 	free(p->index);
-	free(p->ivs);
+	for (i = 0; i < p->iv_nchunks; i++)
+		free(p->iv_chunks[i]);
+	free(p->iv_chunks);
 	hsa_event_queue_free(&p->starts);
-	hsa_event_queue_free(&p->ends);
 	hsa_event_queue_free(&p->cuts);
 	free(p->ids);
 	free(p->groups);
@@ -523,61 +564,162 @@ static long find_pair(struct hsa_pressure *p, const struct pair_key *k,
 	return (long)p->npairs - 1;
 }
 
-/* --- connection id -> interval ---------------------------------------- */
+/* --- intervals --------------------------------------------------------- */
 
-static size_t id_home(const struct hsa_pressure *p, uint64_t id)
+static struct interval *iv_at(const struct hsa_pressure *p, uint32_t i)
 {
-	return (size_t)(id * 0x9E3779B97F4A7C15ULL >> 20) & (p->ids_cap - 1);
+	return &p->iv_chunks[i >> IV_CHUNK_SHIFT][i & (IV_CHUNK - 1)];
 }
 
-static void id_put(struct id_slot *t, size_t cap, uint64_t id, uint32_t iv)
+/* One more chunk of intervals.  Allocated with realloc() of the chunk's
+ * (empty) slot, as the event queues' rings are grown, so that the unit
+ * tests' realloc() wrapper can fail it too. */
+static int iv_add_chunk(struct hsa_pressure *p)
 {
-	size_t i = (size_t)(id * 0x9E3779B97F4A7C15ULL >> 20) & (cap - 1);
+	struct interval *chunk;
 
-	while (t[i].id)
-		i = (i + 1) & (cap - 1);
-	t[i].id = id;
-	t[i].iv = iv;
-}
+	if (p->iv_nchunks == p->iv_chunks_cap) {
+		size_t n = p->iv_chunks_cap ? p->iv_chunks_cap * 2 : IV_CHUNKS_FIRST;
+		struct interval **nc = realloc(p->iv_chunks, n * sizeof(*nc));
 
-static int id_insert(struct hsa_pressure *p, uint64_t id, uint32_t iv)
-{
-	if ((p->nids + 1) * 2 > p->ids_cap) {
-		size_t n = p->ids_cap ? p->ids_cap * 2 : 1024, i;
-		struct id_slot *nt = calloc(n, sizeof(*nt));
-
-		if (!nt)
+		if (!nc)
 			return -ENOMEM;
-		for (i = 0; i < p->ids_cap; i++)
-			if (p->ids[i].id)
-				id_put(nt, n, p->ids[i].id, p->ids[i].iv);
-		free(p->ids);
-		p->ids = nt;
-		p->ids_cap = n;
+		memset(&nc[p->iv_chunks_cap], 0,
+		    (n - p->iv_chunks_cap) * sizeof(*nc));
+		p->iv_chunks = nc;
+		p->iv_chunks_cap = n;
 	}
-	id_put(p->ids, p->ids_cap, id, iv);
+	chunk = realloc(p->iv_chunks[p->iv_nchunks], IV_CHUNK * sizeof(*chunk));
+	if (!chunk)
+		return -ENOMEM;
+	p->iv_chunks[p->iv_nchunks++] = chunk;
+	return 0;
+}
+
+/* A free interval's number (the caller sets its fields; gen goes on
+ * counting in a reused one), or -ENOMEM. */
+static long iv_new(struct hsa_pressure *p)
+{
+	uint32_t i;
+
+	if (p->free_iv) {
+		i = p->free_iv - 1;
+		p->free_iv = iv_at(p, i)->u.link.next;
+	} else {
+		if (p->nivs == IV_MAX)
+			return -ENOMEM;
+		if (p->nivs == p->iv_nchunks * IV_CHUNK && iv_add_chunk(p) != 0)
+			return -ENOMEM;
+		i = p->nivs++;
+		iv_at(p, i)->gen = 0;
+	}
+	return (long)i;
+}
+
+/* When interval iv ends: start + time_wait, or where a reuse cut it;
+ * INT64_MAX (never) when that would pass the end of time. */
+static int64_t iv_end(const struct hsa_pressure *p, const struct interval *iv)
+{
+	bool saturated;
+
+	if (iv->cut)
+		return iv->u.cut_end;
+	return add_saturating(iv->start, p->cfg.time_wait_ns, &saturated);
+}
+
+/* The list of ends: interval i, just counted, ends last. */
+static void ends_append(struct hsa_pressure *p, uint32_t i)
+{
+	struct interval *iv = iv_at(p, i);
+
+	iv->u.link.prev = p->ends_tail;
+	iv->u.link.next = 0;
+	if (p->ends_tail)
+		iv_at(p, p->ends_tail - 1)->u.link.next = i + 1;
+	else
+		p->ends_head = i + 1;
+	p->ends_tail = i + 1;
+	iv->listed = true;
+}
+
+static void ends_remove(struct hsa_pressure *p, uint32_t i)
+{
+	struct interval *iv = iv_at(p, i);
+
+	if (iv->u.link.prev)
+		iv_at(p, iv->u.link.prev - 1)->u.link.next = iv->u.link.next;
+	else
+		p->ends_head = iv->u.link.next;
+	if (iv->u.link.next)
+		iv_at(p, iv->u.link.next - 1)->u.link.prev = iv->u.link.prev;
+	else
+		p->ends_tail = iv->u.link.prev;
+	iv->listed = false;
+}
+
+/* --- connection id -> intervals ---------------------------------------- */
+
+static size_t id_home(const struct hsa_pressure *p, uint32_t key)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> p->ids_shift);
+}
+
+static void id_put(struct hsa_pressure *p, uint32_t key, uint32_t iv)
+{
+	size_t mask = p->ids_cap - 1, i;
+
+	for (i = id_home(p, key); p->ids[i].iv; i = (i + 1) & mask)
+		;
+	p->ids[i].key = key;
+	p->ids[i].iv = iv;
+}
+
+/* Twice the slots (IDS_FIRST at first), every slot put again. */
+static int id_grow(struct hsa_pressure *p)
+{
+	size_t n = p->ids_cap ? p->ids_cap * 2 : IDS_FIRST, i, old_cap = p->ids_cap;
+	struct id_slot *old = p->ids, *nt = calloc(n, sizeof(*nt));
+	unsigned shift = 64;
+
+	if (!nt)
+		return -ENOMEM;
+	for (i = n; i > 1; i >>= 1)
+		shift--;
+	p->ids = nt;
+	p->ids_cap = n;
+	p->ids_shift = shift;
+	for (i = 0; i < old_cap; i++)
+		if (old[i].iv)
+			id_put(p, old[i].key, old[i].iv);
+	free(old);
+	return 0;
+}
+
+/* Connection id leads to interval i too.  Returns 0 or -ENOMEM. */
+static int id_insert(struct hsa_pressure *p, uint64_t id, uint32_t i)
+{
+	if ((p->nids + 1) * IDS_LOAD_DEN > p->ids_cap * IDS_LOAD_NUM &&
+	    id_grow(p) != 0)
+		return -ENOMEM;
+	id_put(p, (uint32_t)id, i + 1);
 	p->nids++;
 	return 0;
 }
 
-/* The slot holding id, -1 when none does. */
-static long id_slot(const struct hsa_pressure *p, uint64_t id)
+/* The next interval of connection id from slot *at on (the first: *at is
+ * its home), -1 when there is none; *at is then past the slot found. */
+static long id_next(const struct hsa_pressure *p, uint64_t id, size_t *at)
 {
-	size_t i;
+	size_t mask = p->ids_cap - 1, i;
+	uint32_t key = (uint32_t)id;
 
-	if (!p->ids_cap)
-		return -1;
-	for (i = id_home(p, id); p->ids[i].id; i = (i + 1) & (p->ids_cap - 1))
-		if (p->ids[i].id == id)
-			return (long)i;
+	for (i = *at; p->ids[i].iv; i = (i + 1) & mask)
+		if (p->ids[i].key == key &&
+		    iv_at(p, p->ids[i].iv - 1)->conn_id == id) {
+			*at = (i + 1) & mask;
+			return (long)p->ids[i].iv - 1;
+		}
 	return -1;
-}
-
-static long id_find(const struct hsa_pressure *p, uint64_t id)
-{
-	long i = id_slot(p, id);
-
-	return i < 0 ? -1 : (long)p->ids[i].iv;
 }
 
 /* Empty slot i, shifting the rest of its probe run back (no tombstones). */
@@ -587,66 +729,41 @@ static void id_remove_at(struct hsa_pressure *p, size_t i)
 
 	for (j = i;;) {
 		j = (j + 1) & mask;
-		if (!p->ids[j].id)
+		if (!p->ids[j].iv)
 			break;
-		home = id_home(p, p->ids[j].id);
+		home = id_home(p, p->ids[j].key);
 		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
 			p->ids[i] = p->ids[j];
 			i = j;
 		}
 	}
-	p->ids[i].id = 0;
+	p->ids[i].iv = 0;
 	p->nids--;
 }
 
-/* --- intervals --------------------------------------------------------- */
-
-static long iv_new(struct hsa_pressure *p)
+/* Connection id no longer leads to interval i. */
+static void id_remove(struct hsa_pressure *p, uint64_t id, uint32_t i)
 {
-	uint32_t i;
+	size_t mask = p->ids_cap - 1, j;
 
-	if (p->free_iv) {
-		i = p->free_iv - 1;
-		p->free_iv = p->ivs[i].next;
-		return i;
-	}
-	if (p->nivs == UINT32_MAX - 1)
-		return -ENOMEM;
-	if (p->nivs == p->ivs_cap) {
-		size_t n = p->ivs_cap ? p->ivs_cap * 2 : 1024;
-		struct interval *ni = realloc(p->ivs, n * sizeof(*ni));
-
-		if (!ni)
-			return -ENOMEM;
-		p->ivs = ni;
-		p->ivs_cap = n;
-	}
-	memset(&p->ivs[p->nivs], 0, sizeof(p->ivs[0]));
-	return (long)p->nivs++;
+	if (!p->ids_cap)
+		return;
+	for (j = id_home(p, (uint32_t)id); p->ids[j].iv; j = (j + 1) & mask)
+		if (p->ids[j].iv == i + 1) {
+			id_remove_at(p, j);
+			return;
+		}
 }
 
 static void iv_release(struct hsa_pressure *p, uint32_t i)
 {
-	struct interval *iv = &p->ivs[i];
-	long slot = iv->conn_id ? id_slot(p, iv->conn_id) : -1;
-	uint32_t first;
+	struct interval *iv = iv_at(p, i);
 
-	/* The id leads to the connection's first interval, and that one to
-	 * the second (BOTH): unlink i from whichever of them it is. */
-	if (slot >= 0) {
-		first = p->ids[slot].iv;
-		if (first == i && iv->next)
-			p->ids[slot].iv = iv->next - 1;	/* the second leads now */
-		else if (first == i)
-			id_remove_at(p, (size_t)slot);
-		else if (p->ivs[first].next == i + 1)
-			p->ivs[first].next = 0;
-	}
-	if (iv->state == IV_PENDING)
-		p->npending--;
+	if (iv->conn_id)
+		id_remove(p, iv->conn_id, i);
 	iv->state = IV_FREE;
 	iv->gen++;
-	iv->next = p->free_iv;
+	iv->u.link.next = p->free_iv;
 	p->free_iv = i + 1;
 }
 
@@ -666,34 +783,34 @@ static void series_note(struct hsa_pressure *p, struct side_stats *st,
 	hsa_tw_series_set(st->series, t, st->active);
 }
 
-/* Queue the start or end event of interval i at t. */
+/* Queue the start or cut end of interval i at t. */
 static int queue_event(struct hsa_pressure *p, struct hsa_event_queue *q,
     int64_t t, uint32_t i)
 {
-	struct hsa_event e = { t, i, p->ivs[i].gen };
+	struct hsa_event e = { t, i, iv_at(p, i)->gen };
 
 	return hsa_event_queue_push(q, &e);
 }
 
 static void count_start(struct hsa_pressure *p, uint32_t i, int64_t t)
 {
-	struct interval *iv = &p->ivs[i];
+	struct interval *iv = iv_at(p, i);
 	struct side_stats *st = &p->pairs[iv->pair].side[iv->side];
 	uint32_t size = hsa_pressure_range_size(&p->cfg);
+	int64_t end = iv_end(p, iv);
 
-	if (iv->end <= t) {
+	if (end <= t) {
 		/* No time in TIME-WAIT (none configured): never alive. */
 		iv_release(p, i);
 		return;
 	}
-	p->npending--;
 	iv->state = IV_ACTIVE;
 	/* Its end, unless a reuse queued an earlier one, or it never comes
 	 * (saturated: no sweep counts an event at INT64_MAX).  The starts
-	 * are counted in time order and all last time_wait, so it is the
-	 * latest in the ring, in the room register_side() reserved. */
-	if (!iv->cut && iv->end != INT64_MAX)
-		(void)queue_event(p, &p->ends, iv->end, i);
+	 * are counted in time order and all last time_wait, so it ends
+	 * last. */
+	if (!iv->cut && end != INT64_MAX)
+		ends_append(p, i);
 	st->active++;
 	p->active[iv->side]++;
 	if (st->active > st->peak) {
@@ -705,54 +822,61 @@ static void count_start(struct hsa_pressure *p, uint32_t i, int64_t t)
 		p->max_share = (double)st->active / size;
 }
 
-static void count_end(struct hsa_pressure *p, const struct hsa_event *e)
+/* Interval i ends at t: no longer alive (if it was counted), and free. */
+static void count_end(struct hsa_pressure *p, uint32_t i, int64_t t)
 {
-	struct interval *iv = &p->ivs[e->iv];
+	struct interval *iv = iv_at(p, i);
 	struct side_stats *st;
 
-	if (e->gen != iv->gen || iv->state == IV_FREE || e->t != iv->end)
-		return;	/* cut short earlier, or superseded by a reuse */
 	if (iv->state == IV_ACTIVE) {
 		st = &p->pairs[iv->pair].side[iv->side];
 		st->active--;
 		p->active[iv->side]--;
-		series_note(p, st, e->t);
+		series_note(p, st, t);
 	}
-	iv_release(p, e->iv);
+	iv_release(p, i);
 }
 
-/* The earliest end: of the cuts or of the ends in time order. */
-static const struct hsa_event *next_end(const struct hsa_pressure *p,
-    struct hsa_event_queue **from)
+/* The end a reuse queued, unless it was cut shorter again since. */
+static void count_cut(struct hsa_pressure *p, const struct hsa_event *e)
 {
-	const struct hsa_event *e = hsa_event_queue_peek(&p->ends);
-	const struct hsa_event *c = hsa_event_queue_peek(&p->cuts);
+	struct interval *iv = iv_at(p, e->iv);
 
-	if (c && (!e || c->t < e->t)) {
-		*from = (struct hsa_event_queue *)&p->cuts;
-		return c;
-	}
-	*from = (struct hsa_event_queue *)&p->ends;
-	return e;
+	if (e->gen == iv->gen && iv->state != IV_FREE && iv->cut &&
+	    e->t == iv->u.cut_end)
+		count_end(p, e->iv, e->t);
 }
 
 /* Count every event before limit, in time order; of equal times the ends
- * first, since intervals are [start, end). */
+ * first, since intervals are [start, end), and of the ends the listed
+ * ones before the cuts. */
 static void sweep(struct hsa_pressure *p, int64_t limit)
 {
-	const struct hsa_event *s, *e;
-	struct hsa_event_queue *from;
+	const struct hsa_event *s, *c;
 	struct hsa_event ev;
+	int64_t end;
+	uint32_t i;
 
 	for (;;) {
 		s = hsa_event_queue_peek(&p->starts);
-		e = next_end(p, &from);
-		if (e && (!s || e->t <= s->t)) {
-			if (e->t >= limit)
+		c = hsa_event_queue_peek(&p->cuts);
+		i = p->ends_head;
+		end = i ? iv_end(p, iv_at(p, i - 1)) : INT64_MAX;
+		if (c && (!i || c->t < end)) {
+			i = 0;
+			end = c->t;
+		}
+		if ((c || i) && (!s || end <= s->t)) {
+			if (end >= limit)
 				break;
-			ev = *e;
-			hsa_event_queue_pop(from);
-			count_end(p, &ev);
+			if (i) {
+				ends_remove(p, i - 1);
+				count_end(p, i - 1, end);
+			} else {
+				ev = *c;
+				hsa_event_queue_pop(&p->cuts);
+				count_cut(p, &ev);
+			}
 			continue;
 		}
 		if (!s || s->t >= limit)
@@ -760,7 +884,8 @@ static void sweep(struct hsa_pressure *p, int64_t limit)
 		ev = *s;
 		hsa_event_queue_pop(&p->starts);
 		/* Not cut short before it began. */
-		if (ev.gen == p->ivs[ev.iv].gen && p->ivs[ev.iv].state == IV_PENDING)
+		if (ev.gen == iv_at(p, ev.iv)->gen &&
+		    iv_at(p, ev.iv)->state == IV_PENDING)
 			count_start(p, ev.iv, ev.t);
 	}
 	if (limit > p->swept)
@@ -798,7 +923,7 @@ static struct hsa_conn_record *keep_whole(const struct hsa_conn *c,
 /* One TIME-WAIT of side in pair pi: connection id (0 for one read from
  * the kernel's table, which counts in the peaks but not in the rates). */
 static int register_side(struct hsa_pressure *p, uint64_t id, long pi,
-    int side, int64_t start, int64_t tw_ns, uint32_t *first)
+    int side, int64_t start)
 {
 	struct side_stats *st = &p->pairs[pi].side[side];
 	struct interval *iv;
@@ -807,22 +932,19 @@ static int register_side(struct hsa_pressure *p, uint64_t id, long pi,
 
 	if (i < 0)
 		return (int)i;
-	iv = &p->ivs[i];
+	iv = iv_at(p, (uint32_t)i);
 	iv->start = start;
-	iv->end = add_saturating(start, tw_ns, &saturated);
+	(void)add_saturating(start, p->cfg.time_wait_ns, &saturated);
 	if (saturated)
 		p->losses.saturated++;
 	iv->conn_id = id;
-	iv->pair = (uint32_t)pi;
+	iv->pair = (uint16_t)pi;
 	iv->side = (uint8_t)side;
 	iv->state = IV_PENDING;
 	iv->cut = false;
-	iv->next = 0;
-	p->npending++;
-	/* Room for the end of every interval not yet counted, this one's
-	 * included: counting a start then never runs out of memory. */
-	if (hsa_event_queue_reserve(&p->ends, p->npending) != 0 ||
-	    queue_event(p, &p->starts, iv->start, (uint32_t)i) != 0) {
+	iv->listed = false;
+	if (queue_event(p, &p->starts, start, (uint32_t)i) != 0) {
+		iv->conn_id = 0;	/* not in the id table yet */
 		iv_release(p, (uint32_t)i);
 		return -ENOMEM;
 	}
@@ -830,12 +952,8 @@ static int register_side(struct hsa_pressure *p, uint64_t id, long pi,
 		st->kernel_entries++;
 		return 0;
 	}
-	if (*first)
-		p->ivs[*first - 1].next = (uint32_t)i + 1;
-	else if (id_insert(p, id, (uint32_t)i) != 0)
+	if (id_insert(p, id, (uint32_t)i) != 0)
 		p->losses.out_of_memory++;	/* counted, but not reusable */
-	else
-		*first = (uint32_t)i + 1;
 	if (st->n_examples < HSA_GROUP_EXAMPLES)
 		st->examples[st->n_examples++] = id;
 	if (!st->entries || start < st->first_start)
@@ -853,7 +971,6 @@ static int register_time_wait(struct hsa_pressure *p, const struct hsa_conn *c,
 	struct side_stats *st;
 	const struct hsa_endpoint *cl = &c->ep[HSA_CLIENT], *sv = &c->ep[HSA_SERVER];
 	int64_t start = cl->fin.ts > sv->fin.ts ? cl->fin.ts : sv->fin.ts;
-	uint32_t first = 0;
 	int side, r = 0;
 
 	if (start < p->swept) {
@@ -871,8 +988,7 @@ static int register_time_wait(struct hsa_pressure *p, const struct hsa_conn *c,
 		    (who == HSA_WHO_CLIENT && side == HSA_CLIENT) ||
 		    (who == HSA_WHO_SERVER && side == HSA_SERVER)))
 			continue;
-		if (register_side(p, c->id, pi, side, start, p->cfg.time_wait_ns,
-		    &first) != 0) {
+		if (register_side(p, c->id, pi, side, start) != 0) {
 			p->losses.out_of_memory++;
 			r = -ENOMEM;
 			continue;
@@ -889,30 +1005,36 @@ static int register_time_wait(struct hsa_pressure *p, const struct hsa_conn *c,
  * TIME-WAIT was running, it ends there. */
 static void cut_by_reuse(struct hsa_pressure *p, uint64_t prev_id, int64_t syn)
 {
-	long i = id_find(p, prev_id);
 	struct interval *iv;
 	struct side_stats *st;
+	size_t at;
+	long i;
 
-	while (i >= 0) {
-		iv = &p->ivs[i];
+	if (!p->ids_cap)
+		return;
+	/* Its intervals, the first registered first. */
+	at = id_home(p, (uint32_t)prev_id);
+	while ((i = id_next(p, prev_id, &at)) >= 0) {
+		iv = iv_at(p, (uint32_t)i);
 		/* A SYN before the TIME-WAIT began (a clock step) is no reuse
 		 * of it: the gap is never negative. */
-		if (iv->state != IV_FREE && syn >= iv->start && syn < iv->end) {
-			st = &p->pairs[iv->pair].side[iv->side];
-			if (!st->reuse || syn - iv->start < st->reuse_min_gap)
-				st->reuse_min_gap = syn - iv->start;
-			if (st->n_reuse_examples < HSA_GROUP_EXAMPLES)
-				st->reuse_examples[st->n_reuse_examples++] = prev_id;
-			if (queue_event(p, &p->cuts, syn, (uint32_t)i) != 0) {
-				p->losses.out_of_memory++;
-			} else {
-				/* The old end event, if queued, is stale now. */
-				iv->end = syn;
-				iv->cut = true;
-				st->reuse++;
-			}
+		if (iv->state == IV_FREE || syn < iv->start || syn >= iv_end(p, iv))
+			continue;
+		st = &p->pairs[iv->pair].side[iv->side];
+		if (!st->reuse || syn - iv->start < st->reuse_min_gap)
+			st->reuse_min_gap = syn - iv->start;
+		if (st->n_reuse_examples < HSA_GROUP_EXAMPLES)
+			st->reuse_examples[st->n_reuse_examples++] = prev_id;
+		if (queue_event(p, &p->cuts, syn, (uint32_t)i) != 0) {
+			p->losses.out_of_memory++;
+			continue;
 		}
-		i = iv->next ? (long)iv->next - 1 : -1;
+		/* It ends there now: off the list of ends, if on it. */
+		if (iv->listed)
+			ends_remove(p, (uint32_t)i);
+		iv->u.cut_end = syn;
+		iv->cut = true;
+		st->reuse++;
 	}
 }
 
@@ -1041,7 +1163,6 @@ int hsa_pressure_kernel_start(struct hsa_pressure *p,
     const struct hsa_kernel_state *k, hsa_kernel_group_filter keep, void *ctx)
 {
 	int64_t tw = p->cfg.time_wait_ns, left;
-	uint32_t first = 0;
 	struct pair_key key;
 	size_t i;
 	long pi;
@@ -1063,8 +1184,8 @@ int hsa_pressure_kernel_start(struct hsa_pressure *p,
 		left = (int64_t)k->socks[i].timer_ms * 1000000LL;
 		if (left > tw)
 			left = tw;
-		if (register_side(p, 0, pi, HSA_CLIENT, k->read_at - (tw - left),
-		    tw, &first) != 0)
+		if (register_side(p, 0, pi, HSA_CLIENT, k->read_at - (tw - left))
+		    != 0)
 			p->losses.out_of_memory++;
 	}
 	return 0;

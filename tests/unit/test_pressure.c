@@ -7,7 +7,8 @@
  * schedule the test builds, not from the model's code.
  *
  * realloc() is wrapped (-Wl,--wrap=realloc, tests/unit/local.mk) so that a
- * test can make one growth of the event queues fail.
+ * test can make one growth of the event queues, or one new chunk of
+ * intervals, fail.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -23,7 +24,8 @@
 #include "hsa_pressure.h"
 
 /* The event queues' rings start with room for 1024 events; growing one
- * asks for 2048, and a first one for 1024. */
+ * asks for 2048, and a first one for 1024.  A chunk of 1024 intervals (32
+ * bytes each) is as large as a grown ring. */
 #define GROWN_RING (2048 * sizeof(struct hsa_event))
 #define FIRST_RING (1024 * sizeof(struct hsa_event))
 
@@ -413,9 +415,146 @@ static void pairs_sharing_a_recent_slot_are_told_apart(void **state)
 	hsa_pressure_free(p);
 }
 
+/* Four TIME-WAITs 1 s apart from T0 + 1 ms (60 s each), all counted by
+ * T0 + 5 s; then reuses cut the second (the middle of the ends in order)
+ * at T0 + 10 s, the first (the earliest) at 12 s and the fourth (the
+ * latest) at 14 s, each reusing connection entering TIME-WAIT 1 s + 1 ms
+ * after its SYN.  Alive: 4 from T0 + 3.001 s (the peak, first reached
+ * then), never more: each cut comes before the next start.  At T0 + 63 s
+ * the third has ended (62.001 s) and the three new ones are alive; at the
+ * end, T0 + 72 s, the one of 11.001 s has ended too: 2.  The soonest reuse
+ * is the second's: 10 s - 1.001 s. */
+static void cuts_take_counted_time_waits_off_the_ends(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_pressure_status st;
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	static const uint64_t cut[3] = { 2, 1, 4 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		conn(&c, (uint64_t)i + 1, 20, (uint16_t)(41001 + i),
+		    T0 - 10 * SEC, T0 + i * SEC, &v);
+		assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	}
+	hsa_pressure_progress(p, T0 + 5 * SEC);
+	for (i = 0; i < 3; i++) {
+		conn(&c, (uint64_t)i + 5, 20, (uint16_t)(41000 + cut[i]),
+		    T0 + (10 + 2 * i) * SEC, T0 + (11 + 2 * i) * SEC, &v);
+		c.has_previous = true;
+		c.previous_id = cut[i];
+		assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	}
+	hsa_pressure_progress(p, T0 + 63 * SEC);
+	hsa_pressure_status(p, &st);
+	assert_int_equal(st.active[HSA_CLIENT], 3);
+	assert_int_equal(hsa_pressure_finish(p, T0 + 72 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 7);
+	assert_int_equal(g->peak, 4);
+	assert_int_equal(g->peak_at, T0 + 3 * SEC + SEC / 1000);
+	assert_int_equal(g->active_at_end, 2);
+	assert_int_equal(g->reuse_count, 3);
+	assert_int_equal(g->reuse_min_gap, 9 * SEC - SEC / 1000);
+	hsa_pressure_free(p);
+}
+
+/* Connections 7 and 7 + 2^32 (the same low 32 bits) in TIME-WAIT from
+ * T0 + 1 ms and T0 + 1.001 s, on two ports.  A reuse of 7 + 2^32 at
+ * T0 + 5 s cuts that one only (gap 4 s - 1 ms), one of 7 at T0 + 8 s cuts
+ * 7 (gap 8 s - 1 ms); the reusing ones enter TIME-WAIT 1 s + 1 ms after
+ * their SYNs.  Peak 2, first at T0 + 1.001 s; at T0 + 7.5 s 7 and the
+ * one of 6.001 s are alive, at T0 + 30 s the two new ones. */
+static void ids_sharing_their_low_bits_are_told_apart(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_pressure_status st;
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	uint64_t high = 7 + (1ULL << 32);
+
+	(void)state;
+	conn(&c, 7, 20, 42000, T0 - SEC, T0, &v);
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	conn(&c, high, 20, 42001, T0 - SEC, T0 + SEC, &v);
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	conn(&c, high + 1, 20, 42001, T0 + 5 * SEC, T0 + 6 * SEC, &v);
+	c.has_previous = true;
+	c.previous_id = high;
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	/* At T0 + 7.5 s: 7, and the one of 6.001 s. */
+	hsa_pressure_progress(p, T0 + 7 * SEC + SEC / 2);
+	hsa_pressure_status(p, &st);
+	assert_int_equal(st.active[HSA_CLIENT], 2);
+	conn(&c, high + 2, 20, 42000, T0 + 8 * SEC, T0 + 9 * SEC, &v);
+	c.has_previous = true;
+	c.previous_id = 7;
+	assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	assert_int_equal(hsa_pressure_finish(p, T0 + 30 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 4);
+	assert_int_equal(g->reuse_count, 2);
+	assert_int_equal(g->reuse_min_gap, 4 * SEC - SEC / 1000);
+	assert_int_equal(g->peak, 2);
+	assert_int_equal(g->peak_at, T0 + SEC + SEC / 1000);
+	assert_int_equal(g->active_at_end, 2);
+	hsa_pressure_free(p);
+}
+
+/* 3000 TIME-WAITs 1 ms apart from T0 + 1 ms, none counted yet (several
+ * chunks of intervals, the id table grown a few times), then 3000
+ * connections reusing them, reported last first, connection j's SYN at
+ * T0 + 10 s + j ms and its own TIME-WAIT 1 ms later: each reuse is found
+ * (3000, every gap 10 s - 1 ms).  Alive: 3000 from T0 + 3 s (the peak);
+ * from T0 + 10 s each cut comes with the start of the one before it at
+ * the same time, the end counted first, so never more.  At T0 + 20 s the
+ * 3000 new ones are alive. */
+static void thousands_of_reuses_are_all_found(void **state)
+{
+	struct hsa_pressure_config cfg = config(60 * SEC, 32768, 60999);
+	struct hsa_pressure *p = hsa_pressure_new(&cfg);
+	struct hsa_conn c;
+	struct hsa_verdict v;
+	const struct hsa_tw_group *g;
+	const int n = 3000;
+	int j;
+
+	(void)state;
+	for (j = 0; j < n; j++) {
+		conn(&c, (uint64_t)j + 1, 20, (uint16_t)(33000 + j),
+		    T0 - SEC, T0 + j * SEC / 1000, &v);
+		assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	}
+	for (j = n - 1; j >= 0; j--) {
+		int64_t syn = T0 + 10 * SEC + j * SEC / 1000;
+
+		conn(&c, (uint64_t)(n + j) + 1, 20, (uint16_t)(33000 + j),
+		    syn, syn, &v);
+		c.has_previous = true;
+		c.previous_id = (uint64_t)j + 1;
+		assert_int_equal(hsa_pressure_connection(p, &c, &v, 0), 0);
+	}
+	assert_int_equal(hsa_pressure_finish(p, T0 + 20 * SEC), 0);
+	g = only_group(p);
+	assert_int_equal(g->entries, 2 * n);
+	assert_int_equal(g->reuse_count, n);
+	assert_int_equal(g->reuse_min_gap, 10 * SEC - SEC / 1000);
+	assert_int_equal(g->peak, n);
+	assert_int_equal(g->peak_at, T0 + 3 * SEC);
+	assert_int_equal(g->active_at_end, n);
+	assert_int_equal(hsa_pressure_losses(p)->out_of_memory, 0);
+	hsa_pressure_free(p);
+}
+
 /* 1025 TIME-WAITs of one pair, 1 ms apart, none counted yet: the 1025th
- * needs the queues to grow, and one growth fails (skip: 0 the room for
- * the ends, 1 the queue of the starts).  That TIME-WAIT is lost, counted
+ * needs a second chunk of intervals and the queue of the starts to grow,
+ * and one of them fails (skip: 0 the chunk, 1 the queue).  That TIME-WAIT is lost, counted
  * as such; the next one is counted again: 1025 entries, all alive at once
  * (60 s long), one lost. */
 static void lost_growth(int skip)
@@ -448,7 +587,7 @@ static void lost_growth(int skip)
 	hsa_pressure_free(p);
 }
 
-static void no_room_for_the_ends_loses_one_time_wait(void **state)
+static void no_room_for_the_intervals_loses_one_time_wait(void **state)
 {
 	(void)state;
 	lost_growth(0);
@@ -461,8 +600,7 @@ static void no_room_for_the_starts_loses_one_time_wait(void **state)
 }
 
 /* The reuse of a_reusing_syn_cuts_the_time_wait, but the queue of cut
- * ends cannot be made (the third first ring, after the ends' and the
- * starts'): the cut is lost and counted, the first TIME-WAIT runs its
+ * ends cannot be made (the second first ring, after the starts'): the cut is lost and counted, the first TIME-WAIT runs its
  * 60 s, and both are alive at T0 + 35 s: peak 2, no reuse. */
 static void a_cut_without_memory_is_counted_as_lost(void **state)
 {
@@ -505,7 +643,10 @@ int main(void)
 		cmocka_unit_test(pairs_past_the_limit_are_counted_as_lost),
 		cmocka_unit_test(a_full_range_is_exhausted_at_its_time),
 		cmocka_unit_test(pairs_sharing_a_recent_slot_are_told_apart),
-		cmocka_unit_test(no_room_for_the_ends_loses_one_time_wait),
+		cmocka_unit_test(cuts_take_counted_time_waits_off_the_ends),
+		cmocka_unit_test(ids_sharing_their_low_bits_are_told_apart),
+		cmocka_unit_test(thousands_of_reuses_are_all_found),
+		cmocka_unit_test(no_room_for_the_intervals_loses_one_time_wait),
 		cmocka_unit_test(no_room_for_the_starts_loses_one_time_wait),
 		cmocka_unit_test(a_cut_without_memory_is_counted_as_lost),
 	};
