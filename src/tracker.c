@@ -852,6 +852,15 @@ static int by_id(const void *a, const void *b)
 
 /* Report every connection still tracked, in id order; a held SYN starts
  * its connection, which a second round reports. */
+/* The first entry of list l that hsa_tracker_finish() still has to
+ * act on: every connection being tracked, and a history entry only when
+ * it holds a SYN; the history list, as long as --max-flows, is walked
+ * only when some entry holds one. */
+static struct hsa_conn_track *finish_list(const struct hsa_tracker *t, int l)
+{
+	return l < L_HISTORY || t->held ? t->lists[l].head : NULL;
+}
+
 void hsa_tracker_finish(struct hsa_tracker *t)
 {
 	struct hsa_conn_track **all, *c;
@@ -859,10 +868,9 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 	int l;
 
 	for (;;) {
-		n = 0;
-		for (l = 0; l < L_COUNT; l++)
-			for (c = t->lists[l].head; c; c = c->next)
-				n += l < L_HISTORY || c->held_syn;
+		n = t->held;
+		for (l = 0; l < L_HISTORY; l++)
+			n += t->lists[l].count;
 		if (n == 0)
 			return;
 		all = malloc(n * sizeof(*all));
@@ -875,7 +883,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 		}
 		n = 0;
 		for (l = 0; l < L_COUNT; l++)
-			for (c = t->lists[l].head; c; c = c->next)
+			for (c = finish_list(t, l); c; c = c->next)
 				if (l < L_HISTORY || c->held_syn)
 					all[n++] = c;
 		qsort(all, n, sizeof(*all), by_id);
@@ -927,7 +935,7 @@ void hsa_tracker_free(struct hsa_tracker *t)
 
 	if (!t)
 		return;
-	for (l = 0; l < L_COUNT; l++)
+	for (l = 0; l < L_COUNT && t->held; l++)
 		for (c = t->lists[l].head; c; c = c->next)
 			free(c->held_syn);
 	hsa_pool_destroy(&t->conns);
