@@ -7,14 +7,15 @@
 # where its time puts it.  The tests with real traffic each run in a
 # network namespace of their own (tests/live/netns.sh); configure
 # --disable-live-tests leaves them out (make distcheck does).
+# The pipeline fuzz replay first: its log needs fuzz/fuzz_pipeline, one
+# long clang run (fuzz/local.mk), which thus overlaps the tests after it.
+TESTS += tests/fuzz-pipeline.sh
 TESTS += tests/html.sh
 if LIVE_TESTS
 TESTS += \
 	tests/metrics_groups.sh \
 	tests/prometheus_live.sh
 endif
-# The libFuzzer targets' replays (fuzz/local.mk builds them).
-TESTS += tests/fuzz-pipeline.sh
 if LIVE_TESTS
 TESTS += \
 	tests/rotate.sh \
