@@ -29,11 +29,6 @@ void hsa_event_queue_free(struct hsa_event_queue *q)
 	hsa_event_queue_init(q);
 }
 
-static struct hsa_event *ring_at(const struct hsa_event_queue *q, size_t i)
-{
-	return hsa_event_queue_ring_at(q, i);
-}
-
 /* Twice the ring, the wrapped part moved after the rest so that the order
  * from head still holds. */
 static int ring_grow(struct hsa_event_queue *q)
@@ -106,25 +101,45 @@ void hsa_event_queue_pop_heap(struct hsa_event_queue *q)
 		q->heap[i] = last;
 }
 
-/* hsa_event_queue_push() of an event out of order, or without room. */
+/* hsa_event_queue_push() of an event out of order, or without room.
+ * This runs for most events of a queue fed a little out of order (the
+ * pressure model's starts when the tracker's last reports come in id
+ * order), so the ring is walked once, from the tail, moving the later
+ * events up as it goes. */
 int hsa_event_queue_insert(struct hsa_event_queue *q, const struct hsa_event *e)
 {
-	size_t k;
+	size_t least = q->n > HSA_EVENT_QUEUE_SLIDE ? q->n - HSA_EVENT_QUEUE_SLIDE : 0;
+	size_t mask, slide, k, j, prev;
+	const struct hsa_event ev = *e;	/* read once, not after each move */
+	struct hsa_event *r;
 
-	/* In order, or slid back past a few later ones: into the ring. */
-	for (k = q->n; k > 0 && q->n - k < HSA_EVENT_QUEUE_SLIDE; k--)
-		if (ring_at(q, k - 1)->t <= e->t)
-			break;
-	if (k == 0 ? q->n <= HSA_EVENT_QUEUE_SLIDE : ring_at(q, k - 1)->t <= e->t) {
-		size_t i;
+	/* Earlier than the one before the last SLIDE (the ring is in order):
+	 * it would slide too far, so it goes to the heap. */
+	if (least > 0 && hsa_event_queue_ring_at(q, least - 1)->t > ev.t)
+		return heap_push(q, &ev);
+	if (q->n == q->ring_cap && ring_grow(q) != 0)
+		return -ENOMEM;
+	mask = q->ring_cap - 1;
+	slide = q->n - least;
+	j = (q->head + q->n) & mask;
+	/* Slid back past the later ones, at most slide of them; the ring's
+	 * end is in the way only now and then. */
+	if (j >= slide) {
+		struct hsa_event *at = &q->ring[j], *stop = at - slide;
 
-		if (q->n == q->ring_cap && ring_grow(q) != 0)
-			return -ENOMEM;
-		for (i = q->n; i > k; i--)
-			*ring_at(q, i) = *ring_at(q, i - 1);
-		*ring_at(q, k) = *e;
-		q->n++;
-		return 0;
+		for (; at > stop && at[-1].t > ev.t; at--)
+			at[0] = at[-1];
+		*at = ev;
+	} else {
+		r = q->ring;
+		for (k = slide; k > 0; k--, j = prev) {
+			prev = (j - 1) & mask;
+			if (r[prev].t <= ev.t)
+				break;
+			r[j] = r[prev];
+		}
+		r[j] = ev;
 	}
-	return heap_push(q, e);
+	q->n++;
+	return 0;
 }

@@ -861,7 +861,8 @@ static void sweep(struct hsa_pressure *p, int64_t limit)
 		s = hsa_event_queue_peek(&p->starts);
 		c = hsa_event_queue_peek(&p->cuts);
 		i = p->ends_head;
-		end = i ? iv_end(p, iv_at(p, i - 1)) : INT64_MAX;
+		/* A listed one is neither cut nor saturated. */
+		end = i ? iv_at(p, i - 1)->start + p->cfg.time_wait_ns : INT64_MAX;
 		if (c && (!i || c->t < end)) {
 			i = 0;
 			end = c->t;

@@ -127,6 +127,66 @@ static void far_late_events_go_to_the_heap(void **state)
 	hsa_event_queue_free(&q);
 }
 
+/* The ring's tail has wrapped round to the start of the array (1024
+ * events of room, the head moved on to 1020): a late event slides back
+ * past the array's start and on past its end, and one slides exactly
+ * HSA_EVENT_QUEUE_SLIDE back; equal times keep their order. */
+static void a_late_event_slides_back_across_the_rings_end(void **state)
+{
+	struct hsa_event_queue q;
+	int i;
+
+	(void)state;
+	hsa_event_queue_init(&q);
+	for (i = 0; i < 1024; i++)
+		push(&q, 10 * i, (uint32_t)i);
+	for (i = 0; i < 1020; i++)
+		pop(&q, 10 * i, (uint32_t)i);
+	/* 10200 .. 10230 at the array's end, 10240 .. 10290 at its start */
+	for (i = 1024; i < 1030; i++)
+		push(&q, 10 * i, (uint32_t)i);
+	assert_int_equal(q.head, 1020);
+	/* after 10210: past 10220 and 10230 (the end) and 10240 .. 10290 */
+	push(&q, 10215, 2000);
+	/* after 10200: past 10210, 10215, 10220, ..., 10290, 10 of them */
+	push(&q, 10200, 2001);
+	assert_int_equal(q.nheap, 0);
+	pop(&q, 10200, 1020);
+	pop(&q, 10200, 2001);
+	pop(&q, 10210, 1021);
+	pop(&q, 10215, 2000);
+	for (i = 1022; i < 1030; i++)
+		pop(&q, 10 * i, (uint32_t)i);
+	assert_null(hsa_event_queue_peek(&q));
+	hsa_event_queue_free(&q);
+}
+
+/* Exactly HSA_EVENT_QUEUE_SLIDE later events are passed in the ring, one
+ * more sends the event to the heap; both come out in order. */
+static void a_slide_of_exactly_the_limit_stays_in_the_ring(void **state)
+{
+	struct hsa_event_queue q;
+	int i;
+
+	(void)state;
+	hsa_event_queue_init(&q);
+	for (i = 0; i <= HSA_EVENT_QUEUE_SLIDE; i++)
+		push(&q, 10 * (i + 1), (uint32_t)i);
+	/* passes 20 .. 10 * (SLIDE + 1): SLIDE of them */
+	push(&q, 15, 100);
+	assert_int_equal(q.nheap, 0);
+	/* would pass 15 and all those: to the heap */
+	push(&q, 12, 101);
+	assert_int_equal(q.nheap, 1);
+	pop(&q, 10, 0);
+	pop(&q, 12, 101);
+	pop(&q, 15, 100);
+	for (i = 1; i <= HSA_EVENT_QUEUE_SLIDE; i++)
+		pop(&q, 10 * (i + 1), (uint32_t)i);
+	assert_null(hsa_event_queue_peek(&q));
+	hsa_event_queue_free(&q);
+}
+
 /* The ring fills while its head has moved on (the events wrap around the
  * end of the array), then grows: the order from the head still holds. */
 static void growth_while_wrapped_keeps_the_order(void **state)
@@ -277,6 +337,8 @@ int main(void)
 		cmocka_unit_test(empty_queue_has_nothing),
 		cmocka_unit_test(in_order_and_slightly_late_stay_in_the_ring),
 		cmocka_unit_test(far_late_events_go_to_the_heap),
+		cmocka_unit_test(a_late_event_slides_back_across_the_rings_end),
+		cmocka_unit_test(a_slide_of_exactly_the_limit_stays_in_the_ring),
 		cmocka_unit_test(growth_while_wrapped_keeps_the_order),
 		cmocka_unit_test(any_order_comes_out_sorted),
 		cmocka_unit_test(reserved_room_takes_in_order_events_without_allocating),
