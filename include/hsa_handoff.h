@@ -6,8 +6,9 @@
  * each connection the tracker reports, with the tracker's progress, in
  * the tracker's order, and hands them to the analysis and the reports.
  * The tracker reuses a reported record at once (hsa_tracker.h), so each
- * one is copied, with its verdict, into the batch: a record holds no
- * pointer that a sink follows.  Only files use this: a live capture serves
+ * one is copied into the batch as the analysis keeps copies
+ * (hsa_conn_keep()), with its verdict: the sinks must follow no pointer of
+ * the tracker's.  Only files use this: a live capture serves
  * scrapes and interim reports from the analysis as it stands, so there it
  * all stays on one thread.
  */

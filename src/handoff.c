@@ -5,7 +5,9 @@
  *
  * A connection costs a copy of its record and verdict, about a kilobyte,
  * while it is still in the tracker's cache; the analysis and the reports
- * then run beside the tracker instead of after it.
+ * then run beside the tracker instead of after it.  The copy is the one
+ * the analysis keeps of any connection (hsa_conn_keep()): without the
+ * tracker's links and held segment, which the tracker reuses at once.
  */
 #include "config.h"
 
@@ -130,7 +132,7 @@ void hsa_handoff_connection(struct hsa_handoff *h, const struct hsa_conn *c,
 	m->kind = MSG_CONNECTION;
 	m->t = now;
 	m->v = *v;
-	m->c = *c;
+	hsa_conn_keep(&m->c, c);	/* nothing of the tracker's */
 	sent(h);
 }
 
