@@ -130,47 +130,68 @@ struct hsa_fin {
 	uint64_t acked_frame;	/* the peer's first segment acknowledging it */
 };
 
+/* One side of a connection: 120 bytes of fields, ordered so that only
+ * struct hsa_fin's own padding is left, and 8 unused to make 128, a power
+ * of two, so that finding c->ep[s] is a shift (at 120 bytes the tracker
+ * spent a dozen more instructions a segment). */
 struct hsa_endpoint {
 	struct hsa_addr addr;
 	uint16_t port;
 	bool isn_seen;		/* its SYN (client) or SYN/ACK (server) */
 	bool seq_known;
 	bool ack_known;
+	bool tsval_seen;
 	uint32_t isn;
 	uint32_t next_seq;	/* highest sequence number it has used + 1 */
 	uint32_t max_ack;	/* highest acknowledgment number it sent */
 	uint32_t window;	/* last window it advertised, scaled */
+	uint32_t last_tsval;	/* its latest TSval, for PAWS */
 	struct hsa_tcp_options opt;	/* from its SYN or SYN/ACK */
 	struct hsa_fin fin;
-	bool tsval_seen;
-	uint32_t last_tsval;	/* its latest TSval, for PAWS */
 	uint64_t packets;
 	uint64_t bytes;
+	uint64_t unused;	/* see above */
 };
 
-/* One SYN or SYN/ACK transmission, as far as the RTT needs it. */
+/* The two kinds of handshake transmission a connection keeps: the client's
+ * SYNs and the server's SYN/ACKs (in a simultaneous open, the server's SYNs
+ * and SYN/ACKs). */
+enum { HSA_HS_SYN = 0, HSA_HS_SYNACK = 1 };
+
+/* One SYN or SYN/ACK transmission, as far as the RTT needs it: 24 bytes,
+ * the flag in the frame number's top bit (frames are counted from 1 and
+ * stay far below 2^63). */
 struct hsa_hs_tx {
 	int64_t ts;
-	uint64_t frame;
+	uint64_t frame : 63;
+	uint64_t has_ts : 1;
 	uint32_t tsval;
 	uint32_t tsecr;
-	bool has_ts;
 };
 
 /* Every transmission of one side's SYN (or SYN/ACK) is counted; memory is
  * bounded: the first and the latest HSA_HS_RECENT are kept.  The SYN whose
  * TSval the first SYN/ACK echoes is looked up when that SYN/ACK arrives
  * (or, in a merged capture, when the SYN arrives after it) and kept apart
- * (struct hsa_conn's syn_echoed), so any number of SYNs after it cannot
- * push it out; only an echoed SYN older than the latest HSA_HS_RECENT at
- * that moment is lost (the SYN/ACK would then have taken more than seven
- * retransmission timeouts). */
+ * (syn_echoed), so any number of SYNs after it cannot push it out; only an
+ * echoed SYN older than the latest HSA_HS_RECENT at that moment is lost
+ * (the SYN/ACK would then have taken more than seven retransmission
+ * timeouts). */
 #define HSA_HS_RECENT 4
 
-struct hsa_hs_history {
-	uint32_t n;			/* transmissions seen */
-	struct hsa_hs_tx first;		/* the first in the capture */
-	struct hsa_hs_tx recent[HSA_HS_RECENT];	/* ring: transmission i at i % HSA_HS_RECENT */
+/* Most connections send one SYN and one SYN/ACK: the record keeps the
+ * first transmission of each (struct hsa_conn's first_tx), and this,
+ * 240 bytes, only for a connection that needs it (hsa_conn_wants_more()):
+ * one that retransmits its SYN or SYN/ACK, or opens simultaneously.  Its
+ * owner (the tracker) gives it with hsa_conn_attach_more() and takes it
+ * back when the connection is done with.  With it, the echoed SYN is
+ * always in it; without it, the echoed SYN is the first (the only one
+ * kept). */
+struct hsa_hs_more {
+	/* Ring per kind: transmission i at recent[kind][i % HSA_HS_RECENT]. */
+	struct hsa_hs_tx recent[2][HSA_HS_RECENT];
+	struct hsa_hs_tx syn_echoed;	/* the SYN the first SYN/ACK echoes */
+	struct hsa_hs_tx syn_answer;	/* see struct hsa_conn's simultaneous_open */
 };
 
 /* The tracker's bookkeeping of one 4-tuple (tracker.c): the list it is
@@ -199,6 +220,13 @@ struct hsa_conn_track {
 	uint8_t list;
 };
 
+/* One connection: 512 bytes, the first 128 (the tracker's and the hot
+ * fields) read or written for every segment.  The handshake history beyond
+ * the first SYN and SYN/ACK is out of line (struct hsa_hs_more), as are the
+ * 4-tuple's history after the report (tracker.c) and a held SYN.  A closed
+ * connection waits out the tracker's linger whole: a late segment (a
+ * retransmitted FIN, an RST ending a TIME-WAIT, even a retransmitted
+ * SYN/ACK) may still change any of its counters or its verdict. */
 struct hsa_conn {
 	/* Hot: read or written for every segment, kept together so that a
 	 * segment touches few cache lines. */
@@ -206,6 +234,9 @@ struct hsa_conn {
 	int64_t first_ts;
 	int64_t last_ts;
 	uint64_t id;
+	uint32_t n_syn;		/* transmissions seen: HSA_HS_SYN */
+	uint32_t n_synack;	/* HSA_HS_SYNACK */
+	uint32_t fin_retransmits;
 	uint8_t ip_version;
 	bool roles_guessed;
 	bool evicted;
@@ -214,45 +245,41 @@ struct hsa_conn {
 	bool rst_seen;		/* an RST the receiver accepted (see conn.c) */
 	bool rst_before_fins;
 	uint8_t rst_from;	/* the sender of that RST */
-	uint8_t n_syn;
-	uint8_t n_synack;
 	bool has_previous;
-	uint32_t fin_retransmits;
-	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
-
-	/* Cold: the handshake, reuse. */
-	uint32_t syn_retransmits;
-	uint32_t synack_retransmits;
-	int64_t ack3_ts;
-	struct hsa_hs_history syn_tx;		/* the client's SYNs */
-	struct hsa_hs_history synack_tx;	/* the server's SYN/ACKs */
-	struct hsa_hs_tx syn_echoed;	/* the SYN the first SYN/ACK echoes */
-	bool syn_echoed_valid;
 	/* Simultaneous open (RFC 9293 figure 8): both sides sent a SYN; the
-	 * client is the sender of the first SYN captured.  synack_tx then
-	 * holds the server's SYN and SYN/ACK transmissions, and syn_answer
-	 * the server's first segment acknowledging the client's SYN. */
+	 * client is the sender of the first SYN captured.  HSA_HS_SYNACK then
+	 * counts the server's SYN and SYN/ACK transmissions, and syn_answer
+	 * (struct hsa_hs_more) is the server's first segment acknowledging
+	 * the client's SYN. */
 	bool simultaneous_open;
 	bool syn_answer_seen;
-	uint8_t synack_sent;		/* bit per side: it sent a SYN/ACK */
-	struct hsa_hs_tx syn_answer;
-	bool fast_open;			/* the client's SYN carried data (TFO) */
+	uint8_t challenge_due;	/* bit per side: it owes a challenge ACK */
+	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
+
+	/* Cold: the handshake, reuse, RSTs. */
+	uint32_t syn_retransmits;
+	uint32_t synack_retransmits;
 	/* Request/response exchanges: new client data after new server data
 	 * (or the client's first data) starts one; retransmitted data is not
 	 * new.  last_data_from is the sender of the latest new data + 1. */
 	uint32_t exchanges;
-	uint8_t last_data_from;
-	uint64_t ack3_frame;
-	uint64_t rst_frame;		/* the accepted RST that ended it */
-	uint64_t previous_id;
-	int64_t reuse_gap_ns;
 	/* RSTs by what the receiver did with them (RFC 5961, 3.2). */
 	uint32_t rst_accepted;
 	uint32_t rst_challenged;
 	uint32_t rst_ignored;
+	bool syn_echoed_valid;	/* the SYN the first SYN/ACK echoes is known */
+	bool fast_open;			/* the client's SYN carried data (TFO) */
+	uint8_t synack_sent;		/* bit per side: it sent a SYN/ACK */
+	uint8_t last_data_from;
 	uint8_t tw_ended_by_rst;	/* bit per side: an accepted RST ended
 					 * that side's TIME-WAIT (RFC 1337) */
-	uint8_t challenge_due;		/* bit per side: it owes a challenge ACK */
+	int64_t ack3_ts;
+	uint64_t ack3_frame;
+	uint64_t rst_frame;		/* the accepted RST that ended it */
+	uint64_t previous_id;
+	int64_t reuse_gap_ns;
+	struct hsa_hs_tx first_tx[2];	/* HSA_HS_SYN, HSA_HS_SYNACK */
+	struct hsa_hs_more *more;	/* NULL until needed (see above) */
 };
 
 /* The frame numbers (from 1, as Wireshark numbers them; 0 when not seen)
@@ -295,13 +322,17 @@ struct hsa_conn_record {
 };
 
 /* Copy a reported connection for keeping: the copy's list links and held
- * segment (the tracker's) are cleared.  Inline: the analysis stages that
- * keep copies need nothing else of the tracker's connection code. */
+ * segment (the tracker's) are cleared, and so is its handshake history
+ * beyond the first SYN and SYN/ACK (the tracker's memory; the verdict,
+ * drawn from it already, is kept beside the copy).  Inline: the analysis
+ * stages that keep copies need nothing else of the tracker's connection
+ * code. */
 static inline void hsa_conn_keep(struct hsa_conn *dst,
     const struct hsa_conn *src)
 {
 	*dst = *src;
 	dst->tk = (struct hsa_conn_track){ 0 };
+	dst->more = NULL;
 }
 
 /* Start a connection from its first segment, choosing client and server
@@ -310,6 +341,29 @@ void hsa_conn_init(struct hsa_conn *c, uint64_t id, const struct hsa_packet *p);
 
 /* Which end sent p: HSA_CLIENT or HSA_SERVER. */
 int hsa_conn_sender(const struct hsa_conn *c, const struct hsa_packet *p);
+
+/* True when applying p may keep a handshake transmission that only a
+ * struct hsa_hs_more has room for (a SYN or SYN/ACK after the first of its
+ * kind, a simultaneous open) and c has none: its owner should attach one
+ * first, or drop p when it has no memory for one.  Without it the
+ * transmission is counted and not kept.  Inline: asked for every
+ * segment. */
+static inline bool hsa_conn_wants_more(const struct hsa_conn *c,
+    const struct hsa_packet *p)
+{
+	if (!(p->flags & HSA_TCP_SYN) || c->more)
+		return false;
+	/* A SYN/ACK is kept as HSA_HS_SYNACK, or as HSA_HS_SYN when the
+	 * client answers a simultaneous open, which needs a server's SYN,
+	 * kept as HSA_HS_SYNACK.  A SYN is kept as either; a first SYN of
+	 * either kind, with nothing kept yet, needs no more. */
+	if (p->flags & HSA_TCP_ACK)
+		return c->n_synack > 0;
+	return c->n_syn > 0 || c->n_synack > 0;
+}
+
+/* Give c the out-of-line handshake history m (its contents undefined). */
+void hsa_conn_attach_more(struct hsa_conn *c, struct hsa_hs_more *m);
 
 /* Apply one segment; returns its role. */
 enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,

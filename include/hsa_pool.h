@@ -1,7 +1,7 @@
 /*
- * hsa_pool.h - records of one size (connections, history entries) carved
- * out of chunks that grow to 2 MiB and then ask the kernel for
- * transparent huge pages.
+ * hsa_pool.h - records of one size (connections, their handshake histories,
+ * history entries) carved out of chunks that grow to 2 MiB and then ask the
+ * kernel for transparent huge pages.
  *
  * hsanalyze's tables fill tens of megabytes within the first seconds of a
  * busy capture.  In 4 KiB pages that is a page fault per page, which cost

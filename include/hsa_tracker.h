@@ -61,7 +61,8 @@ struct hsa_tracker_stats {
 	uint64_t evicted;	/* reported early because the table was full */
 	uint64_t late_segments;	/* arrived after their connection was reported */
 	uint64_t peak_flows;	/* most entries held at once */
-	uint64_t alloc_failures;	/* segments dropped: no memory for their connection */
+	uint64_t alloc_failures;	/* segments dropped: no memory for their
+					 * connection or its handshake history */
 	uint64_t handshakes;	/* completed, as they complete */
 	uint64_t time_wait_entered[HSA_WHO_COUNT];	/* as connections close */
 };

@@ -167,43 +167,75 @@ static void tx_from(struct hsa_hs_tx *t, const struct hsa_packet *p)
 	t->tsecr = p->opt.tsecr;
 }
 
-static void record_tx(struct hsa_hs_history *h, uint8_t *n,
-    const struct hsa_packet *p)
+static uint32_t *count_of(struct hsa_conn *c, int kind)
 {
-	if (h->n == 0)
-		tx_from(&h->first, p);
-	tx_from(&h->recent[h->n % HSA_HS_RECENT], p);
-	if (h->n < UINT32_MAX)
-		h->n++;
-	if (*n < UINT8_MAX)
+	return kind == HSA_HS_SYN ? &c->n_syn : &c->n_synack;
+}
+
+/* Count a transmission of kind and keep it: the first in first_tx, every
+ * one in the ring when c has one. */
+static void record_tx(struct hsa_conn *c, int kind, const struct hsa_packet *p)
+{
+	uint32_t *n = count_of(c, kind);
+
+	if (*n == 0)
+		tx_from(&c->first_tx[kind], p);
+	if (c->more)
+		tx_from(&c->more->recent[kind][*n % HSA_HS_RECENT], p);
+	if (*n < UINT32_MAX)
 		(*n)++;
 }
 
+void hsa_conn_attach_more(struct hsa_conn *c, struct hsa_hs_more *m)
+{
+	int kind;
+
+	memset(m, 0, sizeof(*m));
+	for (kind = HSA_HS_SYN; kind <= HSA_HS_SYNACK; kind++)
+		m->recent[kind][0] = c->first_tx[kind];	/* transmission 0 */
+	m->syn_echoed = c->first_tx[HSA_HS_SYN];	/* if echoed, the first */
+	c->more = m;
+}
+
 /* The SYN transmission whose TSval is tsval, or NULL. */
-static const struct hsa_hs_tx *syn_with_tsval(const struct hsa_hs_history *h,
+static const struct hsa_hs_tx *syn_with_tsval(const struct hsa_conn *c,
     uint32_t tsval)
 {
-	uint32_t i, kept = h->n < HSA_HS_RECENT ? h->n : HSA_HS_RECENT;
+	const struct hsa_hs_tx *first = &c->first_tx[HSA_HS_SYN], *ring;
+	uint32_t i, kept = c->n_syn < HSA_HS_RECENT ? c->n_syn : HSA_HS_RECENT;
 
-	for (i = 0; i < kept; i++)
-		if (h->recent[i].has_ts && h->recent[i].tsval == tsval)
-			return &h->recent[i];
-	if (h->n > 0 && h->first.has_ts && h->first.tsval == tsval)
-		return &h->first;
+	if (c->more) {
+		ring = c->more->recent[HSA_HS_SYN];
+		for (i = 0; i < kept; i++)
+			if (ring[i].has_ts && ring[i].tsval == tsval)
+				return &ring[i];
+	}
+	if (c->n_syn > 0 && first->has_ts && first->tsval == tsval)
+		return first;
 	return NULL;
+}
+
+/* The first SYN/ACK (in a simultaneous open, the server's first segment
+ * acknowledging the client's SYN), or NULL when not seen or not kept. */
+static const struct hsa_hs_tx *answer_of(const struct hsa_conn *c)
+{
+	if (c->simultaneous_open)
+		return c->syn_answer_seen && c->more ? &c->more->syn_answer :
+		    NULL;
+	return c->n_synack > 0 ? &c->first_tx[HSA_HS_SYNACK] : NULL;
 }
 
 /* Find the SYN the first SYN/ACK echoes, once both are in. */
 static void match_echoed_syn(struct hsa_conn *c)
 {
-	const struct hsa_hs_tx *synack = c->simultaneous_open ?
-	    &c->syn_answer : &c->synack_tx.first, *syn;
+	const struct hsa_hs_tx *synack = answer_of(c), *syn;
 
-	if (c->syn_echoed_valid || !synack->has_ts || synack->tsecr == 0 ||
-	    (c->simultaneous_open ? !c->syn_answer_seen : c->synack_tx.n == 0))
+	if (c->syn_echoed_valid || !synack || !synack->has_ts ||
+	    synack->tsecr == 0)
 		return;
-	if ((syn = syn_with_tsval(&c->syn_tx, synack->tsecr))) {
-		c->syn_echoed = *syn;
+	if ((syn = syn_with_tsval(c, synack->tsecr))) {
+		if (c->more)
+			c->more->syn_echoed = *syn;
 		c->syn_echoed_valid = true;
 	}
 }
@@ -223,7 +255,7 @@ static bool server_syn(struct hsa_conn *c, struct hsa_endpoint *e,
 {
 	if (e->isn_seen && p->seq == e->isn) {
 		c->synack_retransmits++;
-		record_tx(&c->synack_tx, &c->n_synack, p);
+		record_tx(c, HSA_HS_SYNACK, p);
 		return true;
 	}
 	if (!e->isn_seen) {
@@ -231,7 +263,7 @@ static bool server_syn(struct hsa_conn *c, struct hsa_endpoint *e,
 		e->isn = p->seq;
 		record_offer(e, p);
 	}
-	record_tx(&c->synack_tx, &c->n_synack, p);
+	record_tx(c, HSA_HS_SYNACK, p);
 	return false;
 }
 
@@ -254,9 +286,9 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 			/* Each side answers the other's SYN with a SYN/ACK. */
 			c->synack_sent |= (uint8_t)(1u << s);
 			if (s == HSA_SERVER)
-				record_tx(&c->synack_tx, &c->n_synack, p);
+				record_tx(c, HSA_HS_SYNACK, p);
 			else
-				record_tx(&c->syn_tx, &c->n_syn, p);
+				record_tx(c, HSA_HS_SYN, p);
 			return HSA_ROLE_CROSSING_SYNACK;
 		}
 		if (s != HSA_SERVER)
@@ -285,7 +317,7 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 		c->fast_open = true;	/* data in the SYN: TCP Fast Open */
 	if (e->isn_seen && p->seq == e->isn) {
 		c->syn_retransmits++;
-		record_tx(&c->syn_tx, &c->n_syn, p);
+		record_tx(c, HSA_HS_SYN, p);
 		match_echoed_syn(c);
 		return HSA_ROLE_SYN_RETRANSMIT;
 	}
@@ -294,7 +326,7 @@ static enum hsa_segment_role on_syn(struct hsa_conn *c, int s,
 		e->isn = p->seq;
 		record_offer(e, p);
 	}
-	record_tx(&c->syn_tx, &c->n_syn, p);
+	record_tx(c, HSA_HS_SYN, p);
 	match_echoed_syn(c);
 	return HSA_ROLE_SYN;
 }
@@ -519,7 +551,8 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	    !c->syn_answer_seen && peer->isn_seen &&
 	    hsa_seq_after(p->ack, peer->isn)) {
 		c->syn_answer_seen = true;
-		tx_from(&c->syn_answer, p);
+		if (c->more)
+			tx_from(&c->more->syn_answer, p);
 		match_echoed_syn(c);
 	}
 	/* A TIME-WAIT server answering a SYN it does not accept. */

@@ -13,18 +13,21 @@
 
 #include "hsa_conn.h"
 
-/* The frames of the transmissions a history holds, in capture order: the
+/* The frames of the transmissions of kind kept, in capture order: the
  * first, then the latest HSA_HS_RECENT. */
-static int copy_frames(uint64_t *out, const struct hsa_hs_history *h)
+static int copy_frames(uint64_t *out, const struct hsa_conn *c, int kind)
 {
-	uint32_t i = h->n > HSA_HS_RECENT ? h->n - HSA_HS_RECENT : 1;
+	uint32_t n = kind == HSA_HS_SYN ? c->n_syn : c->n_synack;
+	uint32_t i = n > HSA_HS_RECENT ? n - HSA_HS_RECENT : 1;
 	int k = 0;
 
-	if (h->n == 0)
+	if (n == 0)
 		return 0;
-	out[k++] = h->first.frame;
-	for (; i < h->n; i++)
-		out[k++] = h->recent[i % HSA_HS_RECENT].frame;
+	out[k++] = c->first_tx[kind].frame;
+	if (!c->more)
+		return k;	/* only the first is kept */
+	for (; i < n; i++)
+		out[k++] = c->more->recent[kind][i % HSA_HS_RECENT].frame;
 	return k;
 }
 
@@ -50,8 +53,8 @@ void hsa_verdict_evidence(const struct hsa_conn *c, struct hsa_verdict *v)
 	int side;
 
 	*e = (struct hsa_evidence){ 0 };
-	e->n_syn = copy_frames(e->syn, &c->syn_tx);
-	e->n_synack = copy_frames(e->synack, &c->synack_tx);
+	e->n_syn = copy_frames(e->syn, c, HSA_HS_SYN);
+	e->n_synack = copy_frames(e->synack, c, HSA_HS_SYNACK);
 	if (c->ack3_seen)
 		e->handshake_ack = c->ack3_frame;
 	side = first_closer(c, v);

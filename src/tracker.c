@@ -73,7 +73,7 @@ struct pending {
 };
 
 /* What is kept of a reported connection: its 4-tuple, its id and what a
- * SYN reusing the 4-tuple is judged by.  An eighth of a connection record,
+ * SYN reusing the 4-tuple is judged by.  Under a third of a connection record,
  * so that the records themselves are few (only the connections being
  * tracked) and stay in the cache. */
 struct hist {
@@ -93,6 +93,8 @@ struct hsa_tracker {
 	size_t count;		/* entries in the table, history included */
 	struct conn_list lists[L_COUNT];
 	struct hsa_pool conns;		/* connection records */
+	struct hsa_pool mores;		/* their out-of-line handshake
+					 * histories (struct hsa_hs_more) */
 	/* History entries: at least one free per connection being tracked
 	 * (new_conn() makes sure), so that reporting one never needs
 	 * memory. */
@@ -145,6 +147,7 @@ struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 	}
 	hsa_flow_hash_seed(&t->secret);
 	hsa_pool_init(&t->conns, sizeof(struct hsa_conn));
+	hsa_pool_init(&t->mores, sizeof(struct hsa_hs_more));
 	hsa_pool_init(&t->hists, sizeof(struct hist));
 	t->lists[L_HANDSHAKE].timeout_ns = cfg->handshake_timeout_ns;
 	t->lists[L_ESTABLISHED].timeout_ns = cfg->idle_timeout_ns;
@@ -488,6 +491,14 @@ static void pending_update(struct hsa_tracker *t, struct hsa_conn_track *c)
 
 /* --- life cycle ------------------------------------------------------- */
 
+/* Give a connection record back, with its handshake history. */
+static void conn_put(struct hsa_tracker *t, struct hsa_conn *c)
+{
+	if (c->more)
+		hsa_pool_put(&t->mores, c->more);
+	hsa_pool_put(&t->conns, c);
+}
+
 static void release(struct hsa_tracker *t, struct hsa_conn_track *c)
 {
 	list_remove(t, c);
@@ -500,7 +511,7 @@ static void release(struct hsa_tracker *t, struct hsa_conn_track *c)
 	if (is_hist(c))
 		hsa_pool_put(&t->hists, c);
 	else
-		hsa_pool_put(&t->conns, conn_of(c));
+		conn_put(t, conn_of(c));
 }
 
 /* Hand a connection to the sink, once; v is its verdict. */
@@ -536,7 +547,7 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	pending_drop(t, &c->tk);	/* h gets its own entry, if any */
 	h->tk.pending_gen = 0;
 	list_remove(t, &c->tk);
-	hsa_pool_put(&t->conns, c);
+	conn_put(t, c);
 	list_append(t, &h->tk, L_HISTORY);
 	h->tk.queued_ts = h->tk.active_ns;
 	pending_update(t, &h->tk);
@@ -814,10 +825,21 @@ static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
     const struct hsa_packet *p)
 {
 	struct hsa_conn_track *e = &c->tk;
+	struct hsa_hs_more *more;
 	enum hsa_segment_role role;
 	bool had_handshake;
 	int which;
 
+	/* A retransmitted SYN or SYN/ACK, or a simultaneous open: its
+	 * history needs room out of line.  Without memory for it the
+	 * segment is dropped, as when a connection cannot be had. */
+	if (hsa_conn_wants_more(c, p)) {
+		if (!(more = hsa_pool_get(&t->mores))) {
+			t->stats.alloc_failures++;
+			return;
+		}
+		hsa_conn_attach_more(c, more);
+	}
 	had_handshake = c->ack3_seen;
 	e->active_ns = t->now;
 	role = hsa_conn_segment(c, p);
@@ -939,6 +961,7 @@ void hsa_tracker_free(struct hsa_tracker *t)
 		for (c = t->lists[l].head; c; c = c->next)
 			free(c->held_syn);
 	hsa_pool_destroy(&t->conns);
+	hsa_pool_destroy(&t->mores);
 	hsa_pool_destroy(&t->hists);
 	free(t->slots);
 	free(t->pending);

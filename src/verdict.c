@@ -21,18 +21,20 @@ static void consider(const struct hsa_hs_tx **best, const struct hsa_hs_tx *t,
 		*best = t;
 }
 
-/* The latest transmission kept at or before time t, or NULL. */
-static const struct hsa_hs_tx *last_before(const struct hsa_hs_history *h,
-    int64_t t)
+/* The latest transmission of kind kept at or before time t, or NULL. */
+static const struct hsa_hs_tx *last_before(const struct hsa_conn *c,
+    int kind, int64_t t)
 {
 	const struct hsa_hs_tx *best = NULL;
-	uint32_t i, kept = h->n < HSA_HS_RECENT ? h->n : HSA_HS_RECENT;
+	uint32_t n = kind == HSA_HS_SYN ? c->n_syn : c->n_synack;
+	uint32_t i, kept = n < HSA_HS_RECENT ? n : HSA_HS_RECENT;
 
-	if (h->n == 0)
+	if (n == 0)
 		return NULL;
-	consider(&best, &h->first, t);
-	for (i = 0; i < kept; i++)
-		consider(&best, &h->recent[i], t);
+	consider(&best, &c->first_tx[kind], t);
+	if (c->more)
+		for (i = 0; i < kept; i++)
+			consider(&best, &c->more->recent[kind][i], t);
 	return best;
 }
 
@@ -40,19 +42,26 @@ static void handshake_rtt(const struct hsa_conn *c, struct hsa_verdict *v)
 {
 	const struct hsa_hs_tx *synack, *syn, *last;
 
-	if (c->synack_tx.n == 0 || (c->simultaneous_open && !c->syn_answer_seen))
+	if (c->n_synack == 0 || (c->simultaneous_open && !c->syn_answer_seen))
 		return;
 	/* The first SYN/ACK answers the SYN; in a simultaneous open, the
-	 * server's first segment acknowledging it. */
-	synack = c->simultaneous_open ? &c->syn_answer : &c->synack_tx.first;
-	syn = c->syn_echoed_valid ? &c->syn_echoed :
-	    last_before(&c->syn_tx, synack->ts);
+	 * server's first segment acknowledging it (kept only out of line). */
+	if (c->simultaneous_open && !c->more)
+		return;
+	synack = c->simultaneous_open ? &c->more->syn_answer :
+	    &c->first_tx[HSA_HS_SYNACK];
+	/* The echoed SYN: out of line when there is such a history, else
+	 * the first (see struct hsa_hs_more). */
+	if (c->syn_echoed_valid)
+		syn = c->more ? &c->more->syn_echoed : &c->first_tx[HSA_HS_SYN];
+	else
+		syn = last_before(c, HSA_HS_SYN, synack->ts);
 	if (syn && syn->ts <= synack->ts) {
 		v->syn_to_synack_valid = true;
 		v->syn_to_synack_ns = synack->ts - syn->ts;
 	}
 	if (c->ack3_seen) {
-		last = last_before(&c->synack_tx, c->ack3_ts);
+		last = last_before(c, HSA_HS_SYNACK, c->ack3_ts);
 		if (last) {
 			v->synack_to_ack_valid = true;
 			v->synack_to_ack_ns = c->ack3_ts - last->ts;

@@ -7,8 +7,9 @@
  *   HSA_FAIL_CONN_ALLOC="FIRST COUNT"
  *	the allocations of the tracker's record chunks (posix_memalign() of
  *	a chunk aligned to its size, at least HSA_POOL_FIRST_CHUNK bytes,
- *	pool.c: connections and history entries, the
- *	memory a new connection needs) number FIRST to FIRST + COUNT - 1,
+ *	pool.c: connections, history entries and the
+ *	out-of-line handshake histories, the memory a new connection or a
+ *	retransmitted SYN needs) number FIRST to FIRST + COUNT - 1,
  *	counted from 1, fail with ENOMEM.  Every other allocation is left
  *	alone.
  *   HSA_FAIL_THREAD=N

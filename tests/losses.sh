@@ -4,6 +4,8 @@
 #   - segments dropped because the memory for their connection could not be
 #     had (tests/fault_inject.so makes the tracker's connection allocations
 #     fail): "dropped_out_of_memory", the text's WARNING, TRACKING_INCOMPLETE;
+#     the same for a retransmitted SYN when the out-of-line handshake
+#     history it needs (struct hsa_hs_more) cannot be had;
 #   - connections past the pressure model's 65536 client/server pairs
 #     (a capture of 65540 handshakes, each from its own client address):
 #     losses.connections_past_pairs_limit, the text's WARNING,
@@ -39,6 +41,11 @@ faulty "1 1" "$work/one.json" -r "$C" --json
 faulty "1 1" "$work/one.txt" -r "$C"
 faulty "1 1000" "$work/all.json" -r "$C" --json
 faulty "1 1000" "$work/all.txt" -r "$C"
+# syn_retrans_answered.pcap: SYN, the same SYN again, SYN/ACK, ... (12
+# segments).  Chunks are asked for in this order: history entries, the
+# connection, at the second SYN the out-of-line handshake history (3).
+S=$P/syn_retrans_answered.pcap
+faulty "3 1" "$work/more.json" -r "$S" --json --all-connections
 
 # The text report says it twice: under the capture, and as a finding.
 grep -qx '  WARNING: 1 segment dropped, out of memory for its connection: results are incomplete' "$work/one.txt" &&
@@ -103,6 +110,15 @@ say(r['capture']['dropped_out_of_memory'] == 11 and r['capture']['tcp_segments']
 say(r['summary']['connections'] == 0, 'every allocation failing: 0 connections')
 say(codes(r) == [('TRACKING_INCOMPLETE', 'warning', {'segments_dropped': 11})],
     'every allocation failing: TRACKING_INCOMPLETE, segments_dropped 11: %s' % codes(r))
+r = load('more.json')
+c = r['connections'][0] if r['connections'] else {}
+say(r['capture']['dropped_out_of_memory'] == 1 and r['summary']['connections'] == 1,
+    'no memory for the handshake history: the retransmitted SYN dropped, 1 connection: %s' % r['capture']['dropped_out_of_memory'])
+say(codes(r) == [('TRACKING_INCOMPLETE', 'warning', {'segments_dropped': 1})],
+    'no memory for the handshake history: TRACKING_INCOMPLETE, segments_dropped 1: %s' % codes(r))
+say(c.get('frames', {}).get('syn') == [1] and c['handshake']['syn_retransmits'] == 0 and
+    c['handshake']['rtt_ms']['syn_to_synack'] == 1000.25 and c['packets']['client_to_server'] == 6,
+    'no memory for the handshake history: the connection as if the second SYN (frame 2) was not captured: %s' % c.get('handshake'))
 r = load('pairs.json')
 lo = r['time_wait_pressure']['losses']
 say(r['summary']['connections'] == 65540 and r['summary']['evicted'] == 0,

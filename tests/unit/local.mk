@@ -1,8 +1,9 @@
 # tests/unit/local.mk - the unit tests (cmocka): the decoders, one program per
 # layer; the metrics writer, the HTTP request parser, the tracker's
-# horizon and history, the TIME-WAIT pressure queue and its event queue,
-# the flow hash, the Community ID hash, the record pool and the analysis
-# thread's handoff.  Included by the top
+# horizon and history, the handshake history kept out of line, the
+# TIME-WAIT pressure queue and its event queue, the flow hash, the
+# Community ID hash, the record pool and the analysis thread's handoff.
+# Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
 # Without cmocka (configure says so) they are not built and not run.
@@ -17,6 +18,7 @@ HSA_UNIT_TESTS = \
 	tests/unit/test_http_parse \
 	tests/unit/test_seq_sketch \
 	tests/unit/test_verdicts \
+	tests/unit/test_hs_more \
 	tests/unit/test_horizon \
 	tests/unit/test_event_queue \
 	tests/unit/test_pressure \
@@ -83,6 +85,13 @@ tests_unit_test_seq_sketch_LDADD = $(HSA_UNIT_LDADD)
 tests_unit_test_verdicts_SOURCES = tests/unit/test_verdicts.c
 tests_unit_test_verdicts_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_verdicts_LDADD = $(HSA_UNIT_LDADD)
+
+# The handshake history kept out of line (struct hsa_hs_more): the
+# connection code alone, the memory given as the tracker gives it.
+tests_unit_test_hs_more_SOURCES = tests/unit/test_hs_more.c src/seq.h \
+	src/conn.c src/verdict.c src/time_wait.c src/evidence.c
+tests_unit_test_hs_more_CFLAGS = $(HSA_UNIT_CFLAGS)
+tests_unit_test_hs_more_LDADD = $(CMOCKA_LIBS)
 
 # The tracker's horizon: the tracker and the connection code it drives.
 tests_unit_test_horizon_SOURCES = tests/unit/test_horizon.c
