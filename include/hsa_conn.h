@@ -194,33 +194,34 @@ struct hsa_hs_more {
 	struct hsa_hs_tx syn_answer;	/* see struct hsa_conn's simultaneous_open */
 };
 
+struct hsa_held_syn;	/* tracker.c */
+
 /* The tracker's bookkeeping of one 4-tuple (tracker.c): the list it is
- * on, its slot in the table, its place in the horizon heap.  A connection
- * being tracked has it inside its struct hsa_conn; once reported, only a
- * short history entry that starts with it is kept.  Other stages do not
- * read it (conn.c only asks whether a SYN is held). */
+ * on, its slot in the table, its place in the horizon heap; 64 bytes.  A
+ * connection being tracked has it inside its struct hsa_conn; once
+ * reported, only a short history entry that starts with it is kept.  Other
+ * stages do not read it (conn.c only asks whether a SYN is held). */
 struct hsa_conn_track {
 	struct hsa_conn_track *prev;	/* lifecycle list, or free list */
 	struct hsa_conn_track *next;
-	uint64_t hash;
 	int64_t queued_ts;	/* active_ns when last moved to its list's tail */
 	int64_t active_ns;	/* the tracker's clock at its latest segment */
 	/* A SYN for the next connection on this 4-tuple that the server, in
 	 * TIME-WAIT, did not accept (hsa_conn_syn_hits_time_wait()): the
 	 * tracker holds it here until the next connection starts (owned by
-	 * the tracker), so that the server's ACK and the client's RST that
+	 * the tracker, with how long after this connection's last segment
+	 * it came), so that the server's ACK and the client's RST that
 	 * follow are this connection's. */
-	struct hsa_packet *held_syn;
-	int64_t held_gap_ns;		/* since this connection's last segment,
-					 * on the tracker's clock */
+	struct hsa_held_syn *held_syn;
 	/* Its entry in the horizon heap: the generation of the live one (0:
 	 * none) and its time. */
 	uint64_t pending_gen;
 	int64_t pending_ts;
+	uint32_t hash;		/* the flow hash's low half: finds its slot */
 	uint8_t list;
 };
 
-/* One connection: 512 bytes, the first 128 (the tracker's and the hot
+/* One connection: 496 bytes, the first 112 (the tracker's and the hot
  * fields) read or written for every segment.  The handshake history beyond
  * the first SYN and SYN/ACK is out of line (struct hsa_hs_more), as are the
  * 4-tuple's history after the report (tracker.c) and a held SYN.  A closed

@@ -72,8 +72,15 @@ struct pending {
 	struct hsa_conn_track *c;
 };
 
+/* A SYN held for the next connection (see struct hsa_conn_track). */
+struct hsa_held_syn {
+	struct hsa_packet p;
+	int64_t gap_ns;		/* since its connection's last segment, on
+				 * the tracker's clock */
+};
+
 /* What is kept of a reported connection: its 4-tuple, its id and what a
- * SYN reusing the 4-tuple is judged by.  Under a third of a connection record,
+ * SYN reusing the 4-tuple is judged by: 128 bytes.  Under a third of a connection record,
  * so that the records themselves are few (only the connections being
  * tracked) and stay in the cache. */
 struct hist {
@@ -278,7 +285,9 @@ static struct hsa_conn_track *table_find(struct hsa_tracker *t, uint64_t h,
 	return NULL;
 }
 
-/* The slot holding c, or SIZE_MAX when it is not in the table. */
+/* The slot holding c, or SIZE_MAX when it is not in the table.  c's home
+ * slot is the low half of its hash masked: the table never has 2^32 slots
+ * (--max-flows is at most HSA_MAX_FLOWS_LIMIT). */
 static size_t table_slot(const struct hsa_tracker *t,
     const struct hsa_conn_track *c)
 {
@@ -341,14 +350,17 @@ static void table_grow(struct hsa_tracker *t)
 	t->nslots = n;
 }
 
-/* 0, or -1 when the table could not grow and is full. */
-static int table_insert(struct hsa_tracker *t, struct hsa_conn_track *c)
+/* Put c, of hash h, in the table: 0, or -1 when the table could not grow
+ * and is full. */
+static int table_insert(struct hsa_tracker *t, struct hsa_conn_track *c,
+    uint64_t h)
 {
 	if ((t->count + 1) * 2 > t->nslots)
 		table_grow(t);
 	if (t->count + 1 >= t->nslots)
 		return -1;
-	slot_put(t->slots, t->nslots, c->hash, c);
+	c->hash = (uint32_t)h;
+	slot_put(t->slots, t->nslots, h, c);
 	t->count++;
 	if (t->count > t->stats.peak_flows)
 		t->stats.peak_flows = t->count;
@@ -378,8 +390,8 @@ static int64_t pending_ts(const struct hsa_conn_track *e)
 		if (c->has_previous && c->first_ts < h)
 			h = c->first_ts;
 	}
-	if (e->held_syn && e->held_syn->ts_ns < h)
-		h = e->held_syn->ts_ns;
+	if (e->held_syn && e->held_syn->p.ts_ns < h)
+		h = e->held_syn->p.ts_ns;
 	return h;
 }
 
@@ -562,9 +574,8 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
  * was) and putting the new connection in its place. */
 static void start_held(struct hsa_tracker *t, struct hsa_conn_track *e)
 {
-	struct hsa_packet *held = e->held_syn;
+	struct hsa_held_syn *held = e->held_syn;
 	uint64_t previous_id = entry_id(e);
-	int64_t gap = e->held_gap_ns;
 	struct hsa_conn *n;
 	struct hsa_verdict v;
 
@@ -573,11 +584,11 @@ static void start_held(struct hsa_tracker *t, struct hsa_conn_track *e)
 	if (!is_hist(e))
 		report(t, conn_of(e), &v);
 	release(t, e);
-	if ((n = new_conn(t, held->flow_hash, held))) {
+	if ((n = new_conn(t, held->p.flow_hash, &held->p))) {
 		n->has_previous = true;
 		n->previous_id = previous_id;
-		n->reuse_gap_ns = gap;
-		apply_segment(t, n, held);
+		n->reuse_gap_ns = held->gap_ns;
+		apply_segment(t, n, &held->p);
 	} else
 		t->stats.alloc_failures++;
 	free(held);
@@ -587,11 +598,11 @@ static void start_held(struct hsa_tracker *t, struct hsa_conn_track *e)
 static bool hold_syn(struct hsa_tracker *t, struct hsa_conn_track *e,
     const struct hsa_packet *p)
 {
-	if (!(e->held_syn = malloc(sizeof(*p))))
+	if (!(e->held_syn = malloc(sizeof(*e->held_syn))))
 		return false;
 	t->held++;
-	*e->held_syn = *p;
-	e->held_gap_ns = t->now - e->active_ns;
+	e->held_syn->p = *p;
+	e->held_syn->gap_ns = t->now - e->active_ns;
 	pending_update(t, e);
 	return true;
 }
@@ -608,8 +619,8 @@ static bool starts_held(const struct hsa_conn_track *e,
 		return false;
 	if (!(p->flags & HSA_TCP_ACK))
 		return s == HSA_CLIENT;
-	return s == HSA_SERVER && p->ack == e->held_syn->seq + 1 +
-	    e->held_syn->payload_len;
+	return s == HSA_SERVER && p->ack == e->held_syn->p.seq + 1 +
+	    e->held_syn->p.payload_len;
 }
 
 static void expire(struct hsa_tracker *t)
@@ -671,13 +682,12 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 	if (hsa_pool_reserve(&t->hists, hsa_tracker_open_flows(t) + 1) != 0 ||
 	    !(c = hsa_pool_get(&t->conns)))
 		return NULL;
-	c->tk.hash = h;
-	if (table_insert(t, &c->tk) != 0) {
+	if (table_insert(t, &c->tk, h) != 0) {
 		hsa_pool_put(&t->conns, c);
 		return NULL;
 	}
 	hsa_conn_init(c, t->next_id++, p);
-	c->tk.hash = h;
+	c->tk.hash = (uint32_t)h;
 	c->tk.queued_ts = c->tk.active_ns = t->now;
 	list_append(t, &c->tk, L_HANDSHAKE);
 	return c;
