@@ -3,11 +3,12 @@
  * connections and progress, copied into batches of a batch queue
  * (batch_queue.h) and replayed in order on the analysis thread.
  *
- * A connection costs a copy of its record and verdict, about a kilobyte,
+ * A connection costs a copy of its record and verdict, about 700 bytes,
  * while it is still in the tracker's cache; the analysis and the reports
  * then run beside the tracker instead of after it.  The copy is the one
  * the analysis keeps of any connection (hsa_conn_keep()): without the
- * tracker's links and held segment, which the tracker reuses at once.
+ * tracker's links, held segment and out-of-line handshake history, which
+ * the tracker reuses at once.
  */
 #include "config.h"
 
