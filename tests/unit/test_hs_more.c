@@ -238,6 +238,53 @@ static void simultaneous_open_answer(void **state)
 	assert_int_equal(v.evidence.handshake_ack, 4);
 }
 
+/* One SYN, the SYN/ACK twice (frames 2, 3, at 20 ms and 1020 ms): the
+ * second SYN/ACK asks for the out-of-line history; SYN/ACK -> ACK is
+ * measured from it. */
+static void synack_retransmitted(void **state)
+{
+	struct flow f = { 0 };
+	struct hsa_verdict v;
+
+	(void)state;
+	seg(&f, 0, FROM_CLIENT, CISN, 0, SYN, 0, 0);
+	seg(&f, 20, FROM_SERVER, SISN, CISN + 1, SYN | ACK, 0, 0);
+	assert_int_equal(f.wanted, 0);
+	seg(&f, 1020, FROM_SERVER, SISN, CISN + 1, SYN | ACK, 0, 0);
+	assert_int_equal(f.wanted, 1);
+	ack_and_close(&f, 1021);
+	hsa_conn_verdict(&f.c, &v);
+	assert_int_equal(f.c.synack_retransmits, 1);
+	assert_int_equal(v.syn_to_synack_ns, 20 * MS);
+	assert_int_equal(v.synack_to_ack_ns, 1 * MS);
+	assert_int_equal(v.evidence.n_synack, 2);
+	assert_int_equal(v.evidence.synack[0], 2);
+	assert_int_equal(v.evidence.synack[1], 3);
+}
+
+/* The capture begins with the SYN/ACK (frame 1); the server then sends its
+ * SYN again without ACK (frame 2, same ISN): a SYN of the second kind with
+ * no SYN of the client's kept asks for the out-of-line history, and both
+ * server transmissions are kept. */
+static void server_syn_after_its_synack(void **state)
+{
+	struct flow f = { 0 };
+	struct hsa_verdict v;
+
+	(void)state;
+	seg(&f, 0, FROM_SERVER, SISN, CISN + 1, SYN | ACK, 0, 0);
+	assert_int_equal(f.wanted, 0);
+	seg(&f, 5, FROM_SERVER, SISN, 0, SYN, 0, 0);
+	assert_int_equal(f.wanted, 1);
+	assert_int_equal(f.c.n_syn, 0);
+	assert_int_equal(f.c.n_synack, 2);
+	hsa_conn_verdict(&f.c, &v);
+	assert_int_equal(v.evidence.n_syn, 0);
+	assert_int_equal(v.evidence.n_synack, 2);
+	assert_int_equal(v.evidence.synack[0], 1);
+	assert_int_equal(v.evidence.synack[1], 2);
+}
+
 /* The owner has no memory for the out-of-line history: the retransmitted
  * SYNs are counted, only the first is kept (evidence: frame 1 alone), and
  * SYN -> SYN/ACK is measured from it. */
@@ -287,6 +334,8 @@ int main(void)
 		cmocka_unit_test(echoed_syn_kept_out_of_line),
 		cmocka_unit_test(echoed_first_syn_then_more),
 		cmocka_unit_test(simultaneous_open_answer),
+		cmocka_unit_test(synack_retransmitted),
+		cmocka_unit_test(server_syn_after_its_synack),
 		cmocka_unit_test(without_memory_only_the_first),
 		cmocka_unit_test(keep_drops_the_history),
 	};
