@@ -30,13 +30,18 @@ FUZZ_DECODE_DEPS = fuzz/fuzz_decode.c $(HSA_DECODE_SOURCES) src/extract.h \
 FUZZ_HTTP_DEPS = fuzz/fuzz_http.c src/http_server.c include/hsa_http.h
 
 # Each target is one clang run over its sources: make -j2 check compiles
-# fuzz_pipeline, the longest, while its other job builds everything else
+# fuzz_pipeline, the longest, beside the first tests (below)
 # (compiled one object per source, the same sources took more time in all).
+# They depend on stamp-h1, which is newer whenever configure rewrote
+# config.h, rather than on config.h itself: automake gives config.h a
+# recipe that every make runs, and a target waiting for it is started by
+# make -j only once every other job it can start has been started.
+FUZZ_CONFIG_STAMP = stamp-h1
 if HAVE_CLANG
 fuzz: fuzz/fuzz_decode fuzz/fuzz_http fuzz/fuzz_pipeline
 
 # The whole pipeline: every source of the program but main.c.
-fuzz/fuzz_pipeline: fuzz/fuzz_pipeline.c $(HSA_CORE_SOURCES) $(HSA_PRIVATE_HDRS) $(noinst_HEADERS) config.h
+fuzz/fuzz_pipeline: fuzz/fuzz_pipeline.c $(HSA_CORE_SOURCES) $(HSA_PRIVATE_HDRS) $(noinst_HEADERS) $(FUZZ_CONFIG_STAMP)
 	@$(MKDIR_P) fuzz
 	$(AM_V_CCLD)srcs=; for f in $(HSA_CORE_SOURCES); do \
 	    case $$f in *.c) srcs="$$srcs $(srcdir)/$$f" ;; esac; done; \
@@ -45,13 +50,13 @@ fuzz/fuzz_pipeline: fuzz/fuzz_pipeline.c $(HSA_CORE_SOURCES) $(HSA_PRIVATE_HDRS)
 	    -o $@ $(srcdir)/fuzz/fuzz_pipeline.c $$srcs \
 	    $(PCAP_LIBS) $(CJSON_LIBS) $(NETTLE_LIBS) -lm
 
-fuzz/fuzz_http: $(FUZZ_HTTP_DEPS) config.h
+fuzz/fuzz_http: $(FUZZ_HTTP_DEPS) $(FUZZ_CONFIG_STAMP)
 	@$(MKDIR_P) fuzz
 	$(AM_V_CCLD)$(CLANG) $(FUZZ_DECODE_CFLAGS) $(WARN_CFLAGS) \
 	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) -o $@ \
 	    $(srcdir)/fuzz/fuzz_http.c $(srcdir)/src/http_server.c
 
-fuzz/fuzz_decode: $(FUZZ_DECODE_DEPS) config.h
+fuzz/fuzz_decode: $(FUZZ_DECODE_DEPS) $(FUZZ_CONFIG_STAMP)
 	@$(MKDIR_P) fuzz
 	$(AM_V_CCLD)$(CLANG) $(FUZZ_DECODE_CFLAGS) $(WARN_CFLAGS) \
 	    $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(PCAP_CFLAGS) -o $@ \

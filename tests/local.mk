@@ -8,7 +8,9 @@
 # network namespace of their own (tests/live/netns.sh); configure
 # --disable-live-tests leaves them out (make distcheck does).
 # The pipeline fuzz replay first: its log needs fuzz/fuzz_pipeline, one
-# long clang run (fuzz/local.mk), which thus overlaps the tests after it.
+# long clang run (fuzz/local.mk), which make -j2 thus starts first, beside
+# the tests after it; the replay itself (a few seconds) runs when make comes
+# back to it, once it has started every other test.
 TESTS += tests/fuzz-pipeline.sh
 TESTS += tests/html.sh
 if LIVE_TESTS
