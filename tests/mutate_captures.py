@@ -5,15 +5,21 @@ random bytes overwritten after the file header (record headers included),
 run through the text, JSON and ladder reports.  Every run must end with a
 documented exit status (0, or 1 for a capture cut inside a record) and,
 in a sanitizer build, without a sanitizer report.  Deterministic: a fixed
-seed, so a failure can be replayed.
+seed, so a failure can be replayed.  The mutated files are all written
+first, in that order; the runs then go JOBS at a time (each mostly the
+program's start), and are reported in round order.
 
 usage: mutate_captures.py HSANALYZE PCAP_DIR ROUNDS WORK_DIR
 """
+import concurrent.futures
 import glob
 import os
 import random
 import subprocess
 import sys
+
+JOBS = 2	# runs at once
+REPORTS = (["--json"], ["--ladder"], [])
 
 
 def main(argv):
@@ -24,7 +30,7 @@ def main(argv):
     rng = random.Random(20261122)
     files = sorted(f for f in glob.glob(os.path.join(pcaps, "*.pcap"))
                    if 100 < os.path.getsize(f) < 500000)
-    runs = problems = 0
+    paths = []
     for r in range(rounds):
         src = rng.choice(files)
         data = bytearray(open(src, "rb").read())
@@ -33,20 +39,29 @@ def main(argv):
         path = os.path.join(work, "mutated-%d.pcap" % r)
         with open(path, "wb") as f:
             f.write(data)
-        failed = False
-        for args in (["--json"], ["--ladder"], []):
-            p = subprocess.run([hsa, "-r", path] + args, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, timeout=60)
-            runs += 1
-            err = p.stderr.decode("utf-8", "replace")
-            if p.returncode not in (0, 1) or "runtime error" in err or "Sanitizer" in err:
-                problems += 1
-                failed = True
-                print("FAIL round %d (%s mutated, %s): exit %d, kept as %s\n%s" % (
-                    r, os.path.basename(src), " ".join(args) or "text",
-                    p.returncode, path, err[:2000]))
-        if not failed:
-            os.unlink(path)
+        paths.append((src, path))
+
+    def run(path, args):
+        return subprocess.run([hsa, "-r", path] + args, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, timeout=60)
+
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
+        done = [[pool.submit(run, path, args) for args in REPORTS] for _, path in paths]
+        runs = problems = 0
+        for r, ((src, path), futures) in enumerate(zip(paths, done)):
+            failed = False
+            for args, future in zip(REPORTS, futures):
+                p = future.result()
+                runs += 1
+                err = p.stderr.decode("utf-8", "replace")
+                if p.returncode not in (0, 1) or "runtime error" in err or "Sanitizer" in err:
+                    problems += 1
+                    failed = True
+                    print("FAIL round %d (%s mutated, %s): exit %d, kept as %s\n%s" % (
+                        r, os.path.basename(src), " ".join(args) or "text",
+                        p.returncode, path, err[:2000]))
+            if not failed:
+                os.unlink(path)
     print("mutated captures: %d passed, %d failed" % (runs - problems, problems))
     return 1 if problems else 0
 
