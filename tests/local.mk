@@ -1,9 +1,12 @@
 # tests/local.mk - end-to-end tests: the binary on the pcaps in tests/pcaps.
-# The order is make -j2 check's, the longest first (as measured on a quiet
-# 2-core machine: html.sh about 25 s, the Prometheus tests, the pipeline
-# fuzz replay and rotate.sh 10-14 s, down to a second or two; the live
-# tests spend most of theirs waiting), so that the short ones fill the gaps
-# at the end rather than one long test running alone.  A new test goes
+# The order is make -j2 check's, the longest first (as measured on a 2-core
+# machine, html.sh about 25 s when quiet; with a load average of 3-4 from
+# other work: the Prometheus tests 14 s, metrics_http.sh 11 s, then
+# 5-10 s: rotate.sh, the other live tests,
+# report_v2.sh, frames.sh and mutated_captures.sh (their runs two at a
+# time), down to a second or two; the live tests spend most of theirs
+# waiting), so that the short ones fill the gaps at the end rather than one
+# long test running alone.  A new test goes
 # where its time puts it.  The tests with real traffic each run in a
 # network namespace of their own (tests/live/netns.sh); configure
 # --disable-live-tests leaves them out (make distcheck does).
