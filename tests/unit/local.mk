@@ -88,10 +88,9 @@ tests_unit_test_verdicts_LDADD = $(HSA_UNIT_LDADD)
 
 # The handshake history kept out of line (struct hsa_hs_more): the
 # connection code alone, the memory given as the tracker gives it.
-tests_unit_test_hs_more_SOURCES = tests/unit/test_hs_more.c src/seq.h \
-	src/conn.c src/verdict.c src/time_wait.c src/evidence.c
+tests_unit_test_hs_more_SOURCES = tests/unit/test_hs_more.c
 tests_unit_test_hs_more_CFLAGS = $(HSA_UNIT_CFLAGS)
-tests_unit_test_hs_more_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_hs_more_LDADD = $(HSA_UNIT_LDADD)
 
 # The tracker's horizon: the tracker and the connection code it drives.
 tests_unit_test_horizon_SOURCES = tests/unit/test_horizon.c
