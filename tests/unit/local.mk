@@ -82,18 +82,18 @@ tests_unit_test_seq_sketch_LDADD = $(HSA_UNIT_LDADD)
 
 # The verdicts, through their public functions (hsa_conn.h): segments in,
 # verdicts out.
-tests_unit_test_verdicts_SOURCES = tests/unit/test_verdicts.c
+tests_unit_test_verdicts_SOURCES = tests/unit/test_verdicts.c tests/unit/segments.h
 tests_unit_test_verdicts_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_verdicts_LDADD = $(HSA_UNIT_LDADD)
 
 # The handshake history kept out of line (struct hsa_hs_more): the
 # connection code alone, the memory given as the tracker gives it.
-tests_unit_test_hs_more_SOURCES = tests/unit/test_hs_more.c
+tests_unit_test_hs_more_SOURCES = tests/unit/test_hs_more.c tests/unit/segments.h
 tests_unit_test_hs_more_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_hs_more_LDADD = $(HSA_UNIT_LDADD)
 
 # The tracker's horizon: the tracker and the connection code it drives.
-tests_unit_test_horizon_SOURCES = tests/unit/test_horizon.c
+tests_unit_test_horizon_SOURCES = tests/unit/test_horizon.c tests/unit/segments.h
 tests_unit_test_horizon_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_horizon_LDADD = $(HSA_UNIT_LDADD)
 

@@ -25,16 +25,9 @@
 #include <cmocka.h>
 
 #include "hsa_tracker.h"
+#include "segments.h"
 
-#define MS	1000000LL		/* nanoseconds */
-#define T0	(1700000000LL * 1000000000LL)
 #define SLACK_MS	1000		/* the tracker's REORDER_SLACK_NS */
-
-#define SYN	HSA_TCP_SYN
-#define ACK	HSA_TCP_ACK
-#define FIN	HSA_TCP_FIN
-
-enum { FROM_CLIENT, FROM_SERVER };
 
 struct run {
 	struct hsa_tracker *t;
@@ -125,20 +118,8 @@ static int teardown(void **state)
 static void seg(struct run *r, int64_t ms, uint16_t port, int from,
     uint32_t seq, uint32_t ack, uint8_t flags)
 {
-	struct hsa_packet p;
-	struct hsa_addr a = { { 10, 0, 0, 1 } }, b = { { 10, 0, 0, 2 } };
+	struct hsa_packet p = test_segment(ms, port, from, seq, ack, flags);
 
-	memset(&p, 0, sizeof(p));
-	p.ts_ns = T0 + ms * MS;
-	p.ip_version = 4;
-	p.src = from == FROM_CLIENT ? a : b;
-	p.dst = from == FROM_CLIENT ? b : a;
-	p.sport = from == FROM_CLIENT ? port : 80;
-	p.dport = from == FROM_CLIENT ? 80 : port;
-	p.seq = seq;
-	p.ack = ack;
-	p.flags = flags;
-	p.window = 65535;
 	r->now_ms = ms;
 	hsa_tracker_hash(r->t, &p);
 	hsa_tracker_segment(r->t, &p);

@@ -19,15 +19,7 @@
 #include <cmocka.h>
 
 #include "hsa_conn.h"
-
-#define MS	1000000LL		/* nanoseconds */
-#define T0	(1700000000LL * 1000000000LL)
-
-enum { FROM_CLIENT, FROM_SERVER };
-
-#define SYN	HSA_TCP_SYN
-#define ACK	HSA_TCP_ACK
-#define FIN	HSA_TCP_FIN
+#include "segments.h"
 
 #define CISN	1000u
 #define SISN	5000u
@@ -47,20 +39,8 @@ struct flow {
 static void seg(struct flow *f, int64_t ms, int from, uint32_t seq,
     uint32_t ack, uint8_t flags, uint32_t tsval, uint32_t tsecr)
 {
-	struct hsa_packet p;
-	struct hsa_addr a = { { 10, 0, 0, 1 } }, b = { { 10, 0, 0, 2 } };
+	struct hsa_packet p = test_segment(ms, 40000, from, seq, ack, flags);
 
-	memset(&p, 0, sizeof(p));
-	p.ts_ns = T0 + ms * MS;
-	p.ip_version = 4;
-	p.src = from == FROM_CLIENT ? a : b;
-	p.dst = from == FROM_CLIENT ? b : a;
-	p.sport = from == FROM_CLIENT ? 40000 : 80;
-	p.dport = from == FROM_CLIENT ? 80 : 40000;
-	p.seq = seq;
-	p.ack = ack;
-	p.flags = flags;
-	p.window = 65535;
 	p.frame = ++f->frame;
 	if (tsval) {
 		p.opt.has_timestamps = true;

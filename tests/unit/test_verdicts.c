@@ -18,11 +18,7 @@
 #include <cmocka.h>
 
 #include "hsa_conn.h"
-
-#define MS	1000000LL		/* nanoseconds */
-#define T0	(1700000000LL * 1000000000LL)
-
-enum { FROM_CLIENT, FROM_SERVER };
+#include "segments.h"
 
 struct flow {
 	struct hsa_conn c;
@@ -33,20 +29,8 @@ struct flow {
 static void seg(struct flow *f, int64_t ms, int from, uint32_t seq,
     uint32_t ack, uint8_t flags, uint32_t len)
 {
-	struct hsa_packet p;
-	struct hsa_addr a = { { 10, 0, 0, 1 } }, b = { { 10, 0, 0, 2 } };
+	struct hsa_packet p = test_segment(ms, 40000, from, seq, ack, flags);
 
-	memset(&p, 0, sizeof(p));
-	p.ts_ns = T0 + ms * MS;
-	p.ip_version = 4;
-	p.src = from == FROM_CLIENT ? a : b;
-	p.dst = from == FROM_CLIENT ? b : a;
-	p.sport = from == FROM_CLIENT ? 40000 : 80;
-	p.dport = from == FROM_CLIENT ? 80 : 40000;
-	p.seq = seq;
-	p.ack = ack;
-	p.flags = flags;
-	p.window = 65535;
 	p.payload_len = len;
 	if (!f->started) {
 		hsa_conn_init(&f->c, 1, &p);
@@ -54,12 +38,6 @@ static void seg(struct flow *f, int64_t ms, int from, uint32_t seq,
 	}
 	hsa_conn_segment(&f->c, &p);
 }
-
-#define SYN	HSA_TCP_SYN
-#define ACK	HSA_TCP_ACK
-#define FIN	HSA_TCP_FIN
-#define RST	HSA_TCP_RST
-#define PSH	HSA_TCP_PSH
 
 /* Client ISN 0xfffffff0: its 14 bytes of data end at 0xfffffffe and its FIN
  * is 0xffffffff, acknowledged by 0x00000000.  Server ISN 0xffffffff: its
