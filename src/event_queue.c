@@ -47,15 +47,6 @@ static int ring_grow(struct hsa_event_queue *q)
 	return 0;
 }
 
-/* hsa_event_queue_reserve() without the room. */
-int hsa_event_queue_grow(struct hsa_event_queue *q, size_t more)
-{
-	while (q->ring_cap - q->n < more)
-		if (ring_grow(q) != 0)
-			return -ENOMEM;
-	return 0;
-}
-
 static int heap_push(struct hsa_event_queue *q, const struct hsa_event *e)
 {
 	size_t i, parent;

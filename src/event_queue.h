@@ -41,7 +41,6 @@ void hsa_event_queue_free(struct hsa_event_queue *q);
 
 /* The slow paths of the inline functions below. */
 int hsa_event_queue_insert(struct hsa_event_queue *q, const struct hsa_event *e);
-int hsa_event_queue_grow(struct hsa_event_queue *q, size_t more);
 void hsa_event_queue_pop_heap(struct hsa_event_queue *q);
 
 static inline struct hsa_event *hsa_event_queue_ring_at(
@@ -61,15 +60,6 @@ static inline int hsa_event_queue_push(struct hsa_event_queue *q,
 		return 0;
 	}
 	return hsa_event_queue_insert(q, e);
-}
-
-/* Make room in the ring for more events, so that pushing that many, each
- * no earlier than the latest in the ring, cannot fail.  Returns 0, or
- * -ENOMEM with the queue as it was (perhaps with some more room). */
-static inline int hsa_event_queue_reserve(struct hsa_event_queue *q,
-    size_t more)
-{
-	return q->ring_cap - q->n >= more ? 0 : hsa_event_queue_grow(q, more);
 }
 
 /* The ring's head is the earliest (and not the heap's top). */

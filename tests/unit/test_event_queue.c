@@ -2,8 +2,7 @@
  * test_event_queue.c - unit tests for the ring-and-heap event queue
  * (src/event_queue.c): events come out earliest first whatever the order
  * they went in, across the ring's wrap-around and its growth while
- * wrapped; a reserved ring takes in-order events without allocating; a
- * failed growth leaves the queue as it was.
+ * wrapped; a failed growth leaves the queue as it was.
  *
  * realloc() is wrapped (-Wl,--wrap=realloc, tests/unit/local.mk) so that
  * a test can make the next growth fail.
@@ -272,29 +271,6 @@ static void any_order_comes_out_sorted(void **state)
 	hsa_event_queue_free(&q);
 }
 
-/* After reserving room for n, n in-order pushes allocate nothing, so
- * they cannot fail. */
-static void reserved_room_takes_in_order_events_without_allocating(void **state)
-{
-	struct hsa_event_queue q;
-	int i;
-
-	(void)state;
-	hsa_event_queue_init(&q);
-	push(&q, 0, 0);
-	assert_int_equal(hsa_event_queue_reserve(&q, 3 * FIRST_CAP), 0);
-	assert_int_equal(q.ring_cap, 4 * FIRST_CAP);
-	reallocs = 0;
-	fail_reallocs = 1000;
-	for (i = 1; i <= 3 * FIRST_CAP; i++)
-		push(&q, i, 0);
-	assert_int_equal(reallocs, 0);
-	fail_reallocs = 0;
-	for (i = 0; i <= 3 * FIRST_CAP; i++)
-		pop(&q, i, 0);
-	hsa_event_queue_free(&q);
-}
-
 /* Growth that fails: -ENOMEM, and the queue holds what it held. */
 static void failed_growth_leaves_the_queue_as_it_was(void **state)
 {
@@ -316,8 +292,6 @@ static void failed_growth_leaves_the_queue_as_it_was(void **state)
 	/* push more into the ring: it cannot grow */
 	fail_reallocs = 1;
 	assert_int_equal(hsa_event_queue_push(&q, &e), -ENOMEM);
-	fail_reallocs = 1;
-	assert_int_equal(hsa_event_queue_reserve(&q, 1), -ENOMEM);
 	/* a first event into the heap: it cannot be made */
 	e.t = 0;
 	fail_reallocs = 1;
@@ -341,7 +315,6 @@ int main(void)
 		cmocka_unit_test(a_slide_of_exactly_the_limit_stays_in_the_ring),
 		cmocka_unit_test(growth_while_wrapped_keeps_the_order),
 		cmocka_unit_test(any_order_comes_out_sorted),
-		cmocka_unit_test(reserved_room_takes_in_order_events_without_allocating),
 		cmocka_unit_test(failed_growth_leaves_the_queue_as_it_was),
 	};
 
