@@ -565,6 +565,17 @@ static void report_to_history(struct hsa_tracker *t, struct hsa_conn *c)
 	pending_update(t, &h->tk);
 }
 
+/* At the end of the capture: report c and forget it.  No segment will
+ * come that a history entry of its 4-tuple would serve, and making one
+ * for every connection still lingering would only add to the peak. */
+static void report_last(struct hsa_tracker *t, struct hsa_conn *c)
+{
+	struct hsa_verdict v;
+
+	report(t, c, &v);
+	release(t, &c->tk);
+}
+
 static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
     const struct hsa_packet *p);
 static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
@@ -910,7 +921,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 			/* Out of memory at the very end: report in list order. */
 			for (l = 0; l < L_HISTORY; l++)
 				while ((c = t->lists[l].head))
-					report_to_history(t, conn_of(c));
+					report_last(t, conn_of(c));
 			return;
 		}
 		n = 0;
@@ -923,7 +934,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 			if (all[i]->held_syn)
 				start_held(t, all[i]);
 			else
-				report_to_history(t, conn_of(all[i]));
+				report_last(t, conn_of(all[i]));
 		}
 		free(all);
 	}
