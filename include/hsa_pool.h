@@ -24,8 +24,6 @@
 #define HSA_POOL_CHUNK		((size_t)2 << 20)
 #define HSA_POOL_FIRST_CHUNK	((size_t)64 << 10)
 
-struct hsa_pool_chunk;
-
 struct hsa_pool {
 	size_t size;		/* of one record, a multiple of 16 */
 	void *free;		/* released records, linked through their
@@ -34,11 +32,15 @@ struct hsa_pool {
 	char *end;
 	size_t available;	/* records that can be had without a chunk */
 	size_t chunk;		/* the size of the next chunk */
-	struct hsa_pool_chunk *chunks;
+	void **chunk_v;		/* every chunk, in the order allocated */
+	size_t nchunks;
+	size_t carved;		/* chunks records were carved from; the
+				 * rest are reserved, untouched */
+	size_t chunks_cap;
 };
 
 /* A pool of records of size bytes (at most the first chunk,
- * HSA_POOL_FIRST_CHUNK, less its 16-byte header). */
+ * HSA_POOL_FIRST_CHUNK). */
 void hsa_pool_init(struct hsa_pool *p, size_t size);
 
 /* A record (its contents undefined), or NULL when no chunk can be had. */

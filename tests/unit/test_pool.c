@@ -2,8 +2,9 @@
  * test_pool.c - unit tests of the record pool (hsa_pool.h): records are
  * distinct, aligned and reused last-in first-out; a reservation of n
  * records means the next n records come without a new chunk, whatever is
- * left of the current one; chunks double from 64 KiB to 2 MiB.  (A failed chunk allocation: tests/losses.sh,
- * through tests/fault_inject.c.)
+ * left of the current one, and a reserved chunk is carved from only when
+ * those before it are used up; chunks double from 64 KiB to 2 MiB.  (A
+ * failed chunk allocation: tests/losses.sh, through tests/fault_inject.c.)
  */
 #include "config.h"
 
@@ -20,18 +21,12 @@
 
 #define SIZE	100		/* rounded up to 112 */
 /* Records in the first chunk and in the second (twice as large). */
-#define PER_CHUNK	((HSA_POOL_FIRST_CHUNK - 16) / 112)
-#define PER_CHUNK2	((2 * HSA_POOL_FIRST_CHUNK - 16) / 112)
+#define PER_CHUNK	(HSA_POOL_FIRST_CHUNK / 112)
+#define PER_CHUNK2	(2 * HSA_POOL_FIRST_CHUNK / 112)
 
 static size_t chunks(const struct hsa_pool *p)
 {
-	const void *const *c;
-	size_t n = 0;
-
-	/* Each chunk starts with the pointer to the next one. */
-	for (c = (const void *const *)p->chunks; c; c = *c)
-		n++;
-	return n;
+	return p->nchunks;
 }
 
 static void records_distinct_and_aligned(void **state)
@@ -73,8 +68,9 @@ static void records_distinct_and_aligned(void **state)
 }
 
 /* A reservation larger than what the current chunk has left: the rest of
- * that chunk is kept (on the free list), one chunk more is enough, and
- * the reserved records then come without another. */
+ * that chunk is kept, one chunk more is enough, and the reserved records
+ * then come without another.  The reserved chunk is not carved from (so
+ * not touched) until the first one is used up. */
 static void reserve_keeps_the_rest(void **state)
 {
 	struct hsa_pool p;
@@ -87,9 +83,22 @@ static void reserve_keeps_the_rest(void **state)
 	assert_int_equal(p.available, PER_CHUNK - 100);
 	assert_int_equal(hsa_pool_reserve(&p, want), 0);
 	assert_int_equal(chunks(&p), 2);
+	assert_int_equal(p.carved, 1);
 	assert_int_equal(p.available, PER_CHUNK + PER_CHUNK2 - 100);
-	for (i = 0; i < want; i++)
-		assert_non_null(hsa_pool_get(&p));
+	for (i = 100; i < PER_CHUNK; i++) {
+		char *r = hsa_pool_get(&p);
+
+		assert_true(r >= (char *)p.chunk_v[0] &&
+		    r < (char *)p.chunk_v[0] + HSA_POOL_FIRST_CHUNK);
+	}
+	assert_int_equal(p.carved, 1);
+	for (i = 0; i < want - (PER_CHUNK - 100); i++) {
+		char *r = hsa_pool_get(&p);
+
+		assert_true(r >= (char *)p.chunk_v[1] &&
+		    r < (char *)p.chunk_v[1] + 2 * HSA_POOL_FIRST_CHUNK);
+	}
+	assert_int_equal(p.carved, 2);
 	assert_int_equal(chunks(&p), 2);
 	assert_int_equal(p.available, PER_CHUNK + PER_CHUNK2 - 100 - want);
 	/* Reserving what is there already adds nothing. */
@@ -108,7 +117,7 @@ static void chunks_grow_to_a_huge_page(void **state)
 	hsa_pool_init(&p, SIZE);
 	for (n = 1; n <= 8; n++) {
 		assert_int_equal(p.chunk, size);
-		want += (size - 16) / 112;
+		want += size / 112;
 		assert_int_equal(hsa_pool_reserve(&p, want), 0);
 		assert_int_equal(chunks(&p), n);
 		assert_int_equal(p.available, want);
