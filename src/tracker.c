@@ -704,6 +704,15 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 	return c;
 }
 
+/* Where a walk over list l for what is not reported yet starts: every
+ * open connection, and a history entry only for the SYN it may hold, so
+ * the history list (as long as --max-flows) is walked only when some
+ * entry holds one; NULL: nothing to walk. */
+static struct hsa_conn_track *walk_head(const struct hsa_tracker *t, int l)
+{
+	return l < L_HISTORY || t->held ? t->lists[l].head : NULL;
+}
+
 /* The earliest time a connection not yet reported may still bring to the
  * analysis stage (see pending_ts()), and anything from now on.  The heap
  * of pending connections has it at its top; without the heap (out of
@@ -721,8 +730,7 @@ static int64_t horizon(struct hsa_tracker *t, int64_t capture_now)
 		return h;
 	}
 	for (l = 0; l < L_COUNT; l++)
-		for (c = l < L_HISTORY || t->held ? t->lists[l].head : NULL; c;
-		    c = c->next)
+		for (c = walk_head(t, l); c; c = c->next)
 			if ((ts = pending_ts(c)) < h)
 				h = ts;
 	return h;
@@ -895,15 +903,6 @@ static int by_id(const void *a, const void *b)
 
 /* Report every connection still tracked, in id order; a held SYN starts
  * its connection, which a second round reports. */
-/* The first entry of list l that hsa_tracker_finish() still has to
- * act on: every connection being tracked, and a history entry only when
- * it holds a SYN; the history list, as long as --max-flows, is walked
- * only when some entry holds one. */
-static struct hsa_conn_track *finish_list(const struct hsa_tracker *t, int l)
-{
-	return l < L_HISTORY || t->held ? t->lists[l].head : NULL;
-}
-
 void hsa_tracker_finish(struct hsa_tracker *t)
 {
 	struct hsa_conn_track **all, *c;
@@ -911,9 +910,8 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 	int l;
 
 	for (;;) {
-		n = t->held;
-		for (l = 0; l < L_HISTORY; l++)
-			n += t->lists[l].count;
+		/* At most: the held SYNs of open connections count twice. */
+		n = hsa_tracker_open_flows(t) + t->held;
 		if (n == 0)
 			return;
 		all = malloc(n * sizeof(*all));
@@ -926,7 +924,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 		}
 		n = 0;
 		for (l = 0; l < L_COUNT; l++)
-			for (c = finish_list(t, l); c; c = c->next)
+			for (c = walk_head(t, l); c; c = c->next)
 				if (l < L_HISTORY || c->held_syn)
 					all[n++] = c;
 		qsort(all, n, sizeof(*all), by_id);
