@@ -100,7 +100,8 @@ struct run_ctx {
 	bool ndjson_summary_wanted;
 	/* Reading a file: the analysis thread, or NULL (all on one). */
 	struct hsa_handoff *handoff;
-	const struct hsa_output *report_out;	/* what it writes to */
+	/* The outputs written while the capture is read. */
+	const struct hsa_output *report_out;
 	const struct hsa_output *log_out;
 	/* What every report says of the run. */
 	int argc;
@@ -598,6 +599,14 @@ static void analysed_connection(void *ctx, const struct hsa_conn *c,
 	(void)analyse_connection(ctx, c, v, now);
 }
 
+/* An output written while the capture is read has failed: a report nobody
+ * will receive is not worth finishing.  Read on the thread that writes
+ * them (the analysis thread's, when there is one). */
+static bool outputs_lost(const struct run_ctx *r)
+{
+	return hsa_output_failed(r->report_out) || hsa_output_failed(r->log_out);
+}
+
 /* After each batch the analysis thread took: the log handed to its reader
  * when asked, and whether the outputs it writes still work. */
 static bool analysed_batch(void *ctx, bool flush)
@@ -606,8 +615,7 @@ static bool analysed_batch(void *ctx, bool flush)
 
 	if (flush && r->ndjson)
 		hsa_ndjson_flush(r->ndjson);
-	return !hsa_output_failed(r->report_out) &&
-	    !hsa_output_failed(r->log_out);
+	return !outputs_lost(r);
 }
 
 static void prepare_segment(void *ctx, struct hsa_packet *p)
@@ -1380,6 +1388,8 @@ int main(int argc, char **argv)
 		return status;
 	}
 	out = outs.report.fp;
+	rc.report_out = &outs.report;
+	rc.log_out = &outs.log;
 	if (opt.ndjson_path && !(rc.ndjson = hsa_ndjson_new(outs.log.fp, cap.nano))) {
 		fail("out of memory");
 		goto failed;
@@ -1498,17 +1508,13 @@ int main(int argc, char **argv)
 		const struct hsa_packet *batch;
 		size_t n, i;
 
-		rc.report_out = &outs.report;
-		rc.log_out = &outs.log;
 		if (!rc.ladder)
 			rc.handoff = hsa_handoff_start(&ops);
 		while ((batch = hsa_reader_next(reader, &n))) {
 			for (i = 0; i < n; i++)
 				hsa_tracker_segment(tracker, &batch[i]);
-			/* A report nobody will receive is not worth finishing. */
 			if (rc.handoff ? hsa_handoff_failed(rc.handoff) :
-			    hsa_output_failed(&outs.report) ||
-			    hsa_output_failed(&outs.log)) {
+			    outputs_lost(&rc)) {
 				hsa_reader_stop(reader);
 				break;
 			}
@@ -1533,7 +1539,7 @@ int main(int argc, char **argv)
 		}
 		if (opt.count && cap.stats.packets >= (unsigned long long)opt.count)
 			break;
-		if (hsa_output_failed(&outs.report) || hsa_output_failed(&outs.log))
+		if (outputs_lost(&rc))
 			break;
 		if (status_requested) {
 			status_requested = 0;
@@ -1606,8 +1612,7 @@ int main(int argc, char **argv)
 				hsa_tracker_segment(tracker, &pkt);
 			}
 			if ((opt.count && cap.stats.packets >= (unsigned long long)opt.count) ||
-			    hsa_output_failed(&outs.report) ||
-			    hsa_output_failed(&outs.log))
+			    outputs_lost(&rc))
 				break;
 		}
 	}
