@@ -77,7 +77,10 @@ struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg);
 void hsa_tracker_hash(const struct hsa_tracker *t, struct hsa_packet *p);
 /* Apply a segment whose flow_hash is set. */
 void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
-/* Report every connection still tracked, in id order. */
+/* Report every connection still tracked, in id order, calling the
+ * progress hook as they go: no segment comes any more, so the horizon is
+ * the earliest time those not reported yet may bring, or the capture's
+ * latest time. */
 void hsa_tracker_finish(struct hsa_tracker *t);
 const struct hsa_tracker_stats *hsa_tracker_stats(const struct hsa_tracker *t);
 /* Live, while no packet comes: capture time (the wall clock) has reached

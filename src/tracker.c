@@ -714,14 +714,14 @@ static struct hsa_conn_track *walk_head(const struct hsa_tracker *t, int l)
 }
 
 /* The earliest time a connection not yet reported may still bring to the
- * analysis stage (see pending_ts()), and anything from now on.  The heap
- * of pending connections has it at its top; without the heap (out of
+ * analysis stage (see pending_ts()), or limit when that is earlier.  The
+ * heap of pending connections has it at its top; without the heap (out of
  * memory once) every open connection, and every held SYN, is looked at. */
-static int64_t horizon(struct hsa_tracker *t, int64_t capture_now)
+static int64_t horizon_below(struct hsa_tracker *t, int64_t limit)
 {
 	const struct hsa_conn_track *c;
 	const struct pending *top;
-	int64_t h = capture_now - REORDER_SLACK_NS, ts;
+	int64_t h = limit, ts;
 	int l;
 
 	if (!t->pending_lost) {
@@ -734,6 +734,13 @@ static int64_t horizon(struct hsa_tracker *t, int64_t capture_now)
 			if ((ts = pending_ts(c)) < h)
 				h = ts;
 	return h;
+}
+
+/* The horizon while segments still come: anything from capture_now less
+ * the reordering slack on may still be brought by a segment. */
+static int64_t horizon(struct hsa_tracker *t, int64_t capture_now)
+{
+	return horizon_below(t, capture_now - REORDER_SLACK_NS);
 }
 
 static int list_for(const struct hsa_conn *c)
@@ -901,6 +908,22 @@ static int by_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* At the end of the capture no segment can come any more, so nothing but
+ * the connections still tracked holds the horizon back: the analysis
+ * stage is told it after every FINISH_PROGRESS_EVERY of their reports, and
+ * counts their TIME-WAITs as they come.  Told only once at the end, it
+ * held every one of them (on the benchmark trace, 33,000 lingering
+ * connections: 3 MB of events and intervals at the peak). */
+#define FINISH_PROGRESS_EVERY 256
+
+/* Tell the analysis stage the horizon at the end of the capture: the
+ * connections still to be reported, and the capture's time. */
+static void finish_progress(struct hsa_tracker *t)
+{
+	if (t->cfg.progress && t->started)
+		t->cfg.progress(t->cfg.ctx, horizon_below(t, t->clock_ts));
+}
+
 /* Report every connection still tracked, in id order; a held SYN starts
  * its connection, which a second round reports. */
 void hsa_tracker_finish(struct hsa_tracker *t)
@@ -933,7 +956,10 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 				start_held(t, all[i]);
 			else
 				report_last(t, conn_of(all[i]));
+			if ((i + 1) % FINISH_PROGRESS_EVERY == 0)
+				finish_progress(t);
 		}
+		finish_progress(t);
 		free(all);
 	}
 }

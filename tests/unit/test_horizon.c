@@ -7,7 +7,8 @@
  * time less one second of reordering slack.  The tracker keeps these in a
  * heap; here the same value is worked out from the segments fed, at every
  * progress call, for a handful of connections by hand and for a few
- * hundred closing in scattered order.
+ * hundred closing in scattered order; and at the end of the capture, when
+ * the connections still lingering are reported, without the slack.
  *
  * Also the history entry the tracker keeps of a reported connection's
  * 4-tuple: a SYN on it is port reuse, and one that the server, still in
@@ -38,6 +39,8 @@ struct run {
 	 * set once both FINs have been fed; -1 before. */
 	int64_t later_fin[65536];
 	int64_t now_ms;		/* the segment being fed */
+	bool at_end;		/* hsa_tracker_finish(): no slack, now_ms is
+				 * the capture's latest time */
 	bool check;		/* compare every call with the oracle */
 	int checked;
 	/* The connections reported, by id. */
@@ -55,7 +58,7 @@ static struct run *R;
 static void on_progress(void *ctx, int64_t horizon)
 {
 	struct run *r = ctx;
-	int64_t want = r->now_ms - SLACK_MS;
+	int64_t want = r->at_end ? r->now_ms : r->now_ms - SLACK_MS;
 	int port;
 
 	r->calls++;
@@ -420,6 +423,45 @@ static void many_reported_behind_a_reuse(void **state)
 	assert_false(r->conn[2].reported);
 }
 
+/* At the end of the capture a thousand connections still linger; they
+ * are reported in id order, and the horizon follows them: at every call
+ * the earliest later FIN of those not reported yet, with no slack (no
+ * segment comes any more), and the capture's latest time once all are
+ * reported.  The analysis stage can then count their TIME-WAITs as they
+ * come, instead of holding them all to the end. */
+static void finish_moves_horizon(void **state)
+{
+	enum { N = 1000 };
+	struct run *r = *state;
+	int64_t fin_ms, latest = 0;
+	int i;
+
+	for (i = 0; i < N; i++)
+		open_conn(r, i, (uint16_t)(41000 + i));
+	for (i = 0; i < N; i++) {
+		uint16_t port = (uint16_t)(41000 + i);
+
+		/* Later FINs out of id order, up to 49 ms apart. */
+		fin_ms = 2000 + i + (i * 7) % 50;
+		client_fin(r, 2000 + i, port);
+		server_fin(r, fin_ms, port);
+		final_ack(r, fin_ms + 1, port);
+		if (fin_ms + 1 > latest)
+			latest = fin_ms + 1;
+	}
+	assert_int_equal(stats(r)->connections, 0);
+	r->at_end = true;
+	r->now_ms = latest;
+	r->check = true;
+	hsa_tracker_finish(r->t);
+	/* One call per 256 reports, and one when all are done. */
+	assert_int_equal(r->checked, N / 256 + 1);
+	assert_int_equal(r->last, latest);
+	assert_int_equal(stats(r)->connections, N);
+	for (i = 0; i < N; i++)
+		assert_true(r->reported[41000 + i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +474,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(history_reuse_client_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(history_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_reported_behind_a_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(finish_moves_horizon, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
