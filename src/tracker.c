@@ -916,12 +916,49 @@ static int by_id(const void *a, const void *b)
  * connections: 3 MB of events and intervals at the peak). */
 #define FINISH_PROGRESS_EVERY 256
 
-/* Tell the analysis stage the horizon at the end of the capture: the
- * connections still to be reported, and the capture's time. */
-static void finish_progress(struct hsa_tracker *t)
+/* Report all[0..n) in order (start the connection of a held SYN), telling
+ * the analysis stage the horizon after every FINISH_PROGRESS_EVERY and at
+ * the end: the earliest pending_ts() of the entries not reported yet and
+ * of the connections the held SYNs started (the next round reports them),
+ * or the capture's latest time.  It is worked out per block of entries
+ * beforehand, from the end: the heap's top is the same time, but dropping
+ * every reported entry from it cost a sift each (7 million instructions
+ * on a 200,000-packet capture).  Without memory for the blocks the
+ * analysis stage is told nothing until the end. */
+static void report_in_order(struct hsa_tracker *t,
+    struct hsa_conn_track **all, size_t n)
 {
-	if (t->cfg.progress && t->started)
-		t->cfg.progress(t->cfg.ctx, horizon_below(t, t->clock_ts));
+	size_t nblocks = (n + FINISH_PROGRESS_EVERY - 1) / FINISH_PROGRESS_EVERY;
+	int64_t *from_block = malloc(nblocks * sizeof(*from_block));
+	int64_t held = INT64_MAX, h, ts;
+	size_t i, b;
+
+	/* from_block[b]: the earliest of all[b * FINISH_PROGRESS_EVERY..n). */
+	for (b = nblocks; from_block && b-- > 0;) {
+		from_block[b] = b + 1 < nblocks ? from_block[b + 1] : INT64_MAX;
+		for (i = b * FINISH_PROGRESS_EVERY;
+		    i < n && i < (b + 1) * FINISH_PROGRESS_EVERY; i++)
+			if ((ts = pending_ts(all[i])) < from_block[b])
+				from_block[b] = ts;
+	}
+	for (i = 0; i < n; i++) {
+		if (all[i]->held_syn) {
+			if (all[i]->held_syn->p.ts_ns < held)
+				held = all[i]->held_syn->p.ts_ns;
+			start_held(t, all[i]);
+		} else
+			report_last(t, conn_of(all[i]));
+		if (!from_block || !t->cfg.progress ||
+		    ((i + 1) % FINISH_PROGRESS_EVERY != 0 && i + 1 < n))
+			continue;
+		/* all[i + 1] starts a block, or there is none. */
+		h = i + 1 < n ? from_block[(i + 1) / FINISH_PROGRESS_EVERY] :
+		    INT64_MAX;
+		if (held < h)
+			h = held;
+		t->cfg.progress(t->cfg.ctx, h < t->clock_ts ? h : t->clock_ts);
+	}
+	free(from_block);
 }
 
 /* Report every connection still tracked, in id order; a held SYN starts
@@ -929,7 +966,7 @@ static void finish_progress(struct hsa_tracker *t)
 void hsa_tracker_finish(struct hsa_tracker *t)
 {
 	struct hsa_conn_track **all, *c;
-	size_t n, i;
+	size_t n;
 	int l;
 
 	for (;;) {
@@ -951,15 +988,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 				if (l < L_HISTORY || c->held_syn)
 					all[n++] = c;
 		qsort(all, n, sizeof(*all), by_id);
-		for (i = 0; i < n; i++) {
-			if (all[i]->held_syn)
-				start_held(t, all[i]);
-			else
-				report_last(t, conn_of(all[i]));
-			if ((i + 1) % FINISH_PROGRESS_EVERY == 0)
-				finish_progress(t);
-		}
-		finish_progress(t);
+		report_in_order(t, all, n);
 		free(all);
 	}
 }
