@@ -77,6 +77,10 @@ struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg);
 void hsa_tracker_hash(const struct hsa_tracker *t, struct hsa_packet *p);
 /* Apply a segment whose flow_hash is set. */
 void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
+/* Apply n segments in order, as hsa_tracker_segment() each: knowing the
+ * ones ahead, the tracker loads their table slots and records early. */
+void hsa_tracker_segments(struct hsa_tracker *t, const struct hsa_packet *p,
+    size_t n);
 /* Report every connection still tracked, in id order, calling the
  * progress hook as they go: no segment comes any more, so the horizon is
  * the earliest time those not reported yet may bring, or the capture's

@@ -1506,13 +1506,12 @@ int main(int argc, char **argv)
 			.ctx = &rc,
 		};
 		const struct hsa_packet *batch;
-		size_t n, i;
+		size_t n;
 
 		if (!rc.ladder)
 			rc.handoff = hsa_handoff_start(&ops);
 		while ((batch = hsa_reader_next(reader, &n))) {
-			for (i = 0; i < n; i++)
-				hsa_tracker_segment(tracker, &batch[i]);
+			hsa_tracker_segments(tracker, batch, n);
 			if (rc.handoff ? hsa_handoff_failed(rc.handoff) :
 			    outputs_lost(&rc)) {
 				hsa_reader_stop(reader);

@@ -136,6 +136,10 @@ struct hsa_tracker {
 /* Segments may come out of time order (merged and loopback captures): a
  * FIN stamped this much before the latest time seen is still expected. */
 #define REORDER_SLACK_NS 1000000000LL
+/* A function that only prefetches has no effect as far as the compiler
+ * knows: GCC drops a call to one it does not inline at once.  So the
+ * prefetching helpers are always inlined. */
+#define PREFETCHER static inline __attribute__((always_inline)) void
 
 struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 {
@@ -634,6 +638,22 @@ static bool starts_held(const struct hsa_conn_track *e,
 	    e->held_syn->p.payload_len;
 }
 
+/* Expiring a connection reads the whole of its record, which has not
+ * been touched for a linger's time: the record next in line is loaded
+ * while this one is reported, and so is this one's table slot. */
+PREFETCHER prefetch_expiring(const struct hsa_tracker *t,
+    const struct hsa_conn_track *c)
+{
+	const char *r = (const char *)c->next;
+	size_t off;
+
+	__builtin_prefetch(&t->slots[c->hash & (t->nslots - 1)]);
+	if (!r)
+		return;
+	for (off = 0; off < sizeof(struct hsa_conn); off += 64)
+		__builtin_prefetch(r + off);
+}
+
 static void expire(struct hsa_tracker *t)
 {
 	struct hsa_conn_track *c;
@@ -642,6 +662,7 @@ static void expire(struct hsa_tracker *t)
 	for (l = 0; l < L_COUNT; l++)
 		while ((c = t->lists[l].head) &&
 		    t->now - c->queued_ts > t->lists[l].timeout_ns) {
+			prefetch_expiring(t, c);
 			if (t->now - c->active_ns <= t->lists[l].timeout_ns) {
 				/* Active since it was queued: requeue it. */
 				list_remove(t, c);
@@ -855,6 +876,59 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 		}
 	}
 	apply_segment(t, c, p);
+}
+
+/* A batch's segments are known ahead of their turn, and most of the time
+ * one takes goes into waiting for memory: its slot in a table too large
+ * for the cache, then its connection's record.  So the slot of the
+ * segment SLOT_AHEAD places ahead is loaded early, and the record of the
+ * one RECORD_AHEAD ahead (its slot loaded by then), its hot part
+ * (struct hsa_conn) at least.  A hint only: the table may change before
+ * the segment's turn, and a stale guess costs a wasted load. */
+#define PACKET_AHEAD	32
+#define SLOT_AHEAD	16
+#define RECORD_AHEAD	8
+#define RECORD_HOT_BYTES	256
+
+PREFETCHER prefetch_slot(const struct hsa_tracker *t,
+    const struct hsa_packet *p)
+{
+	__builtin_prefetch(&t->slots[p->flow_hash & (t->nslots - 1)]);
+}
+
+PREFETCHER prefetch_record(const struct hsa_tracker *t,
+    const struct hsa_packet *p)
+{
+	const struct slot *s = &t->slots[p->flow_hash & (t->nslots - 1)];
+	const char *r = (const char *)s->c;
+	size_t off;
+
+	if (!r)
+		return;
+	for (off = 0; off < RECORD_HOT_BYTES; off += 64)
+		__builtin_prefetch(r + off, 1);
+}
+
+void hsa_tracker_segments(struct hsa_tracker *t, const struct hsa_packet *p,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < SLOT_AHEAD; i++)
+		prefetch_slot(t, &p[i]);
+	for (i = 0; i < n && i < RECORD_AHEAD; i++)
+		prefetch_record(t, &p[i]);
+	for (i = 0; i < n; i++) {
+		if (i + PACKET_AHEAD < n) {
+			__builtin_prefetch(&p[i + PACKET_AHEAD]);
+			__builtin_prefetch((const char *)&p[i + PACKET_AHEAD + 1] - 1);
+		}
+		if (i + SLOT_AHEAD < n)
+			prefetch_slot(t, &p[i + SLOT_AHEAD]);
+		if (i + RECORD_AHEAD < n)
+			prefetch_record(t, &p[i + RECORD_AHEAD]);
+		hsa_tracker_segment(t, &p[i]);
+	}
 }
 
 static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
