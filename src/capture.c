@@ -348,12 +348,17 @@ static void dispatch_record(u_char *user, const struct pcap_pkthdr *h,
 {
 	struct dispatch *d = (struct dispatch *)(void *)user;
 	struct hsa_capture_sink *sink = d->sink;
+	struct hsa_packet pkt;
 
+	/* Decoded here, in this thread's cache, and copied whole into the
+	 * slot: the slot's lines were last read by the consumer, on the
+	 * other core, and decoding straight into them waited for each one
+	 * to come back. */
 	d->cap->stats.frames++;
-	if (take_record(d->cap, d->cap->dlt, h, data, sink->slot) == 1) {
+	if (take_record(d->cap, d->cap->dlt, h, data, &pkt) == 1) {
 		if (sink->prepare)
-			sink->prepare(sink->ctx, sink->slot);
-		sink->slot++;
+			sink->prepare(sink->ctx, &pkt);
+		*sink->slot++ = pkt;
 		sink->free--;
 	}
 	if (sink->stop &&
