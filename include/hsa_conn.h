@@ -119,38 +119,54 @@ enum hsa_segment_role {
 /* The first FIN one side sent: its sequence number (that of the FIN flag
  * itself) and the smallest acknowledgment number any transmission of it
  * carried, which is that of its first transmission: acknowledgment numbers
- * only grow, and a retransmission may already acknowledge the peer's FIN. */
+ * only grow, and a retransmission may already acknowledge the peer's FIN.
+ * 32 bytes: the flags in the frame numbers' top bits (frames are counted
+ * from 1 and stay far below 2^63). */
 struct hsa_fin {
-	bool seen;
-	bool ack_valid;
 	uint32_t seq;
 	uint32_t ack;
 	int64_t ts;
-	uint64_t frame;		/* its first transmission captured */
-	uint64_t acked_frame;	/* the peer's first segment acknowledging it */
+	uint64_t frame : 63;	/* its first transmission captured */
+	bool seen : 1;
+	uint64_t acked_frame : 63;	/* the peer's first segment
+					 * acknowledging it */
+	bool ack_valid : 1;
 };
 
-/* One side of a connection: 120 bytes of fields, ordered so that only
- * struct hsa_fin's own padding is left, and 8 unused to make 128, a power
- * of two, so that finding c->ep[s] is a shift (at 120 bytes the tracker
- * spent a dozen more instructions a segment). */
+/* The options a side offered in its SYN or SYN/ACK, as a connection keeps
+ * them: those of struct hsa_tcp_options but the timestamps, which it keeps
+ * apart (last_tsval, struct hsa_hs_tx), in 4 bytes. */
+struct hsa_tcp_offer {
+	uint16_t mss;
+	uint8_t wscale;
+	bool has_mss : 1;
+	bool has_wscale : 1;
+	bool sack_permitted : 1;
+	bool has_timestamps : 1;
+	bool truncated : 1;	/* the snaplen cut the option list */
+	bool invalid : 1;	/* a malformed option (hsa_packet.h) */
+};
+
+/* One side of a connection: 96 bytes, flags in bits.  At 128 (with 8
+ * unused to make a power of two) finding c->ep[s] was a shift; at 96 it
+ * is two instructions, and a connection closed and lingering, which most
+ * records are, is 32 bytes smaller a side. */
 struct hsa_endpoint {
 	struct hsa_addr addr;
 	uint16_t port;
-	bool isn_seen;		/* its SYN (client) or SYN/ACK (server) */
-	bool seq_known;
-	bool ack_known;
-	bool tsval_seen;
+	bool isn_seen : 1;	/* its SYN (client) or SYN/ACK (server) */
+	bool seq_known : 1;
+	bool ack_known : 1;
+	bool tsval_seen : 1;
+	struct hsa_tcp_offer opt;	/* from its SYN or SYN/ACK */
 	uint32_t isn;
 	uint32_t next_seq;	/* highest sequence number it has used + 1 */
 	uint32_t max_ack;	/* highest acknowledgment number it sent */
 	uint32_t window;	/* last window it advertised, scaled */
 	uint32_t last_tsval;	/* its latest TSval, for PAWS */
-	struct hsa_tcp_options opt;	/* from its SYN or SYN/ACK */
 	struct hsa_fin fin;
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t unused;	/* see above */
 };
 
 /* The two kinds of handshake transmission a connection keeps: the client's
@@ -221,13 +237,16 @@ struct hsa_conn_track {
 	uint8_t list;
 };
 
-/* One connection: 496 bytes, the first 112 (the tracker's and the hot
+/* One connection: 416 bytes, the first 104 (the tracker's and the hot
  * fields) read or written for every segment.  The handshake history beyond
  * the first SYN and SYN/ACK is out of line (struct hsa_hs_more), as are the
  * 4-tuple's history after the report (tracker.c) and a held SYN.  A closed
  * connection waits out the tracker's linger whole: a late segment (a
  * retransmitted FIN, an RST ending a TIME-WAIT, even a retransmitted
- * SYN/ACK) may still change any of its counters or its verdict. */
+ * SYN/ACK) may still change any of its counters or its verdict.  Those
+ * records are most of the tracker's memory (33,000 of them on the
+ * benchmark trace), so flags are bits: at 496 bytes they took one more
+ * 2 MiB chunk of the record pool. */
 struct hsa_conn {
 	/* Hot: read or written for every segment, kept together so that a
 	 * segment touches few cache lines. */
@@ -239,22 +258,33 @@ struct hsa_conn {
 	uint32_t n_synack;	/* HSA_HS_SYNACK */
 	uint32_t fin_retransmits;
 	uint8_t ip_version;
-	bool roles_guessed;
-	bool evicted;
-	bool refused;
-	bool ack3_seen;
-	bool rst_seen;		/* an RST the receiver accepted (see conn.c) */
-	bool rst_before_fins;
-	uint8_t rst_from;	/* the sender of that RST */
-	bool has_previous;
+	/* Flags in bits, the most often read in the first byte, the two
+	 * read for every segment in the last. */
+	bool ack3_seen : 1;
+	bool rst_seen : 1;	/* an RST the receiver accepted (see conn.c) */
 	/* Simultaneous open (RFC 9293 figure 8): both sides sent a SYN; the
 	 * client is the sender of the first SYN captured.  HSA_HS_SYNACK then
 	 * counts the server's SYN and SYN/ACK transmissions, and syn_answer
 	 * (struct hsa_hs_more) is the server's first segment acknowledging
 	 * the client's SYN. */
-	bool simultaneous_open;
-	bool syn_answer_seen;
-	uint8_t challenge_due;	/* bit per side: it owes a challenge ACK */
+	bool simultaneous_open : 1;
+	bool syn_answer_seen : 1;
+	bool roles_guessed : 1;
+	bool has_previous : 1;
+	bool evicted : 1;
+	bool refused : 1;
+	bool rst_before_fins : 1;
+	bool syn_echoed_valid : 1;	/* the SYN the first SYN/ACK echoes
+					 * is known */
+	bool fast_open : 1;		/* the client's SYN carried data (TFO) */
+	uint8_t rst_from : 1;		/* the sender of that RST */
+	uint8_t synack_sent : 2;	/* bit per side: it sent a SYN/ACK */
+	uint8_t tw_ended_by_rst : 2;	/* bit per side: an accepted RST ended
+					 * that side's TIME-WAIT (RFC 1337) */
+	uint8_t challenge_due : 2;	/* bit per side: it owes a challenge
+					 * ACK */
+	/* The sender of the latest new data + 1 (see exchanges). */
+	uint8_t last_data_from : 2;
 	struct hsa_endpoint ep[2];	/* HSA_CLIENT, HSA_SERVER */
 
 	/* Cold: the handshake, reuse, RSTs. */
@@ -262,18 +292,12 @@ struct hsa_conn {
 	uint32_t synack_retransmits;
 	/* Request/response exchanges: new client data after new server data
 	 * (or the client's first data) starts one; retransmitted data is not
-	 * new.  last_data_from is the sender of the latest new data + 1. */
+	 * new. */
 	uint32_t exchanges;
 	/* RSTs by what the receiver did with them (RFC 5961, 3.2). */
 	uint32_t rst_accepted;
 	uint32_t rst_challenged;
 	uint32_t rst_ignored;
-	bool syn_echoed_valid;	/* the SYN the first SYN/ACK echoes is known */
-	bool fast_open;			/* the client's SYN carried data (TFO) */
-	uint8_t synack_sent;		/* bit per side: it sent a SYN/ACK */
-	uint8_t last_data_from;
-	uint8_t tw_ended_by_rst;	/* bit per side: an accepted RST ended
-					 * that side's TIME-WAIT (RFC 1337) */
 	int64_t ack3_ts;
 	uint64_t ack3_frame;
 	uint64_t rst_frame;		/* the accepted RST that ended it */

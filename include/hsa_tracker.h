@@ -53,8 +53,8 @@ struct hsa_tracker_config {
 #define HSA_DEFAULT_LINGER_NS			(4LL * 1000000000LL)
 #define HSA_DEFAULT_HISTORY_NS			(120LL * 1000000000LL)
 #define HSA_DEFAULT_MAX_FLOWS			65536
-/* --max-flows at most: 16M entries are up to 8 GiB of connection records
- * (496 bytes each; 2 GiB as history entries, 128 bytes each). */
+/* --max-flows at most: 16M entries are up to 6.5 GiB of connection records
+ * (416 bytes each; 2 GiB as history entries, 128 bytes each). */
 #define HSA_MAX_FLOWS_LIMIT			16777216
 
 struct hsa_tracker_stats {

@@ -14,6 +14,12 @@
 #include "hsa_conn.h"
 #include "seq.h"
 
+/* The tracker's memory is mostly closed connections waiting out the linger
+ * (hsa_conn.h): at 416 bytes the benchmark trace's 33,400 of them fit in
+ * one 2 MiB chunk of the record pool fewer than at 432. */
+_Static_assert(sizeof(struct hsa_endpoint) == 96, "an endpoint is 96 bytes");
+_Static_assert(sizeof(struct hsa_conn) <= 416, "a connection is 416 bytes");
+
 /* The smallest window assumed when deciding whether a SYN's sequence number
  * lies inside the previous connection's window. */
 #define MIN_WINDOW 65535u
@@ -243,8 +249,18 @@ static void match_echoed_syn(struct hsa_conn *c)
 /* Keep the options a side offered in its SYN or SYN/ACK. */
 static void record_offer(struct hsa_endpoint *e, const struct hsa_packet *p)
 {
-	e->opt = p->opt;
-	e->opt.tsval = e->opt.tsecr = 0;
+	const struct hsa_tcp_options *o = &p->opt;
+
+	e->opt = (struct hsa_tcp_offer){
+		.mss = o->mss,
+		.wscale = o->wscale,
+		.has_mss = o->has_mss,
+		.has_wscale = o->has_wscale,
+		.sack_permitted = o->sack_permitted,
+		.has_timestamps = o->has_timestamps,
+		.truncated = o->truncated,
+		.invalid = o->invalid,
+	};
 }
 
 /* A segment with SYN from the server (e): its SYN/ACK, or its own SYN when

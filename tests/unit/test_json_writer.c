@@ -97,7 +97,7 @@ static void test_connection(void **state)
 
 		memcpy(e->addr.bytes, "\x7f\0\0\x01", 4);
 		e->isn_seen = true;
-		e->opt = (struct hsa_tcp_options){ .mss = 65495, .wscale = 7,
+		e->opt = (struct hsa_tcp_offer){ .mss = 65495, .wscale = 7,
 		    .has_mss = true, .has_wscale = true, .sack_permitted = true,
 		    .has_timestamps = true };
 		e->packets = 5;
