@@ -1,10 +1,12 @@
 /*
- * hsa_handoff.h - the analysis and report stages on a thread of their own.
+ * hsa_handoff.h - the analysis and report stages beside the tracker.
  *
- * Reading a file, three stages overlap: the reader thread decodes
- * (hsa_reader.h), the tracker follows connections, and this thread takes
- * each connection the tracker reports, with the tracker's progress, in
- * the tracker's order, and hands them to the analysis and the reports.
+ * Reading a file, the stages share two threads: the worker reads and
+ * decodes (hsa_reader.h), the tracker follows connections, and the worker
+ * also takes each connection the tracker reports, with the tracker's
+ * progress, in the tracker's order, and hands them to the analysis and
+ * the reports.  The tracker has the larger share of the work; reading and
+ * analysing together come close to it.
  * The tracker reuses a reported record at once (hsa_tracker.h), so each
  * one is copied into the batch as the analysis keeps copies
  * (hsa_conn_keep()), with its verdict: the sinks must follow no pointer of
@@ -20,7 +22,7 @@
 
 #include "hsa_conn.h"
 
-/* What the analysis thread calls, in the order the tracker reported. */
+/* What the analysing thread calls, in the order the tracker reported. */
 struct hsa_handoff_ops {
 	/* A connection, with the tracker's capture time when it was
 	 * reported. */
@@ -38,10 +40,20 @@ struct hsa_handoff_ops {
 #define HSA_HANDOFF_BATCH	64
 
 struct hsa_handoff;
+struct hsa_batch_sync;
+struct hsa_batch_queue;
 
-/* Start the analysis thread.  NULL when it cannot be started: the caller
- * then analyses on its own thread. */
-struct hsa_handoff *hsa_handoff_start(const struct hsa_handoff_ops *ops);
+/* A handoff whose queue takes sync's lock, the tracker waiting on
+ * sync->cv[tracker] and the analysing thread on the other (batch_queue.h).
+ * NULL when out of memory. */
+struct hsa_handoff *hsa_handoff_new(const struct hsa_handoff_ops *ops,
+    struct hsa_batch_sync *sync, int tracker);
+
+/* The analysing thread: replay the next batch through the ops, waiting for
+ * one; false once hsa_handoff_end() was called and all is replayed. */
+bool hsa_handoff_serve(struct hsa_handoff *h);
+/* Its queue, for hsa_batch_queue_wait_either(). */
+struct hsa_batch_queue *hsa_handoff_queue(struct hsa_handoff *h);
 
 /* The tracker's thread: queue a reported connection, or the tracker's
  * progress.  They are handed over a batch at a time. */
@@ -61,7 +73,10 @@ void hsa_handoff_drain(struct hsa_handoff *h);
 /* after_batch() asked to stop. */
 bool hsa_handoff_failed(const struct hsa_handoff *h);
 
-/* Hand over the rest, wait for the thread, free everything. */
-void hsa_handoff_finish(struct hsa_handoff *h);
+/* Hand over the rest as the last, and wait until it has been analysed. */
+void hsa_handoff_end(struct hsa_handoff *h);
+
+/* Free it, once ended and served to the end (or never used). */
+void hsa_handoff_free(struct hsa_handoff *h);
 
 #endif

@@ -133,7 +133,7 @@ static bool file_is_nano(const uint8_t *b, uint32_t len)
 	return false;
 }
 
-/* Only one thread reads the stream (the reader thread, or main): spare glibc
+/* Only one thread reads the stream (the worker thread, or main): spare glibc
  * the lock it takes on every fread once threads exist; libpcap makes two
  * freads per record.  And give it a READ_BUFFER buffer (glibc ignores the
  * size unless it is given the buffer): *buf, freed by the caller once fp

@@ -17,7 +17,7 @@
  * 8-byte block, three finalisation rounds, the length in the last block).
  * The two lengths and the version byte keep 10.0.0.1 apart from a00:1::.
  *
- * Every segment is hashed on the reader thread, so IPv4, nearly all traffic,
+ * Every segment is hashed on the worker thread, so IPv4, nearly all traffic,
  * builds its two 64-bit blocks straight from the addresses and ports and
  * orders the endpoints as integers; IPv6 builds the byte string.  The unit
  * test (tests/unit/test_flow_hash.c) checks both against a byte-wise

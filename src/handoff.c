@@ -1,7 +1,7 @@
 /*
- * handoff.c - the analysis thread of hsa_handoff.h: the tracker's reported
- * connections and progress, copied into batches of a batch queue
- * (batch_queue.h) and replayed in order on the analysis thread.
+ * handoff.c - hsa_handoff.h: the tracker's reported connections and
+ * progress, copied into batches of a batch queue (batch_queue.h) and
+ * replayed in order on the thread that analyses.
  *
  * A connection costs a copy of its record and verdict, about 700 bytes,
  * while it is still in the tracker's cache; the analysis and the reports
@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -20,7 +19,7 @@
 #include "hsa_handoff.h"
 
 #define BATCH	HSA_HANDOFF_BATCH
-#define NBATCH	4		/* batches in flight */
+#define NBATCH	8		/* batches in flight */
 
 enum msg_kind { MSG_CONNECTION, MSG_PROGRESS };
 
@@ -40,23 +39,43 @@ struct batch {
 struct hsa_handoff {
 	struct hsa_handoff_ops ops;
 	struct hsa_batch_queue q;
-	pthread_t thread;
 	struct batch *cur;	/* the tracker's: being filled, or NULL */
 	atomic_bool failed;
 };
 
-static void *analysis_main(void *arg)
+struct hsa_handoff *hsa_handoff_new(const struct hsa_handoff_ops *ops,
+    struct hsa_batch_sync *sync, int tracker)
 {
-	struct hsa_handoff *h = arg;
+	struct hsa_handoff *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->ops = *ops;
+	atomic_init(&h->failed, false);
+	if (hsa_batch_queue_init_shared(&h->q, NBATCH, sizeof(struct batch),
+	    sync, tracker) != 0) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+struct hsa_batch_queue *hsa_handoff_queue(struct hsa_handoff *h)
+{
+	return &h->q;
+}
+
+bool hsa_handoff_serve(struct hsa_handoff *h)
+{
 	const struct hsa_handoff_ops *ops = &h->ops;
-	struct batch *b;
+	struct batch *b = hsa_batch_queue_take(&h->q);
 	size_t i;
 
-	while ((b = hsa_batch_queue_take(&h->q))) {
-		/* After a failure the batches are only given back, so
-		 * that the tracker never waits for room. */
-		if (atomic_load_explicit(&h->failed, memory_order_relaxed))
-			continue;
+	if (!b)
+		return false;
+	/* After a failure the batches are only given back, so that the
+	 * tracker never waits for room. */
+	if (!atomic_load_explicit(&h->failed, memory_order_relaxed)) {
 		for (i = 0; i < b->n; i++) {
 			const struct msg *m = &b->m[i];
 
@@ -68,27 +87,8 @@ static void *analysis_main(void *arg)
 		if (!ops->after_batch(ops->ctx, b->flush))
 			atomic_store(&h->failed, true);
 	}
-	return NULL;
-}
-
-struct hsa_handoff *hsa_handoff_start(const struct hsa_handoff_ops *ops)
-{
-	struct hsa_handoff *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return NULL;
-	h->ops = *ops;
-	atomic_init(&h->failed, false);
-	if (hsa_batch_queue_init(&h->q, NBATCH, sizeof(struct batch)) != 0) {
-		free(h);
-		return NULL;
-	}
-	if (pthread_create(&h->thread, NULL, analysis_main, h) != 0) {
-		hsa_batch_queue_destroy(&h->q);
-		free(h);
-		return NULL;
-	}
-	return h;
+	hsa_batch_queue_give_back(&h->q);
+	return true;
 }
 
 /* The tracker's side: hand the batch being filled over. */
@@ -162,13 +162,17 @@ bool hsa_handoff_failed(const struct hsa_handoff *h)
 	return atomic_load_explicit(&h->failed, memory_order_relaxed);
 }
 
-void hsa_handoff_finish(struct hsa_handoff *h)
+void hsa_handoff_end(struct hsa_handoff *h)
+{
+	hand_over(h, false);
+	hsa_batch_queue_publish(&h->q, false, true);
+	hsa_batch_queue_wait_empty(&h->q);
+}
+
+void hsa_handoff_free(struct hsa_handoff *h)
 {
 	if (!h)
 		return;
-	hand_over(h, false);
-	hsa_batch_queue_publish(&h->q, false, true);
-	pthread_join(h->thread, NULL);
 	hsa_batch_queue_destroy(&h->q);
 	free(h);
 }

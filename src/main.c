@@ -98,7 +98,8 @@ struct run_ctx {
 	double start_time;
 	struct hsa_ndjson *ndjson;
 	bool ndjson_summary_wanted;
-	/* Reading a file: the analysis thread, or NULL (all on one). */
+	/* Reading a file: the handoff to the worker thread, or NULL (all on
+	 * one). */
 	struct hsa_handoff *handoff;
 	/* The outputs written while the capture is read. */
 	const struct hsa_output *report_out;
@@ -535,7 +536,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* The analysis and the reports of one connection the tracker reported,
  * with the tracker's capture time then: on the tracker's thread, or on the
- * analysis thread (hsa_handoff.h).  Returns what the bounded report took
+ * worker thread (hsa_handoff.h).  Returns what the bounded report took
  * it as an example of. */
 static uint32_t analyse_connection(struct run_ctx *r, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now)
@@ -592,7 +593,7 @@ static void on_progress(void *ctx, int64_t horizon)
 		analyse_progress(r, horizon);
 }
 
-/* The analysis thread's side of the handoff. */
+/* The worker thread's side of the handoff. */
 static void analysed_connection(void *ctx, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now)
 {
@@ -601,13 +602,13 @@ static void analysed_connection(void *ctx, const struct hsa_conn *c,
 
 /* An output written while the capture is read has failed: a report nobody
  * will receive is not worth finishing.  Read on the thread that writes
- * them (the analysis thread's, when there is one). */
+ * them (the worker thread, when there is one). */
 static bool outputs_lost(const struct run_ctx *r)
 {
 	return hsa_output_failed(r->report_out) || hsa_output_failed(r->log_out);
 }
 
-/* After each batch the analysis thread took: the log handed to its reader
+/* After each batch the worker thread analysed: the log handed to its reader
  * when asked, and whether the outputs it writes still work. */
 static bool analysed_batch(void *ctx, bool flush)
 {
@@ -1494,22 +1495,25 @@ int main(int argc, char **argv)
 		rc.host[sizeof(rc.host) - 1] = '\0';
 		rc.have_host = true;
 	}
-	/* A file is read on a second thread while this one tracks, and the
-	 * analysis and reports run on a third (not for the ladder: it logs
-	 * segments as the tracker applies them). */
-	if (!cap.live && (reader = hsa_reader_start(&cap,
-	    (unsigned long long)opt.count, prepare_segment, tracker))) {
+	/* A file is read on a second thread, the worker, while this one
+	 * tracks; the worker also runs the analysis and the reports (not
+	 * for the ladder: it logs segments as the tracker applies them). */
+	if (!cap.live) {
 		const struct hsa_handoff_ops ops = {
 			.connection = analysed_connection,
 			.progress = analyse_progress,
 			.after_batch = analysed_batch,
 			.ctx = &rc,
 		};
+
+		reader = hsa_reader_start(&cap, (unsigned long long)opt.count,
+		    prepare_segment, tracker, rc.ladder ? NULL : &ops);
+		rc.handoff = hsa_reader_handoff(reader);
+	}
+	if (reader) {
 		const struct hsa_packet *batch;
 		size_t n;
 
-		if (!rc.ladder)
-			rc.handoff = hsa_handoff_start(&ops);
 		while ((batch = hsa_reader_next(reader, &n))) {
 			hsa_tracker_segments(tracker, batch, n);
 			if (rc.handoff ? hsa_handoff_failed(rc.handoff) :
@@ -1526,7 +1530,7 @@ int main(int argc, char **argv)
 				next_flush = now_seconds() + flush_every;
 			}
 		}
-		hsa_reader_finish(reader);
+		hsa_reader_wait_read(reader);
 		/* The outputs are looked at below, on this thread. */
 		if (rc.handoff)
 			hsa_handoff_drain(rc.handoff);
@@ -1631,7 +1635,8 @@ int main(int argc, char **argv)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
-	hsa_handoff_finish(rc.handoff);
+	hsa_reader_finish(reader);	/* the analysis, to the last */
+	reader = NULL;
 	rc.handoff = NULL;
 	lost = tracking_losses(tracker, opt.max_flows);
 	/* Analyse: the pressure figures, then the findings drawn from them. */
@@ -1702,7 +1707,7 @@ int main(int argc, char **argv)
 
 failed:
 	live_capture = NULL;
-	hsa_handoff_finish(rc.handoff);	/* it writes no more */
+	hsa_reader_finish(reader);	/* it writes no more */
 	abort_outputs(&cap, &outs);
 	hsa_http_close(&http);
 	hsa_tracker_free(tracker);

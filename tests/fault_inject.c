@@ -13,9 +13,9 @@
  *	counted from 1, fail with ENOMEM.  Every other allocation is left
  *	alone.
  *   HSA_FAIL_THREAD=N
- *	the Nth pthread_create() (from 1; reading a file, the reader thread
- *	is the first, the analysis thread the second) fails with EAGAIN:
- *	that stage then runs on the thread that asked for it.  With
+ *	the Nth pthread_create() (from 1; reading a file, the worker thread
+ *	is the first) fails with EAGAIN: its stages then run on the thread
+ *	that asked for it.  With
  *	HSA_FAULT_LOG=FILE, the failure is written to FILE as the line
  *	"pthread_create N: EAGAIN", so a test knows it happened.
  *   HSA_SIGINT_AFTER_RENAME=NAME
