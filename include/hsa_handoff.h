@@ -29,6 +29,9 @@ struct hsa_handoff_ops {
 	void (*connection)(void *ctx, const struct hsa_conn *c,
 	    const struct hsa_verdict *v, int64_t now);
 	void (*progress)(void *ctx, int64_t horizon);
+	/* Optional: a connection comes a few calls from now (the analysis
+	 * may load what it will look at). */
+	void (*prefetch)(void *ctx, const struct hsa_conn *c);
 	/* After each batch; flush is set when hsa_handoff_flush() asked
 	 * for it.  false: stop (an output failed); the rest is not
 	 * analysed, and hsa_handoff_failed() says so. */

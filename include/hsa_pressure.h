@@ -139,6 +139,11 @@ void hsa_pressure_free(struct hsa_pressure *p);
  * Returns 0, or -ENOMEM (counted in the losses). */
 int hsa_pressure_connection(struct hsa_pressure *p, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now);
+/* A hint that c comes soon: load what registering it will look at (its
+ * id's slot, its predecessor's), so that the wait for memory overlaps
+ * the connections before it.  Changes nothing. */
+void hsa_pressure_prefetch(const struct hsa_pressure *p,
+    const struct hsa_conn *c);
 
 struct hsa_kernel_state;
 struct hsa_kernel_tw_group;

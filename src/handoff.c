@@ -20,6 +20,8 @@
 
 #define BATCH	HSA_HANDOFF_BATCH
 #define NBATCH	8		/* batches in flight */
+/* The analysis is told of a connection this many messages ahead. */
+#define PREFETCH_AHEAD	4
 
 enum msg_kind { MSG_CONNECTION, MSG_PROGRESS };
 
@@ -79,6 +81,9 @@ bool hsa_handoff_serve(struct hsa_handoff *h)
 		for (i = 0; i < b->n; i++) {
 			const struct msg *m = &b->m[i];
 
+			if (ops->prefetch && i + PREFETCH_AHEAD < b->n &&
+			    m[PREFETCH_AHEAD].kind == MSG_CONNECTION)
+				ops->prefetch(ops->ctx, &m[PREFETCH_AHEAD].c);
 			if (m->kind == MSG_CONNECTION)
 				ops->connection(ops->ctx, &m->c, &m->v, m->t);
 			else

@@ -594,6 +594,13 @@ static void on_progress(void *ctx, int64_t horizon)
 }
 
 /* The worker thread's side of the handoff. */
+static void prefetch_connection(void *ctx, const struct hsa_conn *c)
+{
+	const struct run_ctx *r = ctx;
+
+	hsa_pressure_prefetch(r->pressure, c);
+}
+
 static void analysed_connection(void *ctx, const struct hsa_conn *c,
     const struct hsa_verdict *v, int64_t now)
 {
@@ -1502,6 +1509,7 @@ int main(int argc, char **argv)
 		const struct hsa_handoff_ops ops = {
 			.connection = analysed_connection,
 			.progress = analyse_progress,
+			.prefetch = prefetch_connection,
 			.after_batch = analysed_batch,
 			.ctx = &rc,
 		};

@@ -741,6 +741,16 @@ static void id_remove_at(struct hsa_pressure *p, size_t i)
 	p->nids--;
 }
 
+void hsa_pressure_prefetch(const struct hsa_pressure *p,
+    const struct hsa_conn *c)
+{
+	if (!p->ids_cap)
+		return;
+	__builtin_prefetch(&p->ids[id_home(p, (uint32_t)c->id)]);
+	if (c->has_previous)
+		__builtin_prefetch(&p->ids[id_home(p, (uint32_t)c->previous_id)]);
+}
+
 /* Connection id no longer leads to interval i. */
 static void id_remove(struct hsa_pressure *p, uint64_t id, uint32_t i)
 {
