@@ -543,8 +543,9 @@ enum hsa_segment_role hsa_conn_segment(struct hsa_conn *c,
 	    peer->opt.has_wscale)
 		e->window <<= (e->opt.wscale > 14 ? 14 : e->opt.wscale);
 
-	/* The first pure ACK after a challenged RST is the challenge ACK. */
-	if (c->challenge_due & (1u << s)) {
+	/* The first pure ACK after a challenged RST is the challenge ACK.
+	 * Most segments owe none: the two bits are tested together first. */
+	if (c->challenge_due && (c->challenge_due & (1u << s))) {
 		c->challenge_due &= (uint8_t)~(1u << s);
 		if (role == HSA_ROLE_ACK && !(p->flags & HSA_TCP_FIN))
 			role = HSA_ROLE_CHALLENGE_ACK;

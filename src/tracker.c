@@ -955,7 +955,7 @@ static void apply_segment(struct hsa_tracker *t, struct hsa_conn *c,
 	role = hsa_conn_segment(c, p);
 	if (t->cfg.segment_hook)
 		t->cfg.segment_hook(t->cfg.ctx, c, p, role);
-	if (c->ack3_seen && !had_handshake)
+	if (!had_handshake && c->ack3_seen)
 		t->stats.handshakes++;
 	which = list_for(c);
 	if (which == L_CLOSED && e->list != L_CLOSED) {
