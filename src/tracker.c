@@ -1035,12 +1035,31 @@ static void report_in_order(struct hsa_tracker *t,
 	free(from_block);
 }
 
+/* Memory for the id-ordered list of n entries at the end: the pending
+ * heap's when it is large enough, or NULL (*owned: the caller frees what
+ * malloc() gave).  From the end on the heap is not read (report_in_order()
+ * works the horizon out itself) and nothing more is pushed on it; its
+ * memory is resident already, where a list of its own was as much again
+ * at the peak (33,000 entries on the benchmark trace: 260 KB). */
+static struct hsa_conn_track **finish_list(struct hsa_tracker *t, size_t n,
+    bool *owned)
+{
+	t->pending_lost = true;		/* no more pushes */
+	t->npending = t->pending_stale = 0;
+	*owned = !t->pending || n > t->pending_cap * sizeof(*t->pending) /
+	    sizeof(struct hsa_conn_track *);
+	if (!*owned)
+		return (struct hsa_conn_track **)(void *)t->pending;
+	return malloc(n * sizeof(struct hsa_conn_track *));
+}
+
 /* Report every connection still tracked, in id order; a held SYN starts
  * its connection, which a second round reports. */
 void hsa_tracker_finish(struct hsa_tracker *t)
 {
 	struct hsa_conn_track **all, *c;
 	size_t n;
+	bool owned;
 	int l;
 
 	for (;;) {
@@ -1048,7 +1067,7 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 		n = hsa_tracker_open_flows(t) + t->held;
 		if (n == 0)
 			return;
-		all = malloc(n * sizeof(*all));
+		all = finish_list(t, n, &owned);
 		if (!all) {
 			/* Out of memory at the very end: report in list order. */
 			for (l = 0; l < L_HISTORY; l++)
@@ -1063,7 +1082,8 @@ void hsa_tracker_finish(struct hsa_tracker *t)
 					all[n++] = c;
 		qsort(all, n, sizeof(*all), by_id);
 		report_in_order(t, all, n);
-		free(all);
+		if (owned)
+			free(all);
 	}
 }
 
