@@ -1,6 +1,6 @@
 /*
  * reader.c - the worker thread of hsa_reader.h: it reads and decodes
- * records straight into batches of BATCH segments, handed to the tracker
+ * records into batches of BATCH segments, handed to the tracker
  * through a batch queue (batch_queue.h), and analyses the connections the
  * tracker hands back (handoff.c) in between.
  *
@@ -43,7 +43,6 @@ struct hsa_reader {
 	struct hsa_batch_sync sync;
 	struct hsa_batch_queue q;	/* segments, to the tracker */
 	struct hsa_handoff *handoff;	/* connections, back; or NULL */
-	bool handoff_ended;		/* the tracker's side ended it */
 };
 
 /* Fill b from a plain pcap file with hsa_capture_dispatch(): never more
