@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "prefetch.h"
 #include "hsa_capture.h"
 
 /* How long a live read waits for a packet before returning, so that the
@@ -342,6 +343,9 @@ struct dispatch {
 	struct hsa_capture_sink *sink;
 };
 
+/* Slots ahead of the one written that are asked for (prefetch.h). */
+#define SLOT_WRITE_AHEAD	8
+
 /* pcap_dispatch()'s callback: one record of a plain pcap file. */
 static void dispatch_record(u_char *user, const struct pcap_pkthdr *h,
     const u_char *data)
@@ -358,6 +362,9 @@ static void dispatch_record(u_char *user, const struct pcap_pkthdr *h,
 	if (take_record(d->cap, d->cap->dlt, h, data, &pkt) == 1) {
 		if (sink->prepare)
 			sink->prepare(sink->ctx, &pkt);
+		if (sink->free > SLOT_WRITE_AHEAD)
+			hsa_prefetch_write_range(sink->slot + SLOT_WRITE_AHEAD,
+			    sizeof(pkt));
 		*sink->slot++ = pkt;
 		sink->free--;
 	}

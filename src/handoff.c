@@ -17,9 +17,12 @@
 
 #include "batch_queue.h"
 #include "hsa_handoff.h"
+#include "prefetch.h"
 
 #define BATCH	HSA_HANDOFF_BATCH
 #define NBATCH	8		/* batches in flight */
+/* Messages ahead of the one written that are asked for. */
+#define MSG_WRITE_AHEAD	2
 /* The analysis is told of a connection this many messages ahead. */
 #define PREFETCH_AHEAD	4
 
@@ -123,11 +126,15 @@ static struct msg *next_msg(struct hsa_handoff *h)
 	return &h->cur->m[h->cur->n];
 }
 
-/* The message in the next slot is written: a full batch goes. */
+/* The message in the next slot is written: a full batch goes; else the
+ * slot MSG_WRITE_AHEAD on is asked for (prefetch.h). */
 static void sent(struct hsa_handoff *h)
 {
 	if (++h->cur->n == BATCH)
 		hand_over(h, false);
+	else if (h->cur->n + MSG_WRITE_AHEAD < BATCH)
+		hsa_prefetch_write_range(&h->cur->m[h->cur->n + MSG_WRITE_AHEAD],
+		    sizeof(struct msg));
 }
 
 void hsa_handoff_connection(struct hsa_handoff *h, const struct hsa_conn *c,

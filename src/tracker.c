@@ -49,6 +49,7 @@
 #include "hsa_time.h"
 #include "hsa_tracker.h"
 #include "flow_hash.h"
+#include "prefetch.h"
 
 enum { L_HANDSHAKE, L_ESTABLISHED, L_CLOSED, L_HISTORY, L_COUNT };
 
@@ -136,10 +137,6 @@ struct hsa_tracker {
 /* Segments may come out of time order (merged and loopback captures): a
  * FIN stamped this much before the latest time seen is still expected. */
 #define REORDER_SLACK_NS 1000000000LL
-/* A function that only prefetches has no effect as far as the compiler
- * knows: GCC drops a call to one it does not inline at once.  So the
- * prefetching helpers are always inlined. */
-#define PREFETCHER static inline __attribute__((always_inline)) void
 
 struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg)
 {
@@ -641,7 +638,7 @@ static bool starts_held(const struct hsa_conn_track *e,
 /* Expiring a connection reads the whole of its record, which has not
  * been touched for a linger's time: the record next in line is loaded
  * while this one is reported, and so is this one's table slot. */
-PREFETCHER prefetch_expiring(const struct hsa_tracker *t,
+HSA_PREFETCHER prefetch_expiring(const struct hsa_tracker *t,
     const struct hsa_conn_track *c)
 {
 	const char *r = (const char *)c->next;
@@ -890,13 +887,13 @@ void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p)
 #define RECORD_AHEAD	8
 #define RECORD_HOT_BYTES	256
 
-PREFETCHER prefetch_slot(const struct hsa_tracker *t,
+HSA_PREFETCHER prefetch_slot(const struct hsa_tracker *t,
     const struct hsa_packet *p)
 {
 	__builtin_prefetch(&t->slots[p->flow_hash & (t->nslots - 1)]);
 }
 
-PREFETCHER prefetch_record(const struct hsa_tracker *t,
+HSA_PREFETCHER prefetch_record(const struct hsa_tracker *t,
     const struct hsa_packet *p)
 {
 	const struct slot *s = &t->slots[p->flow_hash & (t->nslots - 1)];
