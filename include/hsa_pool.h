@@ -52,6 +52,12 @@ void hsa_pool_put(struct hsa_pool *p, void *rec);
 /* Make sure n records can be had without memory: 0, or -1. */
 int hsa_pool_reserve(struct hsa_pool *p, size_t n);
 
+/* When the chunk records are carved from is three quarters used and no
+ * chunk follows it yet: allocate the next one, untouched, and give its
+ * address and size, so that another thread may make its pages resident
+ * (hsa_reader_populate()) before records are carved from it.  1 when it
+ * did, 0 when there is nothing to do, -1 when out of memory. */
+int hsa_pool_ahead(struct hsa_pool *p, void **addr, size_t *len);
 /* Free every chunk, and every record with them. */
 void hsa_pool_destroy(struct hsa_pool *p);
 

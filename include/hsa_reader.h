@@ -38,6 +38,13 @@ struct hsa_reader *hsa_reader_start(struct hsa_capture *cap,
  * started without analysis. */
 struct hsa_handoff *hsa_reader_handoff(struct hsa_reader *r);
 
+/* An hsa_populate_hook (hsa_tracker.h), reader its hsa_reader: the worker
+ * makes len bytes at addr resident and writable between batches
+ * (madvise(MADV_POPULATE_WRITE), which changes no contents, so the
+ * tracker may already use them).  A request that finds the worker's
+ * queue of them full is dropped: the tracker then takes the faults. */
+void hsa_reader_populate(void *reader, void *addr, size_t len);
+
 /* The next batch of segments, or NULL at the end.  The batch stays valid
  * until the next call. */
 const struct hsa_packet *hsa_reader_next(struct hsa_reader *r, size_t *n);

@@ -48,6 +48,11 @@ struct hsa_tracker_config {
 	void *ctx;
 };
 
+/* Memory the tracker will use soon: for another thread to make resident
+ * (hsa_reader_populate()), so that its page faults are not the
+ * tracker's. */
+typedef void (*hsa_populate_hook)(void *ctx, void *addr, size_t len);
+
 #define HSA_DEFAULT_HANDSHAKE_TIMEOUT_NS	(60LL * 1000000000LL)
 #define HSA_DEFAULT_IDLE_TIMEOUT_NS		(300LL * 1000000000LL)
 #define HSA_DEFAULT_LINGER_NS			(4LL * 1000000000LL)
@@ -75,6 +80,10 @@ struct hsa_tracker *hsa_tracker_new(const struct hsa_tracker_config *cfg);
 /* Fill p->flow_hash; reads only the per-run key, so another thread may
  * call it while the tracker works. */
 void hsa_tracker_hash(const struct hsa_tracker *t, struct hsa_packet *p);
+/* Hand memory the tracker will soon use to fn (NULL: none; the tracker
+ * then touches it first itself, as without a hook). */
+void hsa_tracker_set_populate(struct hsa_tracker *t, hsa_populate_hook fn,
+    void *ctx);
 /* Apply a segment whose flow_hash is set. */
 void hsa_tracker_segment(struct hsa_tracker *t, const struct hsa_packet *p);
 /* Apply n segments in order, as hsa_tracker_segment() each: knowing the

@@ -1517,6 +1517,9 @@ int main(int argc, char **argv)
 		reader = hsa_reader_start(&cap, (unsigned long long)opt.count,
 		    prepare_segment, tracker, rc.ladder ? NULL : &ops);
 		rc.handoff = hsa_reader_handoff(reader);
+		if (reader)
+			hsa_tracker_set_populate(tracker, hsa_reader_populate,
+			    reader);
 	}
 	if (reader) {
 		const struct hsa_packet *batch;
@@ -1643,6 +1646,7 @@ int main(int argc, char **argv)
 		run.stats_available = hsa_capture_stats_live(&cap,
 		    &run.kernel_drops, &run.interface_drops) == 0;
 	hsa_tracker_finish(tracker);
+	hsa_tracker_set_populate(tracker, NULL, NULL);
 	hsa_reader_finish(reader);	/* the analysis, to the last */
 	reader = NULL;
 	rc.handoff = NULL;
@@ -1715,6 +1719,8 @@ int main(int argc, char **argv)
 
 failed:
 	live_capture = NULL;
+	if (tracker)
+		hsa_tracker_set_populate(tracker, NULL, NULL);
 	hsa_reader_finish(reader);	/* it writes no more */
 	abort_outputs(&cap, &outs);
 	hsa_http_close(&http);

@@ -118,6 +118,22 @@ void hsa_pool_put(struct hsa_pool *p, void *rec)
 	p->available++;
 }
 
+int hsa_pool_ahead(struct hsa_pool *p, void **addr, size_t *len)
+{
+	size_t size;
+
+	if (p->carved == 0 || p->carved < p->nchunks)
+		return 0;	/* nothing carved yet, or a chunk is waiting */
+	size = chunk_size(p->carved - 1);
+	if ((size_t)(p->end - p->next) > size / 4)
+		return 0;
+	if (add_chunk(p) != 0)
+		return -1;
+	*addr = p->chunk_v[p->nchunks - 1];
+	*len = chunk_size(p->nchunks - 1);
+	return 1;
+}
+
 void hsa_pool_destroy(struct hsa_pool *p)
 {
 	size_t i;

@@ -14,8 +14,10 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "batch_queue.h"
 #include "hsa_reader.h"
@@ -34,6 +36,14 @@ struct batch {
 	struct hsa_packet pkt[BATCH];
 };
 
+/* Populate requests in flight, from the tracker to the worker. */
+#define NPOPULATE	4
+
+struct populate {
+	void *addr;
+	size_t len;
+};
+
 struct hsa_reader {
 	struct hsa_capture *cap;
 	unsigned long long count;
@@ -43,6 +53,11 @@ struct hsa_reader {
 	struct hsa_batch_sync sync;
 	struct hsa_batch_queue q;	/* segments, to the tracker */
 	struct hsa_handoff *handoff;	/* connections, back; or NULL */
+	/* A ring of populate requests, one producer (the tracker) and one
+	 * consumer (the worker): each side moves only its own index. */
+	struct populate populate[NPOPULATE];
+	atomic_size_t populate_head;	/* the worker's: next to do */
+	atomic_size_t populate_tail;	/* the tracker's: next free */
 };
 
 /* Fill b from a plain pcap file with hsa_capture_dispatch(): never more
@@ -124,6 +139,40 @@ static bool read_batch(struct hsa_reader *r)
 	return !end;
 }
 
+void hsa_reader_populate(void *reader, void *addr, size_t len)
+{
+	struct hsa_reader *r = reader;
+	size_t tail = atomic_load_explicit(&r->populate_tail,
+	    memory_order_relaxed);
+
+	if (tail - atomic_load_explicit(&r->populate_head,
+	    memory_order_acquire) == NPOPULATE)
+		return;
+	r->populate[tail % NPOPULATE] = (struct populate){ addr, len };
+	atomic_store_explicit(&r->populate_tail, tail + 1,
+	    memory_order_release);
+}
+
+/* The tracker's populate requests, done. */
+static void populate_pending(struct hsa_reader *r)
+{
+	size_t head = atomic_load_explicit(&r->populate_head,
+	    memory_order_relaxed);
+	struct populate *q;
+
+	while (head != atomic_load_explicit(&r->populate_tail,
+	    memory_order_acquire)) {
+		q = &r->populate[head % NPOPULATE];
+#ifdef MADV_POPULATE_WRITE
+		(void)madvise(q->addr, q->len, MADV_POPULATE_WRITE);
+#else
+		(void)q;
+#endif
+		atomic_store_explicit(&r->populate_head, ++head,
+		    memory_order_release);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct hsa_reader *r = arg;
@@ -135,6 +184,7 @@ static void *worker_main(void *arg)
 	 * the tracker. */
 	pthread_setname_np(pthread_self(), WORKER_NAME);
 	while (reading || analysing) {
+		populate_pending(r);
 		turn = hsa_batch_queue_wait_either(reading ? &r->q : NULL,
 		    analysing ? hsa_handoff_queue(r->handoff) : NULL, &backlog);
 		if ((turn & HSA_BQ_READY) &&
@@ -158,6 +208,8 @@ struct hsa_reader *hsa_reader_start(struct hsa_capture *cap,
 	r->count = count;
 	r->prepare = prepare;
 	r->ctx = ctx;
+	atomic_init(&r->populate_head, 0);
+	atomic_init(&r->populate_tail, 0);
 	hsa_batch_sync_init(&r->sync);
 	if (hsa_batch_queue_init_shared(&r->q, NBATCH, sizeof(struct batch),
 	    &r->sync, WORKER) != 0)

@@ -124,6 +124,8 @@ struct hsa_tracker {
 	size_t pending_stale;	/* entries no longer live */
 	uint64_t pending_gens;	/* generations given so far */
 	bool pending_lost;
+	hsa_populate_hook populate;	/* or NULL */
+	void *populate_ctx;
 	struct hsa_tracker_stats stats;
 };
 
@@ -700,6 +702,26 @@ static void evict_one(struct hsa_tracker *t)
 	release(t, c);
 }
 
+/* The record pool's next chunk, allocated while the current one still
+ * has a quarter left and handed to the populate hook: the first touch of
+ * a chunk, the kernel zeroing its huge page, was up to a sixth of the
+ * tracker thread's samples. */
+static void populate_ahead(struct hsa_tracker *t)
+{
+	void *addr;
+	size_t len;
+
+	if (t->populate && hsa_pool_ahead(&t->conns, &addr, &len) == 1)
+		t->populate(t->populate_ctx, addr, len);
+}
+
+void hsa_tracker_set_populate(struct hsa_tracker *t, hsa_populate_hook fn,
+    void *ctx)
+{
+	t->populate = fn;
+	t->populate_ctx = ctx;
+}
+
 static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
     const struct hsa_packet *p)
 {
@@ -715,6 +737,7 @@ static struct hsa_conn *new_conn(struct hsa_tracker *t, uint64_t h,
 		hsa_pool_put(&t->conns, c);
 		return NULL;
 	}
+	populate_ahead(t);
 	hsa_conn_init(c, t->next_id++, p);
 	c->tk.hash = (uint32_t)h;
 	c->tk.queued_ts = c->tk.active_ns = t->now;

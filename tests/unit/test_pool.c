@@ -3,7 +3,9 @@
  * distinct, aligned and reused last-in first-out; a reservation of n
  * records means the next n records come without a new chunk, whatever is
  * left of the current one, and a reserved chunk is carved from only when
- * those before it are used up; chunks double from 64 KiB to 2 MiB.  (A
+ * those before it are used up; chunks double from 64 KiB to 2 MiB; the
+ * next chunk is allocated ahead once the current one is three quarters
+ * carved, and only once.  (A
  * failed chunk allocation: tests/losses.sh, through tests/fault_inject.c.)
  */
 #include "config.h"
@@ -129,12 +131,57 @@ static void chunks_grow_to_a_huge_page(void **state)
 	hsa_pool_destroy(&p);
 }
 
+/* hsa_pool_ahead(): nothing before the first record, nor while more than
+ * a quarter of the chunk is left; then the next chunk, untouched, once;
+ * records come from it when the current one is used up; and at three
+ * quarters of that one, the chunk after it. */
+static void next_chunk_ahead(void **state)
+{
+	struct hsa_pool p;
+	void *addr = NULL;
+	/* The record after which at most a quarter of the chunk is left,
+	 * in the first chunk and in the second. */
+	size_t first = PER_CHUNK - HSA_POOL_FIRST_CHUNK / 4 / 112;
+	size_t second = PER_CHUNK2 - 2 * HSA_POOL_FIRST_CHUNK / 4 / 112;
+	size_t len = 0, i;
+	char *r;
+
+	(void)state;
+	hsa_pool_init(&p, SIZE);
+	assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 0);
+	for (i = 1; i < first; i++) {
+		assert_non_null(hsa_pool_get(&p));
+		assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 0);
+	}
+	assert_non_null(hsa_pool_get(&p));
+	assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 1);
+	assert_int_equal(chunks(&p), 2);
+	assert_ptr_equal(addr, p.chunk_v[1]);
+	assert_int_equal(len, 2 * HSA_POOL_FIRST_CHUNK);
+	assert_int_equal(p.carved, 1);
+	assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 0);	/* once */
+	for (i = first; i < PER_CHUNK; i++)
+		assert_non_null(hsa_pool_get(&p));
+	r = hsa_pool_get(&p);
+	assert_ptr_equal(r, p.chunk_v[1]);
+	assert_int_equal(p.carved, 2);
+	for (i = 1; i < second; i++) {
+		assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 0);
+		assert_non_null(hsa_pool_get(&p));
+	}
+	assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 1);
+	assert_ptr_equal(addr, p.chunk_v[2]);
+	assert_int_equal(len, 4 * HSA_POOL_FIRST_CHUNK);
+	hsa_pool_destroy(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(records_distinct_and_aligned),
 		cmocka_unit_test(reserve_keeps_the_rest),
 		cmocka_unit_test(chunks_grow_to_a_huge_page),
+		cmocka_unit_test(next_chunk_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
