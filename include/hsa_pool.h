@@ -36,6 +36,7 @@ struct hsa_pool {
 	size_t nchunks;
 	size_t carved;		/* chunks records were carved from; the
 				 * rest are reserved, untouched */
+	size_t ahead;		/* chunks carved or given by hsa_pool_ahead() */
 	size_t chunks_cap;
 };
 
@@ -52,9 +53,9 @@ void hsa_pool_put(struct hsa_pool *p, void *rec);
 /* Make sure n records can be had without memory: 0, or -1. */
 int hsa_pool_reserve(struct hsa_pool *p, size_t n);
 
-/* When the chunk records are carved from is three quarters used and no
- * chunk follows it yet: allocate the next one, untouched, and give its
- * address and size, so that another thread may make its pages resident
+/* When the chunk records are carved from is three quarters used: give the
+ * address and size of the next one (reserved already, or allocated now,
+ * untouched) once, so that another thread may make its pages resident
  * (hsa_reader_populate()) before records are carved from it.  1 when it
  * did, 0 when there is nothing to do, -1 when out of memory. */
 int hsa_pool_ahead(struct hsa_pool *p, void **addr, size_t *len);

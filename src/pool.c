@@ -31,7 +31,7 @@ void hsa_pool_init(struct hsa_pool *p, size_t size)
 	p->available = 0;
 	p->chunk = HSA_POOL_FIRST_CHUNK;
 	p->chunk_v = NULL;
-	p->nchunks = p->carved = p->chunks_cap = 0;
+	p->nchunks = p->carved = p->chunks_cap = p->ahead = 0;
 }
 
 /* The size of chunk number i: they double from the first, in the order
@@ -122,15 +122,16 @@ int hsa_pool_ahead(struct hsa_pool *p, void **addr, size_t *len)
 {
 	size_t size;
 
-	if (p->carved == 0 || p->carved < p->nchunks)
-		return 0;	/* nothing carved yet, or a chunk is waiting */
+	if (p->carved == 0 || p->ahead > p->carved)
+		return 0;	/* nothing carved yet, or the next given */
 	size = chunk_size(p->carved - 1);
 	if ((size_t)(p->end - p->next) > size / 4)
 		return 0;
-	if (add_chunk(p) != 0)
+	if (p->carved == p->nchunks && add_chunk(p) != 0)
 		return -1;
-	*addr = p->chunk_v[p->nchunks - 1];
-	*len = chunk_size(p->nchunks - 1);
+	*addr = p->chunk_v[p->carved];
+	*len = chunk_size(p->carved);
+	p->ahead = p->carved + 1;
 	return 1;
 }
 

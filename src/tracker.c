@@ -702,16 +702,20 @@ static void evict_one(struct hsa_tracker *t)
 	release(t, c);
 }
 
-/* The record pool's next chunk, allocated while the current one still
- * has a quarter left and handed to the populate hook: the first touch of
- * a chunk, the kernel zeroing its huge page, was up to a sixth of the
- * tracker thread's samples. */
+/* The next chunk of the record pool and of the history pool, given to
+ * the populate hook while the current one still has a quarter left: the
+ * first touch of a chunk, the kernel zeroing its huge page, was up to a
+ * sixth of the tracker thread's samples. */
 static void populate_ahead(struct hsa_tracker *t)
 {
 	void *addr;
 	size_t len;
 
-	if (t->populate && hsa_pool_ahead(&t->conns, &addr, &len) == 1)
+	if (!t->populate)
+		return;
+	if (hsa_pool_ahead(&t->conns, &addr, &len) == 1)
+		t->populate(t->populate_ctx, addr, len);
+	if (hsa_pool_ahead(&t->hists, &addr, &len) == 1)
 		t->populate(t->populate_ctx, addr, len);
 }
 

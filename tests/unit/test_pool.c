@@ -4,8 +4,8 @@
  * records means the next n records come without a new chunk, whatever is
  * left of the current one, and a reserved chunk is carved from only when
  * those before it are used up; chunks double from 64 KiB to 2 MiB; the
- * next chunk is allocated ahead once the current one is three quarters
- * carved, and only once.  (A
+ * next chunk is given ahead (allocated then, or the reserved one) once the
+ * current one is three quarters carved, and only once.  (A
  * failed chunk allocation: tests/losses.sh, through tests/fault_inject.c.)
  */
 #include "config.h"
@@ -175,6 +175,31 @@ static void next_chunk_ahead(void **state)
 	hsa_pool_destroy(&p);
 }
 
+/* A reserved chunk is the one given ahead, and no chunk is added. */
+static void reserved_chunk_ahead(void **state)
+{
+	struct hsa_pool p;
+	void *addr = NULL;
+	size_t len = 0, i, first = PER_CHUNK - HSA_POOL_FIRST_CHUNK / 4 / 112;
+
+	(void)state;
+	hsa_pool_init(&p, SIZE);
+	assert_non_null(hsa_pool_get(&p));
+	assert_int_equal(hsa_pool_reserve(&p, PER_CHUNK + 1), 0);
+	assert_int_equal(chunks(&p), 2);
+	for (i = 1; i < first; i++) {
+		assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 0);
+		assert_non_null(hsa_pool_get(&p));
+	}
+	assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 1);
+	assert_ptr_equal(addr, p.chunk_v[1]);
+	assert_int_equal(len, 2 * HSA_POOL_FIRST_CHUNK);
+	assert_int_equal(chunks(&p), 2);
+	assert_int_equal(p.carved, 1);
+	assert_int_equal(hsa_pool_ahead(&p, &addr, &len), 0);
+	hsa_pool_destroy(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +207,7 @@ int main(void)
 		cmocka_unit_test(reserve_keeps_the_rest),
 		cmocka_unit_test(chunks_grow_to_a_huge_page),
 		cmocka_unit_test(next_chunk_ahead),
+		cmocka_unit_test(reserved_chunk_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
