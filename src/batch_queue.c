@@ -7,9 +7,9 @@
  * their contents need no lock.
  *
  * A side that waits is signalled only when it is waiting and what it
- * waits for has come: the consumer once consumer_wake batches are ready
- * (or at the end), the producer once there is room for producer_wake
- * batches (or the queue is empty, when that is what it waits for).  Each
+ * waits for has come: the consumer once a batch is ready (or at the end),
+ * the producer once there is room for producer_wake batches (or the queue
+ * is empty, when that is what it waits for).  Each
  * wake-up is a system call and a switch of threads, far dearer on a
  * virtual machine than a batch's worth of work.
  */
@@ -46,27 +46,15 @@ int hsa_batch_queue_init_shared(struct hsa_batch_queue *q, size_t nslots,
 	q->slot_size = slot_size;
 	q->nslots = nslots;
 	q->head = q->ready = 0;
-	q->producer_wake = q->consumer_wake = 1;
+	q->producer_wake = 1;
 	q->done = q->consuming = q->consumer_waits = false;
 	q->producer_waits = HSA_BQ_NOT_WAITING;
 	atomic_init(&q->stop, false);
 	return 0;
 }
 
-int hsa_batch_queue_init(struct hsa_batch_queue *q, size_t nslots,
-    size_t slot_size)
-{
-	int rc = hsa_batch_queue_init_shared(q, nslots, slot_size, &q->own, 0);
-
-	if (rc == 0)
-		hsa_batch_sync_init(&q->own);
-	return rc;
-}
-
 void hsa_batch_queue_destroy(struct hsa_batch_queue *q)
 {
-	if (q->sync == &q->own)
-		hsa_batch_sync_destroy(&q->own);
 	free(q->slots);
 	q->slots = NULL;
 }
@@ -75,6 +63,19 @@ void hsa_batch_queue_destroy(struct hsa_batch_queue *q)
 static size_t in_use(const struct hsa_batch_queue *q)
 {
 	return q->ready + (q->consuming ? 1 : 0);
+}
+
+/* The producer can go on: a slot is free, or the consumer stopped the
+ * queue (claim() then returns at once). */
+static bool has_room(const struct hsa_batch_queue *q)
+{
+	return in_use(q) < q->nslots || atomic_load(&q->stop);
+}
+
+/* The consumer can go on: a batch is ready, or the producer is done. */
+static bool has_batch(const struct hsa_batch_queue *q)
+{
+	return q->ready > 0 || q->done;
 }
 
 /* The producer waits, and what it waits for has come: room for wake
@@ -92,19 +93,12 @@ static bool producer_may_go(const struct hsa_batch_queue *q)
 	}
 }
 
-/* The consumer waits, and what it waits for has come: wake batches, or
- * the end. */
-static bool consumer_may_go(const struct hsa_batch_queue *q)
-{
-	return q->consumer_waits && (q->ready >= q->consumer_wake || q->done);
-}
-
 void *hsa_batch_queue_claim(struct hsa_batch_queue *q)
 {
 	size_t slot;
 
 	pthread_mutex_lock(&q->sync->lock);
-	while (in_use(q) == q->nslots && !atomic_load(&q->stop)) {
+	while (!has_room(q)) {
 		q->producer_waits = HSA_BQ_WAITS_ROOM;
 		pthread_cond_wait(q->emptied, &q->sync->lock);
 	}
@@ -128,7 +122,7 @@ void hsa_batch_queue_publish(struct hsa_batch_queue *q, bool filled, bool end)
 		q->ready++;
 	if (end)
 		q->done = true;
-	if (consumer_may_go(q))
+	if (q->consumer_waits && has_batch(q))
 		pthread_cond_signal(q->filled);
 	pthread_mutex_unlock(&q->sync->lock);
 }
@@ -136,9 +130,6 @@ void hsa_batch_queue_publish(struct hsa_batch_queue *q, bool filled, bool end)
 void hsa_batch_queue_wait_empty(struct hsa_batch_queue *q)
 {
 	pthread_mutex_lock(&q->sync->lock);
-	/* The consumer may be waiting for more: what is ready goes now. */
-	if (q->consumer_waits && q->ready > 0)
-		pthread_cond_signal(q->filled);
 	while (in_use(q) > 0 && !atomic_load(&q->stop)) {
 		q->producer_waits = HSA_BQ_WAITS_EMPTY;
 		pthread_cond_wait(q->emptied, &q->sync->lock);
@@ -164,7 +155,7 @@ void *hsa_batch_queue_take(struct hsa_batch_queue *q)
 
 	pthread_mutex_lock(&q->sync->lock);
 	give_back(q);
-	while (q->ready == 0 && !q->done) {
+	while (!has_batch(q)) {
 		q->consumer_waits = true;
 		pthread_cond_wait(q->filled, &q->sync->lock);
 	}
@@ -200,9 +191,9 @@ static int either_turn(const struct hsa_batch_queue *out,
 {
 	int turn = 0;
 
-	if (out && (in_use(out) < out->nslots || atomic_load(&out->stop)))
+	if (out && has_room(out))
 		turn |= HSA_BQ_ROOM;
-	if (in && (in->ready > 0 || in->done))
+	if (in && has_batch(in))
 		turn |= HSA_BQ_READY;
 	return turn;
 }

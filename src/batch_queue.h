@@ -11,9 +11,10 @@
  * whatever the rate, so memory does not grow when the consumer is the
  * slower.
  *
- * Two queues between the same two threads, one each way, may share their
- * lock and condition variables (struct hsa_batch_sync): a thread that is
- * the producer of one and the consumer of the other then waits for either
+ * A queue's lock and condition variables are its owner's (struct
+ * hsa_batch_sync), so that two queues between the same two threads, one
+ * each way, share them: a thread that is the producer of one and the
+ * consumer of the other then waits for either
  * (hsa_batch_queue_wait_either()).
  */
 #ifndef HSA_BATCH_QUEUE_H
@@ -34,8 +35,7 @@ void hsa_batch_sync_init(struct hsa_batch_sync *s);
 void hsa_batch_sync_destroy(struct hsa_batch_sync *s);
 
 struct hsa_batch_queue {
-	struct hsa_batch_sync own;	/* unless shared */
-	struct hsa_batch_sync *sync;	/* &own, or shared */
+	struct hsa_batch_sync *sync;	/* its owner's */
 	pthread_cond_t *filled;		/* the consumer waits on it */
 	pthread_cond_t *emptied;	/* the producer waits on it */
 	unsigned char *slots;
@@ -43,11 +43,10 @@ struct hsa_batch_queue {
 	size_t nslots;
 	size_t head;			/* next batch to consume */
 	size_t ready;			/* batches ready to consume */
-	/* A waiting side is woken once it has this many batches of work,
-	 * room or ready ones (or the end): 1 unless the owner sets more,
-	 * for a side that may as well sleep longer and wake less often. */
+	/* A waiting producer is woken once there is room for this many
+	 * batches: 1 unless the owner sets more, for a producer that may as
+	 * well sleep longer and wake less often. */
 	size_t producer_wake;
-	size_t consumer_wake;
 	bool done;			/* the producer has finished */
 	bool consuming;			/* the consumer holds slots[head] */
 	bool consumer_waits;		/* ... for a batch */
@@ -59,12 +58,9 @@ struct hsa_batch_queue {
 	atomic_bool stop;		/* the consumer wants no more */
 };
 
-/* nslots batches of slot_size bytes each, with a lock of its own: 0, or
- * -ENOMEM. */
-int hsa_batch_queue_init(struct hsa_batch_queue *q, size_t nslots,
-    size_t slot_size);
-/* The same, with s's lock; the producer waits on s->cv[producer], the
- * consumer on the other. */
+/* nslots batches of slot_size bytes each, with s's lock (s outlives the
+ * queue); the producer waits on s->cv[producer], the consumer on the
+ * other.  0, or -ENOMEM. */
 int hsa_batch_queue_init_shared(struct hsa_batch_queue *q, size_t nslots,
     size_t slot_size, struct hsa_batch_sync *s, int producer);
 void hsa_batch_queue_destroy(struct hsa_batch_queue *q);
