@@ -32,7 +32,18 @@ HSA_PREFETCHER hsa_prefetch_write(const void *p)
 #endif
 }
 
-/* Every line of the len bytes at p, for writing. */
+/* Every line of the len bytes at p (len > 0), for reading. */
+HSA_PREFETCHER hsa_prefetch_range(const void *p, size_t len)
+{
+	const char *c = p;
+	size_t off;
+
+	for (off = 0; off < len; off += HSA_CACHE_LINE)
+		__builtin_prefetch(c + off);
+	__builtin_prefetch(c + len - 1);
+}
+
+/* Every line of the len bytes at p (len > 0), for writing. */
 HSA_PREFETCHER hsa_prefetch_write_range(const void *p, size_t len)
 {
 	const char *c = p;

@@ -643,14 +643,9 @@ static bool starts_held(const struct hsa_conn_track *e,
 HSA_PREFETCHER prefetch_expiring(const struct hsa_tracker *t,
     const struct hsa_conn_track *c)
 {
-	const char *r = (const char *)c->next;
-	size_t off;
-
 	__builtin_prefetch(&t->slots[c->hash & (t->nslots - 1)]);
-	if (!r)
-		return;
-	for (off = 0; off < sizeof(struct hsa_conn); off += 64)
-		__builtin_prefetch(r + off);
+	if (c->next)
+		hsa_prefetch_range(c->next, sizeof(struct hsa_conn));
 }
 
 static void expire(struct hsa_tracker *t)
@@ -924,13 +919,9 @@ HSA_PREFETCHER prefetch_record(const struct hsa_tracker *t,
     const struct hsa_packet *p)
 {
 	const struct slot *s = &t->slots[p->flow_hash & (t->nslots - 1)];
-	const char *r = (const char *)s->c;
-	size_t off;
 
-	if (!r)
-		return;
-	for (off = 0; off < RECORD_HOT_BYTES; off += 64)
-		__builtin_prefetch(r + off, 1);
+	if (s->c)
+		hsa_prefetch_range(s->c, RECORD_HOT_BYTES);
 }
 
 void hsa_tracker_segments(struct hsa_tracker *t, const struct hsa_packet *p,
@@ -943,10 +934,8 @@ void hsa_tracker_segments(struct hsa_tracker *t, const struct hsa_packet *p,
 	for (i = 0; i < n && i < RECORD_AHEAD; i++)
 		prefetch_record(t, &p[i]);
 	for (i = 0; i < n; i++) {
-		if (i + PACKET_AHEAD < n) {
-			__builtin_prefetch(&p[i + PACKET_AHEAD]);
-			__builtin_prefetch((const char *)&p[i + PACKET_AHEAD + 1] - 1);
-		}
+		if (i + PACKET_AHEAD < n)
+			hsa_prefetch_range(&p[i + PACKET_AHEAD], sizeof(*p));
 		if (i + SLOT_AHEAD < n)
 			prefetch_slot(t, &p[i + SLOT_AHEAD]);
 		if (i + RECORD_AHEAD < n)
