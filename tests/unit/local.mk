@@ -2,7 +2,7 @@
 # layer; the metrics writer, the HTTP request parser, the tracker's
 # horizon and history, the handshake history kept out of line, the
 # TIME-WAIT pressure queue and its event queue, the flow hash, the
-# Community ID hash, the record pool and the analysis thread's handoff.
+# Community ID hash, the record pool and the handoff to the worker thread.
 # Included by the top
 # Makefile.am.  Paths are relative to the top directory.
 #
@@ -147,7 +147,8 @@ tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
 tests_unit_test_pool_CFLAGS = $(HSA_UNIT_CFLAGS)
 tests_unit_test_pool_LDADD = $(HSA_UNIT_LDADD)
 
-# The analysis thread and its batch queue.
+# The handoff to the worker thread, and two batch queues one each way
+# between two threads that share a lock.
 tests_unit_test_handoff_SOURCES = tests/unit/test_handoff.c
 tests_unit_test_handoff_CFLAGS = $(HSA_UNIT_CFLAGS) -pthread
 tests_unit_test_handoff_LDADD = $(HSA_UNIT_LDADD)
