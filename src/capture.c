@@ -363,8 +363,8 @@ static void dispatch_record(u_char *user, const struct pcap_pkthdr *h,
 		if (sink->prepare)
 			sink->prepare(sink->ctx, &pkt);
 		if (sink->free > SLOT_WRITE_AHEAD)
-			hsa_prefetch_write_range(sink->slot + SLOT_WRITE_AHEAD,
-			    sizeof(pkt));
+			hsa_prefetch_range(sink->slot + SLOT_WRITE_AHEAD,
+			    sizeof(pkt), true);
 		*sink->slot++ = pkt;
 		sink->free--;
 	}

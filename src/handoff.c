@@ -133,8 +133,8 @@ static void sent(struct hsa_handoff *h)
 	if (++h->cur->n == BATCH)
 		hand_over(h, false);
 	else if (h->cur->n + MSG_WRITE_AHEAD < BATCH)
-		hsa_prefetch_write_range(&h->cur->m[h->cur->n + MSG_WRITE_AHEAD],
-		    sizeof(struct msg));
+		hsa_prefetch_range(&h->cur->m[h->cur->n + MSG_WRITE_AHEAD],
+		    sizeof(struct msg), true);
 }
 
 void hsa_handoff_connection(struct hsa_handoff *h, const struct hsa_conn *c,

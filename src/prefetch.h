@@ -12,6 +12,7 @@
 #ifndef HSA_PREFETCH_H
 #define HSA_PREFETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HSA_CACHE_LINE	64
@@ -32,26 +33,25 @@ HSA_PREFETCHER hsa_prefetch_write(const void *p)
 #endif
 }
 
-/* Every line of the len bytes at p (len > 0), for reading. */
-HSA_PREFETCHER hsa_prefetch_range(const void *p, size_t len)
+/* The line at p, for writing or for reading. */
+HSA_PREFETCHER hsa_prefetch_line(const void *p, bool write)
 {
-	const char *c = p;
-	size_t off;
-
-	for (off = 0; off < len; off += HSA_CACHE_LINE)
-		__builtin_prefetch(c + off);
-	__builtin_prefetch(c + len - 1);
+	if (write)
+		hsa_prefetch_write(p);
+	else
+		__builtin_prefetch(p);
 }
 
-/* Every line of the len bytes at p (len > 0), for writing. */
-HSA_PREFETCHER hsa_prefetch_write_range(const void *p, size_t len)
+/* Every line of the len bytes at p (len > 0), for writing or for
+ * reading. */
+HSA_PREFETCHER hsa_prefetch_range(const void *p, size_t len, bool write)
 {
 	const char *c = p;
 	size_t off;
 
 	for (off = 0; off < len; off += HSA_CACHE_LINE)
-		hsa_prefetch_write(c + off);
-	hsa_prefetch_write(c + len - 1);
+		hsa_prefetch_line(c + off, write);
+	hsa_prefetch_line(c + len - 1, write);
 }
 
 #endif

@@ -645,7 +645,7 @@ HSA_PREFETCHER prefetch_expiring(const struct hsa_tracker *t,
 {
 	__builtin_prefetch(&t->slots[c->hash & (t->nslots - 1)]);
 	if (c->next)
-		hsa_prefetch_range(c->next, sizeof(struct hsa_conn));
+		hsa_prefetch_range(c->next, sizeof(struct hsa_conn), false);
 }
 
 static void expire(struct hsa_tracker *t)
@@ -921,7 +921,7 @@ HSA_PREFETCHER prefetch_record(const struct hsa_tracker *t,
 	const struct slot *s = &t->slots[p->flow_hash & (t->nslots - 1)];
 
 	if (s->c)
-		hsa_prefetch_range(s->c, RECORD_HOT_BYTES);
+		hsa_prefetch_range(s->c, RECORD_HOT_BYTES, false);
 }
 
 void hsa_tracker_segments(struct hsa_tracker *t, const struct hsa_packet *p,
@@ -935,7 +935,8 @@ void hsa_tracker_segments(struct hsa_tracker *t, const struct hsa_packet *p,
 		prefetch_record(t, &p[i]);
 	for (i = 0; i < n; i++) {
 		if (i + PACKET_AHEAD < n)
-			hsa_prefetch_range(&p[i + PACKET_AHEAD], sizeof(*p));
+			hsa_prefetch_range(&p[i + PACKET_AHEAD], sizeof(*p),
+			    false);
 		if (i + SLOT_AHEAD < n)
 			prefetch_slot(t, &p[i + SLOT_AHEAD]);
 		if (i + RECORD_AHEAD < n)
